@@ -1,0 +1,67 @@
+//! What every operation declares about itself.
+
+use std::fmt;
+
+/// An HTTP method used by the API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Method {
+    Get,
+    Put,
+    Post,
+    Delete,
+    Options,
+    Head,
+    Patch,
+    Trace,
+}
+
+impl Method {
+    /// The method as it is written on the wire (`GET`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Put => "PUT",
+            Method::Post => "POST",
+            Method::Delete => "DELETE",
+            Method::Options => "OPTIONS",
+            Method::Head => "HEAD",
+            Method::Patch => "PATCH",
+            Method::Trace => "TRACE",
+        }
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whether an operation needs an access token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AuthKind {
+    /// The operation takes no access token.
+    None,
+    /// An access token is required.
+    AccessToken,
+    /// An access token may be sent, and changes the answer when it is.
+    OptionalAccessToken,
+}
+
+/// The metadata of one operation of the spec.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Metadata {
+    /// The HTTP method.
+    pub method: Method,
+    /// The path template below the base path, with `{name}` placeholders
+    /// (`/rooms/{roomId}/invite`).
+    pub path: &'static str,
+    /// The base path the spec serves the API under (`/_matrix/client/r0`).
+    pub base_path: &'static str,
+    /// The spec's `operationId`.
+    pub operation_id: &'static str,
+    /// The operation's module and method name in this crate.
+    pub name: &'static str,
+    /// Whether the operation needs an access token.
+    pub auth: AuthKind,
+}

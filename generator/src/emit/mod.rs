@@ -1,0 +1,172 @@
+//! Stage 5, emit: the IR becomes token streams, one per file of the generated crate. Emitters
+//! read only the IR.
+
+pub mod models;
+pub mod operations;
+
+use std::collections::BTreeMap;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::ir::Api;
+
+/// What a file of the generated crate is before formatting.
+pub enum FileContent {
+    /// Rust items, to be formatted.
+    Rust(TokenStream),
+    /// Text written as it is (support code copied in, `Cargo.toml`).
+    Text(String),
+}
+
+/// Support code copied into every generated crate, as (path under `src/runtime`, text).
+pub const RUNTIME: &[(&str, &str)] = &[
+    ("mod.rs", include_str!("../../runtime/mod.rs")),
+    ("metadata.rs", include_str!("../../runtime/metadata.rs")),
+    ("open_enum.rs", include_str!("../../runtime/open_enum.rs")),
+];
+
+/// Names the emitters declare themselves in `crate::types`' namespace neighbours; spec types
+/// never take them.
+pub fn reserved_names() -> std::collections::HashSet<String> {
+    [
+        "Request", "Response", "Metadata", "Method", "AuthKind", "Option", "Result", "String", "Vec", "Box",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect()
+}
+
+/// `#[doc = "..."]` attributes for a Markdown text (none for an empty one).
+pub fn doc_attrs(text: &str) -> TokenStream {
+    if text.trim().is_empty() {
+        return quote!();
+    }
+    let lines = text
+        .lines()
+        .map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
+    quote!(#(#[doc = #lines])*)
+}
+
+/// `#![doc = "..."]` attributes (inner documentation) for a Markdown text.
+pub fn inner_doc_attrs(text: &str) -> TokenStream {
+    let lines = text
+        .lines()
+        .map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
+    quote!(#(#![doc = #lines])*)
+}
+
+/// The crate's settings the emitters need.
+pub struct CrateInfo<'a> {
+    pub name: &'a str,
+    pub version: &'a str,
+}
+
+/// Every file of the generated crate, by path relative to the crate folder.
+pub fn emit(api: &Api, info: &CrateInfo<'_>) -> BTreeMap<String, FileContent> {
+    let mut files = BTreeMap::new();
+    files.insert("Cargo.toml".to_owned(), FileContent::Text(cargo_toml(api, info)));
+    files.insert("src/lib.rs".to_owned(), FileContent::Rust(lib_rs(api)));
+    // the crate is formatted by prettyplease; keep `cargo fmt` of a workspace from reformatting it
+    files.insert(
+        "rustfmt.toml".to_owned(),
+        FileContent::Text("disable_all_formatting = true\n".to_owned()),
+    );
+    files.insert(
+        "src/types.rs".to_owned(),
+        FileContent::Rust(models::types_file(&api.types)),
+    );
+    files.insert(
+        "src/operations/mod.rs".to_owned(),
+        FileContent::Rust(operations_mod(api)),
+    );
+    for op in &api.operations {
+        let file = format!("src/operations/{}.rs", op.name.trim_start_matches("r#"));
+        files.insert(file, FileContent::Rust(operations::operation_file(op, &api.types)));
+    }
+    for (path, text) in RUNTIME {
+        files.insert(format!("src/runtime/{path}"), FileContent::Text((*text).to_owned()));
+    }
+    files
+}
+
+fn cargo_toml(api: &Api, info: &CrateInfo<'_>) -> String {
+    let description = format!(
+        "Typed models for the {}, generated from the spec",
+        api.title.replace('"', "'")
+    );
+    format!(
+        r#"[package]
+name = "{name}"
+version = "{version}"
+description = "{description}"
+edition = "2021"
+license = "Apache-2.0"
+publish = false
+
+[lib]
+path = "src/lib.rs"
+
+[dependencies]
+serde = {{ version = "1", features = ["derive"] }}
+serde_json = "1"
+"#,
+        name = info.name,
+        version = info.version,
+    )
+}
+
+fn lib_rs(api: &Api) -> TokenStream {
+    let mut doc = format!("# {}\n\nRust types for the {}", api.title, api.title);
+    if !api.version.is_empty() {
+        doc.push_str(&format!(" (version {})", api.version));
+    }
+    doc.push_str(", generated from the spec by `matrix-api-generator`. Do not edit: change the spec or the generator and run `cargo xtask gen`.");
+    if let Some(d) = &api.description {
+        doc.push_str(&format!("\n\n{}", crate::docs::markdown(d)));
+    }
+    doc.push_str("\n\n- [`types`]: the named types of the spec.\n- [`operations`]: one module per operation, with its [`Metadata`], `Request` and `Response`.");
+    doc.push_str("\n\nGenerated from:\n");
+    for s in &api.sources {
+        doc.push_str(&format!("\n- `{s}`"));
+    }
+    let doc = inner_doc_attrs(&doc);
+    quote! {
+        #doc
+        #![forbid(unsafe_code)]
+
+        pub mod operations;
+        #[doc(hidden)]
+        pub mod runtime;
+        pub mod types;
+
+        pub use runtime::{AuthKind, Metadata, Method};
+    }
+}
+
+fn operations_mod(api: &Api) -> TokenStream {
+    let mods = api.operations.iter().map(|op| {
+        let name = models::ident(&op.name);
+        let summary = op
+            .summary
+            .as_deref()
+            .map(|s| crate::docs::markdown(s.trim()))
+            .unwrap_or_default();
+        let doc = format!("`{} {}`: {}", op.method, op.path, summary);
+        quote! {
+            #[doc = #doc]
+            pub mod #name;
+        }
+    });
+    let metas = api.operations.iter().map(|op| {
+        let name = models::ident(&op.name);
+        quote!(#name::METADATA,)
+    });
+    quote! {
+        //! One module per operation of the spec.
+        #(#mods)*
+
+        /// The metadata of every operation, in spec order.
+        pub const ALL: &[crate::Metadata] = &[#(#metas)*];
+    }
+}

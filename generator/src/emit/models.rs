@@ -1,0 +1,314 @@
+//! Emits the named types of the type space (`types.rs`) and the struct bodies shared with
+//! operation modules.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+
+use super::doc_attrs;
+use crate::ir::{EnumDef, Field, StructDef, Ty, TypeDef, TypeKind, TypeSpace};
+
+/// An identifier, raw (`r#type`) where the name says so.
+pub fn ident(name: &str) -> Ident {
+    match name.strip_prefix("r#") {
+        Some(raw) => Ident::new_raw(raw, Span::call_site()),
+        None => Ident::new(name, Span::call_site()),
+    }
+}
+
+/// The name without any `r#`, as serde sees it.
+fn bare(name: &str) -> &str {
+    name.strip_prefix("r#").unwrap_or(name)
+}
+
+/// The Rust type of a type expression.
+pub fn ty_tokens(ty: &Ty, space: &TypeSpace) -> TokenStream {
+    match ty {
+        Ty::String => quote!(String),
+        Ty::Bool => quote!(bool),
+        Ty::I32 => quote!(i32),
+        Ty::I64 => quote!(i64),
+        Ty::F32 => quote!(f32),
+        Ty::F64 => quote!(f64),
+        Ty::Json => quote!(serde_json::Value),
+        Ty::JsonObject => quote!(serde_json::Map<String, serde_json::Value>),
+        Ty::Vec(inner) => {
+            let inner = ty_tokens(inner, space);
+            quote!(Vec<#inner>)
+        }
+        Ty::Map(inner) => {
+            let inner = ty_tokens(inner, space);
+            quote!(std::collections::BTreeMap<String, #inner>)
+        }
+        Ty::Named(id) => {
+            let name = ident(&space.get(*id).name);
+            quote!(crate::types::#name)
+        }
+    }
+}
+
+/// Whether a type has a `Default` (named types declare none).
+pub fn has_default(ty: &Ty) -> bool {
+    !matches!(ty, Ty::Named(_))
+}
+
+/// Whether comparing values of a type with `==` is total (no floats inside).
+fn field_type(f: &Field, space: &TypeSpace) -> TokenStream {
+    let mut t = ty_tokens(&f.ty, space);
+    if f.boxed {
+        t = quote!(Box<#t>);
+    }
+    if !f.required || f.nullable {
+        t = quote!(Option<#t>);
+    }
+    t
+}
+
+/// Documentation of a field: its description and example.
+fn field_doc(f: &Field) -> TokenStream {
+    let mut text = f.doc.as_deref().map(crate::docs::markdown).unwrap_or_default();
+    if let Some(example) = &f.example {
+        if !f.secret {
+            if !text.is_empty() {
+                text.push_str("\n\n");
+            }
+            text.push_str(&format!("Example: `{}`", compact(example)));
+        }
+    }
+    doc_attrs(&text)
+}
+
+fn compact(v: &serde_json::Value) -> String {
+    let s = serde_json::to_string(v).unwrap_or_default();
+    s.replace('`', "'")
+}
+
+/// The fields of a struct with their serde attributes.
+pub fn struct_fields(
+    def: &StructDef,
+    space: &TypeSpace,
+    extra_attrs: &dyn Fn(&Field) -> TokenStream,
+) -> Vec<TokenStream> {
+    let mut out = Vec::new();
+    for f in &def.fields {
+        let name = ident(&f.name);
+        let t = field_type(f, space);
+        let doc = field_doc(f);
+        let rename = if bare(&f.name) != f.wire {
+            let wire = &f.wire;
+            quote!(#[serde(rename = #wire)])
+        } else {
+            quote!()
+        };
+        let optional = if !f.required {
+            quote!(#[serde(default, skip_serializing_if = "Option::is_none")])
+        } else {
+            quote!()
+        };
+        let extra = extra_attrs(f);
+        out.push(quote! {
+            #doc
+            #rename
+            #optional
+            #extra
+            pub #name: #t,
+        });
+    }
+    if let Some(add) = &def.additional {
+        let t = ty_tokens(add, space);
+        let name = additional_name(def);
+        out.push(quote! {
+            /// Properties beyond the named ones.
+            #[serde(flatten)]
+            pub #name: std::collections::BTreeMap<String, #t>,
+        });
+    }
+    out
+}
+
+/// The field holding `additionalProperties`, clear of the named fields.
+pub fn additional_name(def: &StructDef) -> Ident {
+    let mut name = "additional_properties".to_owned();
+    while def.fields.iter().any(|f| f.name == name) {
+        name.push('_');
+    }
+    format_ident!("{}", name)
+}
+
+/// `Debug` that shows secrets as `<redacted>`, or a derive where there are none.
+pub fn debug_impl(name: &Ident, def: &StructDef) -> (TokenStream, TokenStream) {
+    if !def.fields.iter().any(|f| f.secret) {
+        return (quote!(Debug,), quote!());
+    }
+    let label = name.to_string();
+    let fields = def.fields.iter().map(|f| {
+        let n = ident(&f.name);
+        let shown = bare(&f.name);
+        if f.secret {
+            if !f.required || f.nullable {
+                quote!(.field(#shown, &self.#n.as_ref().map(|_| "<redacted>")))
+            } else {
+                quote!(.field(#shown, &"<redacted>"))
+            }
+        } else {
+            quote!(.field(#shown, &self.#n))
+        }
+    });
+    let add = def.additional.as_ref().map(|_| {
+        let n = additional_name(def);
+        let shown = n.to_string();
+        quote!(.field(#shown, &self.#n))
+    });
+    let imp = quote! {
+        impl std::fmt::Debug for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(#label) #(#fields)* #add .finish()
+            }
+        }
+    };
+    (quote!(), imp)
+}
+
+fn type_doc(def: &TypeDef) -> String {
+    let mut text = def.doc.as_deref().map(crate::docs::markdown).unwrap_or_default();
+    if text.is_empty() {
+        text = match &def.kind {
+            TypeKind::Enum(e) => format!(
+                "One of {}.",
+                e.variants
+                    .iter()
+                    .map(|v| format!("`{}`", v.wire.replace('`', "'")))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            TypeKind::Struct(_) => match &def.title {
+                Some(t) => format!("{}.", crate::docs::markdown(t.trim_end_matches('.'))),
+                None => format!("`{}`, as the spec defines it.", def.name),
+            },
+        };
+    }
+    if let Some(example) = &def.example {
+        text.push_str(&format!("\n\n# Example\n\n```json\n{}\n```", pretty(example)));
+    }
+    if let Some(file) = &def.origin.file {
+        let pointer = def
+            .origin
+            .pointer
+            .as_deref()
+            .filter(|p| !p.is_empty())
+            .map(|p| format!("#{p}"))
+            .unwrap_or_default();
+        text.push_str(&format!("\n\nDefined in `{file}{pointer}`.").replace("``", "`"));
+    }
+    text
+}
+
+pub fn pretty(v: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(v)
+        .unwrap_or_default()
+        .replace("```", "` ` `")
+}
+
+/// All named types, as the items of `types.rs`.
+pub fn types_file(space: &TypeSpace) -> TokenStream {
+    let items = space.defs.iter().map(|def| match &def.kind {
+        TypeKind::Struct(s) => struct_item(def, s, space),
+        TypeKind::Enum(e) => enum_item(def, e),
+    });
+    quote! {
+        //! The named types of the spec: every object schema and string enum it declares or reaches through a `$ref`.
+        #(#items)*
+    }
+}
+
+fn struct_item(def: &TypeDef, s: &StructDef, space: &TypeSpace) -> TokenStream {
+    let name = ident(&def.name);
+    let doc = doc_attrs(&type_doc(def));
+    let fields = struct_fields(s, space, &|_| quote!());
+    let (debug_derive, debug_impl) = debug_impl(&name, s);
+    quote! {
+        #doc
+        #[derive(Clone, #debug_derive PartialEq, serde::Serialize, serde::Deserialize)]
+        pub struct #name {
+            #(#fields)*
+        }
+        #debug_impl
+    }
+}
+
+fn enum_item(def: &TypeDef, e: &EnumDef) -> TokenStream {
+    let name = ident(&def.name);
+    let doc = doc_attrs(&type_doc(def));
+    let variants = e.variants.iter().map(|v| {
+        let n = ident(&v.name);
+        let d = doc_attrs(&format!("`{}`", v.wire.replace('`', "'")));
+        quote!(#d #n,)
+    });
+    let to_str = e.variants.iter().map(|v| {
+        let n = ident(&v.name);
+        let w = &v.wire;
+        quote!(Self::#n => #w,)
+    });
+    let from_str = e.variants.iter().map(|v| {
+        let n = ident(&v.name);
+        let w = &v.wire;
+        quote!(#w => Self::#n,)
+    });
+    quote! {
+        #doc
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum #name {
+            #(#variants)*
+            #[doc(hidden)]
+            _Custom(crate::runtime::PrivOwnedStr),
+        }
+
+        impl #name {
+            /// The value as it is written on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(#to_str)*
+                    Self::_Custom(s) => s.as_str(),
+                }
+            }
+        }
+
+        impl From<&str> for #name {
+            fn from(s: &str) -> Self {
+                match s {
+                    #(#from_str)*
+                    _ => Self::_Custom(crate::runtime::PrivOwnedStr(s.into())),
+                }
+            }
+        }
+
+        impl From<String> for #name {
+            fn from(s: String) -> Self {
+                Self::from(s.as_str())
+            }
+        }
+
+        impl AsRef<str> for #name {
+            fn as_ref(&self) -> &str {
+                self.as_str()
+            }
+        }
+
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                crate::runtime::deserialize_open_enum(deserializer)
+            }
+        }
+    }
+}

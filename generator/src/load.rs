@@ -1,0 +1,480 @@
+//! Stage 1, load: read YAML files from disk into JSON values, remembering for every node the
+//! line and column where it stands, so that later stages can point at it.
+
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+
+use serde_json::Value;
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::Marker;
+
+use crate::error::{push_token, Error, Location, Result};
+
+/// The largest spec file read, in bytes; anything bigger is refused before parsing.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Index of a loaded file in the [`Loader`].
+pub type FileId = usize;
+
+/// One parsed file.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// Canonical path on disk.
+    pub path: PathBuf,
+    /// Path relative to the spec root, `/`-separated: how diagnostics name the file.
+    pub display: String,
+    /// The file's content as JSON.
+    pub value: Value,
+    /// Line and column (1-based) of every node, by JSON pointer.
+    positions: HashMap<String, (usize, usize)>,
+}
+
+impl SourceFile {
+    /// The location of `pointer` in this file: the line of the node itself or, for a pointer
+    /// the file does not hold, of its nearest ancestor that it does.
+    pub fn locate(&self, pointer: &str) -> Location {
+        let mut probe = pointer;
+        let position = loop {
+            if let Some(p) = self.positions.get(probe) {
+                break Some(*p);
+            }
+            match probe.rfind('/') {
+                Some(i) => probe = &probe[..i],
+                None => break None,
+            }
+        };
+        Location {
+            file: Some(self.display.clone()),
+            line: position.map(|p| p.0),
+            column: position.map(|p| p.1),
+            pointer: Some(pointer.to_owned()),
+        }
+    }
+
+    /// The node at `pointer`, if any.
+    pub fn get(&self, pointer: &str) -> Option<&Value> {
+        self.value.pointer(pointer)
+    }
+}
+
+/// Loads files below one root, each once, and refuses any path that leaves the root.
+#[derive(Debug)]
+pub struct Loader {
+    root: PathBuf,
+    files: Vec<SourceFile>,
+    by_path: HashMap<PathBuf, FileId>,
+}
+
+impl Loader {
+    /// A loader confined to `root`, which must be an existing folder.
+    pub fn new(root: &Path) -> Result<Self> {
+        let canonical = root
+            .canonicalize()
+            .map_err(|e| Error::new(Location::default(), format!("spec root {}: {e}", root.display())))?;
+        if !canonical.is_dir() {
+            return Err(Error::new(
+                Location::default(),
+                format!("spec root {} is not a folder", root.display()),
+            ));
+        }
+        Ok(Loader {
+            root: canonical,
+            files: Vec::new(),
+            by_path: HashMap::new(),
+        })
+    }
+
+    /// The canonical root.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn file(&self, id: FileId) -> &SourceFile {
+        &self.files[id]
+    }
+
+    /// Locates `pointer` in the loaded file that diagnostics call `display`.
+    pub fn locate_by_display(&self, display: &str, pointer: &str) -> Location {
+        match self.files.iter().find(|f| f.display == display) {
+            Some(f) => f.locate(pointer),
+            None => Location::node(display, pointer),
+        }
+    }
+
+    /// How diagnostics name `path` (canonical): relative to the root where possible.
+    pub fn display(&self, path: &Path) -> String {
+        let rel = path.strip_prefix(&self.root).unwrap_or(path);
+        let mut out = String::new();
+        for (i, c) in rel.components().enumerate() {
+            if i > 0 {
+                out.push('/');
+            }
+            out.push_str(&c.as_os_str().to_string_lossy());
+        }
+        out
+    }
+
+    /// Resolves `relative` against the folder of `base` (or the root when `base` is `None`),
+    /// refusing anything that leaves the root, lexically or through a symbolic link.
+    /// `at` is where the reference stands, for the error.
+    pub fn confine(&self, base: Option<FileId>, relative: &str, at: &Location) -> Result<PathBuf> {
+        let rel = Path::new(relative);
+        if rel.is_absolute() || relative.starts_with('\\') || relative.contains(':') {
+            return Err(Error::new(
+                at.clone(),
+                format!("`{relative}` is an absolute path or URL; only paths relative to the referring file inside the spec root are allowed"),
+            ));
+        }
+        let base_dir = match base {
+            Some(id) => self.files[id].path.parent().map(Path::to_path_buf).unwrap_or_default(),
+            None => self.root.clone(),
+        };
+        let mut lexical = base_dir;
+        for c in rel.components() {
+            match c {
+                Component::CurDir => {}
+                Component::ParentDir => {
+                    lexical.pop();
+                }
+                Component::Normal(n) => lexical.push(n),
+                Component::RootDir | Component::Prefix(_) => {
+                    return Err(Error::new(at.clone(), format!("`{relative}` is not a relative path")))
+                }
+            }
+        }
+        if !lexical.starts_with(&self.root) {
+            return Err(Error::new(
+                at.clone(),
+                format!("`{relative}` leaves the spec root {}", self.root.display()),
+            ));
+        }
+        let canonical = lexical
+            .canonicalize()
+            .map_err(|e| Error::new(at.clone(), format!("cannot open `{relative}`: {}", describe_io(&e))))?;
+        if !canonical.starts_with(&self.root) {
+            return Err(Error::new(
+                at.clone(),
+                format!(
+                    "`{relative}` leaves the spec root {} through a symbolic link (it is {})",
+                    self.root.display(),
+                    canonical.display()
+                ),
+            ));
+        }
+        if canonical.is_dir() {
+            return Err(Error::new(at.clone(), format!("`{relative}` is a folder, not a file")));
+        }
+        Ok(canonical)
+    }
+
+    /// Loads (once) the file at `path`, which must be canonical and inside the root.
+    pub fn load(&mut self, path: &Path) -> Result<FileId> {
+        if let Some(id) = self.by_path.get(path) {
+            return Ok(*id);
+        }
+        let display = self.display(path);
+        let file = parse_file(path, display)?;
+        let id = self.files.len();
+        self.files.push(file);
+        self.by_path.insert(path.to_path_buf(), id);
+        Ok(id)
+    }
+}
+
+fn describe_io(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_owned(),
+        _ => e.to_string(),
+    }
+}
+
+/// Reads and parses one file.
+fn parse_file(path: &Path, display: String) -> Result<SourceFile> {
+    let at = Location::file(display.clone());
+    let meta =
+        std::fs::metadata(path).map_err(|e| Error::new(at.clone(), format!("cannot read: {}", describe_io(&e))))?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(Error::new(
+            at,
+            format!("file is {} bytes; the limit is {MAX_FILE_BYTES}", meta.len()),
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| Error::new(at.clone(), format!("cannot read: {}", describe_io(&e))))?;
+    let mut file = parse_bytes(&bytes, display)?;
+    file.path = path.to_path_buf();
+    Ok(file)
+}
+
+/// Parses YAML (or JSON, which is YAML) text into a [`SourceFile`] with node positions.
+pub fn parse_bytes(bytes: &[u8], display: String) -> Result<SourceFile> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let (line, column) = line_col(bytes, e.valid_up_to());
+        Error::new(
+            Location {
+                file: Some(display.clone()),
+                line: Some(line),
+                column: Some(column),
+                pointer: None,
+            },
+            "file is not valid UTF-8",
+        )
+    })?;
+    let yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
+        let loc = e.location();
+        let message = e.to_string();
+        // serde_yaml appends " at line L column C"; the location says it already.
+        let message = match message.find(" at line ") {
+            Some(i) => message[..i].to_owned(),
+            None => message,
+        };
+        Error::new(
+            Location {
+                file: Some(display.clone()),
+                line: loc.as_ref().map(|l| l.line()),
+                column: loc.as_ref().map(|l| l.column()),
+                pointer: None,
+            },
+            format!("invalid YAML: {message}"),
+        )
+    })?;
+    let positions = positions(text);
+    let mut file = SourceFile {
+        path: PathBuf::new(),
+        display,
+        value: Value::Null,
+        positions,
+    };
+    file.value = to_json(&yaml, "", &file)?;
+    Ok(file)
+}
+
+fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let before = &bytes[..offset.min(bytes.len())];
+    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+    let column = before.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+    (line, column)
+}
+
+/// Converts a YAML value into JSON: mapping keys become strings (`200:` is `"200"`).
+fn to_json(v: &serde_yaml::Value, pointer: &str, file: &SourceFile) -> Result<Value> {
+    use serde_yaml::Value as Y;
+    Ok(match v {
+        Y::Null => Value::Null,
+        Y::Bool(b) => Value::Bool(*b),
+        Y::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Value::from(i)
+            } else if let Some(u) = n.as_u64() {
+                Value::from(u)
+            } else {
+                let f = n.as_f64().unwrap_or(f64::NAN);
+                match serde_json::Number::from_f64(f) {
+                    Some(num) => Value::Number(num),
+                    None => {
+                        return Err(Error::new(
+                            file.locate(pointer),
+                            format!("the number {n} has no JSON equivalent"),
+                        ))
+                    }
+                }
+            }
+        }
+        Y::String(s) => Value::String(s.clone()),
+        Y::Sequence(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                out.push(to_json(item, &format!("{pointer}/{i}"), file)?);
+            }
+            Value::Array(out)
+        }
+        Y::Mapping(map) => {
+            let mut out = serde_json::Map::with_capacity(map.len());
+            for (k, item) in map {
+                let key = match k {
+                    Y::String(s) => s.clone(),
+                    Y::Number(n) => n.to_string(),
+                    Y::Bool(b) => b.to_string(),
+                    Y::Null => "null".to_owned(),
+                    _ => {
+                        return Err(Error::new(
+                            file.locate(pointer),
+                            "a mapping key is not a scalar; only string, number and boolean keys are supported",
+                        ))
+                    }
+                };
+                let child = push_token(pointer, &key);
+                let value = to_json(item, &child, file)?;
+                out.insert(key, value);
+            }
+            Value::Object(out)
+        }
+        Y::Tagged(t) => {
+            return Err(Error::new(
+                file.locate(pointer),
+                format!("YAML tag `{}` is not supported", t.tag),
+            ))
+        }
+    })
+}
+
+enum Frame {
+    Map { pointer: String, key: Option<String> },
+    Seq { pointer: String, index: usize },
+}
+
+#[derive(Default)]
+struct Recorder {
+    stack: Vec<Frame>,
+    positions: HashMap<String, (usize, usize)>,
+    skip_depth: usize,
+}
+
+impl Recorder {
+    /// The pointer of the node that comes next, or `None` when it is a mapping key.
+    fn next_pointer(&self) -> Option<String> {
+        match self.stack.last() {
+            None => Some(String::new()),
+            Some(Frame::Map { pointer, key: Some(k) }) => Some(push_token(pointer, k)),
+            Some(Frame::Map { key: None, .. }) => None,
+            Some(Frame::Seq { pointer, index }) => Some(format!("{pointer}/{index}")),
+        }
+    }
+
+    fn advance(&mut self) {
+        match self.stack.last_mut() {
+            Some(Frame::Map { key, .. }) => *key = None,
+            Some(Frame::Seq { index, .. }) => *index += 1,
+            _ => {}
+        }
+    }
+
+    fn record(&mut self, pointer: &str, mark: Marker) {
+        self.positions
+            .entry(pointer.to_owned())
+            .or_insert((mark.line(), mark.col()));
+    }
+}
+
+impl MarkedEventReceiver for Recorder {
+    fn on_event(&mut self, ev: Event, mark: Marker) {
+        if self.skip_depth > 0 {
+            match ev {
+                Event::MappingStart(..) | Event::SequenceStart(..) => self.skip_depth += 1,
+                Event::MappingEnd | Event::SequenceEnd => {
+                    self.skip_depth -= 1;
+                    if self.skip_depth == 0 {
+                        // the complex key is over; its value follows under a placeholder key
+                        if let Some(Frame::Map { key, .. }) = self.stack.last_mut() {
+                            *key = Some("?".to_owned());
+                        }
+                    }
+                }
+                _ => {}
+            }
+            return;
+        }
+        match ev {
+            Event::Scalar(text, ..) => match self.next_pointer() {
+                None => {
+                    if let Some(Frame::Map { pointer, key }) = self.stack.last_mut() {
+                        let child = push_token(pointer, &text);
+                        *key = Some(text);
+                        self.record(&child, mark);
+                    }
+                }
+                Some(p) => {
+                    self.record(&p, mark);
+                    self.advance();
+                }
+            },
+            Event::Alias(_) => {
+                if let Some(p) = self.next_pointer() {
+                    self.record(&p, mark);
+                    self.advance();
+                } else if let Some(Frame::Map { key, .. }) = self.stack.last_mut() {
+                    *key = Some("?".to_owned());
+                }
+            }
+            Event::MappingStart(..) | Event::SequenceStart(..) => match self.next_pointer() {
+                None => self.skip_depth = 1,
+                Some(p) => {
+                    self.record(&p, mark);
+                    let frame = if matches!(ev, Event::MappingStart(..)) {
+                        Frame::Map { pointer: p, key: None }
+                    } else {
+                        Frame::Seq { pointer: p, index: 0 }
+                    };
+                    self.stack.push(frame);
+                }
+            },
+            Event::MappingEnd | Event::SequenceEnd => {
+                self.stack.pop();
+                self.advance();
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Positions of every node of the first YAML document in `text`, by JSON pointer. Best effort:
+/// text that this second parser cannot read simply yields fewer positions.
+fn positions(text: &str) -> HashMap<String, (usize, usize)> {
+    let mut recorder = Recorder::default();
+    let mut parser = Parser::new_from_str(text);
+    let _ = parser.load(&mut recorder, false);
+    recorder.positions
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_follow_pointers() {
+        let text = "a:\n  b: 1\n  200:\n    - x\n    - y: 2\n";
+        let f = parse_bytes(text.as_bytes(), "t.yaml".into()).unwrap();
+        assert_eq!(f.locate("/a/b").line, Some(2));
+        assert_eq!(f.locate("/a/200").line, Some(3));
+        assert_eq!(f.locate("/a/200/1/y").line, Some(5));
+        assert_eq!(f.locate("/a/200/1/y").column, Some(7));
+        // a pointer the file does not hold falls back to its nearest ancestor
+        assert_eq!(f.locate("/a/b/missing").line, Some(2));
+        assert_eq!(f.value["a"]["200"][1]["y"], 2);
+    }
+
+    #[test]
+    fn escaped_keys_are_located() {
+        let text = "paths:\n  \"/account/3pid\":\n    get: {}\n";
+        let f = parse_bytes(text.as_bytes(), "t.yaml".into()).unwrap();
+        assert_eq!(f.locate("/paths/~1account~13pid/get").line, Some(3));
+    }
+
+    #[test]
+    fn invalid_yaml_is_located() {
+        let err = parse_bytes(b"a: [1, 2\nb: 3\n", "bad.yaml".into()).unwrap_err();
+        assert_eq!(err.location().file.as_deref(), Some("bad.yaml"));
+        assert!(err.location().line.is_some());
+        assert!(err.message().starts_with("invalid YAML"), "{err}");
+    }
+
+    #[test]
+    fn invalid_utf8_is_located() {
+        let err = parse_bytes(b"a: 1\nb: \xff\n", "bad.yaml".into()).unwrap_err();
+        assert_eq!(err.location().line, Some(2));
+        assert_eq!(err.location().column, Some(4));
+        assert_eq!(err.message(), "file is not valid UTF-8");
+    }
+
+    #[test]
+    fn alias_bomb_stops() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..30 {
+            let p = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let err = parse_bytes(text.as_bytes(), "bomb.yaml".into()).unwrap_err();
+        assert!(err.message().starts_with("invalid YAML"), "{err}");
+    }
+}

@@ -1,0 +1,280 @@
+//! Names that read like hand-written Rust: words are split keeping acronyms and numbers whole
+//! (`getAccount3PIDs` → `get_account_3pids`, `GetAccount3pids`), titles become type names
+//! ("Third party identifier" → `ThirdPartyIdentifier`), keywords become raw identifiers.
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+
+/// Acronyms known to the Matrix spec: a run of capitals made of these is split between them
+/// (`PIDMSISDN` → `PID`, `MSISDN`).
+const ACRONYMS: &[&str] = &[
+    "MSISDN", "OPENID", "HTTPS", "HTTP", "JSON", "TURN", "VOIP", "HTML", "UUID", "PID", "URL", "URI", "API", "CAS",
+    "SSO", "MXC", "TLS", "TTL", "UIA", "ACL", "ID", "IS", "HS", "AS", "TO", "3P",
+];
+
+/// Splits an identifier-ish string into words. Separators are anything but ASCII letters and
+/// digits; a word boundary is lower→upper (`fooBar`), letter→digit (`account3`), and the end of a
+/// capital run before a capitalised word (`HTTPServer`). A digit run keeps the letters after it
+/// (`3PIDs`, `3pid`), and `s` after a capital run is a plural (`PIDs`).
+pub fn words(input: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    for token in transliterate(input).split(|c: char| !c.is_ascii_alphanumeric()) {
+        if token.is_empty() {
+            continue;
+        }
+        split_token(token, &mut words);
+    }
+    words
+}
+
+fn split_token(token: &str, out: &mut Vec<String>) {
+    let chars: Vec<char> = token.chars().collect();
+    let mut start = 0;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if i > start {
+            let prev = chars[i - 1];
+            let boundary = (prev.is_ascii_lowercase() && c.is_ascii_uppercase())
+                || (prev.is_ascii_alphabetic() && c.is_ascii_digit());
+            if boundary {
+                out.push(chars[start..i].iter().collect());
+                start = i;
+            }
+        }
+        if c.is_ascii_uppercase() {
+            // a capital run: take it whole
+            let mut j = i;
+            while j < chars.len() && chars[j].is_ascii_uppercase() {
+                j += 1;
+            }
+            let run_len = j - i;
+            let next_lower = j < chars.len() && chars[j].is_ascii_lowercase();
+            if run_len > 1 && next_lower {
+                let plural = chars[j] == 's' && (j + 1 == chars.len() || !chars[j + 1].is_ascii_lowercase());
+                if plural {
+                    // `PIDs`: the run and its plural are one word
+                    push_acronyms(&chars[start..j], out);
+                    let last = out.pop().unwrap_or_default();
+                    out.push(format!("{last}s"));
+                    start = j + 1;
+                    i = j + 1;
+                    continue;
+                }
+                // `HTTPServer`: the run's last capital starts the next word
+                push_acronyms(&chars[start..j - 1], out);
+                start = j - 1;
+                i = j;
+                continue;
+            }
+            if run_len > 1 {
+                push_acronyms(&chars[start..j], out);
+                start = j;
+                i = j;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    if start < chars.len() {
+        out.push(chars[start..].iter().collect());
+    }
+}
+
+/// Pushes `chars` (a digit prefix and/or a capital run) as words, splitting a capital run
+/// into known acronyms when it is made of nothing else.
+fn push_acronyms(chars: &[char], out: &mut Vec<String>) {
+    let s: String = chars.iter().collect();
+    let digits = s.chars().take_while(char::is_ascii_digit).count();
+    let (prefix, run) = s.split_at(digits);
+    match split_acronyms(run) {
+        Some(parts) if parts.len() > 1 => {
+            let mut parts = parts.into_iter();
+            let first = parts.next().unwrap_or_default();
+            out.push(format!("{prefix}{first}"));
+            out.extend(parts);
+        }
+        _ => out.push(s),
+    }
+}
+
+fn split_acronyms(run: &str) -> Option<Vec<String>> {
+    if run.is_empty() {
+        return None;
+    }
+    for a in ACRONYMS {
+        if let Some(rest) = run.strip_prefix(a) {
+            if rest.is_empty() {
+                return Some(vec![(*a).to_owned()]);
+            }
+            if let Some(mut tail) = split_acronyms(rest) {
+                tail.insert(0, (*a).to_owned());
+                return Some(tail);
+            }
+        }
+    }
+    None
+}
+
+/// Latin letters with diacritics become their base letters; anything else non-ASCII separates.
+fn transliterate(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_ascii() {
+            out.push(c);
+            continue;
+        }
+        let t = match c {
+            'à' | 'á' | 'â' | 'ã' | 'å' | 'ā' => "a",
+            'ä' | 'æ' => "ae",
+            'À' | 'Á' | 'Â' | 'Ã' | 'Å' => "A",
+            'Ä' | 'Æ' => "Ae",
+            'ç' => "c",
+            'Ç' => "C",
+            'è' | 'é' | 'ê' | 'ë' | 'ē' => "e",
+            'È' | 'É' | 'Ê' | 'Ë' => "E",
+            'ì' | 'í' | 'î' | 'ï' => "i",
+            'Ì' | 'Í' | 'Î' | 'Ï' => "I",
+            'ñ' => "n",
+            'Ñ' => "N",
+            'ò' | 'ó' | 'ô' | 'õ' | 'ø' => "o",
+            'ö' | 'œ' => "oe",
+            'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ø' => "O",
+            'Ö' | 'Œ' => "Oe",
+            'ù' | 'ú' | 'û' => "u",
+            'ü' => "ue",
+            'Ù' | 'Ú' | 'Û' => "U",
+            'Ü' => "Ue",
+            'ß' => "ss",
+            'ý' | 'ÿ' => "y",
+            _ => " ",
+        };
+        out.push_str(t);
+    }
+    out
+}
+
+/// `snake_case` for functions, modules, fields. Always a valid identifier (maybe raw).
+pub fn snake(input: &str) -> String {
+    let joined = words(input)
+        .iter()
+        .map(|w| w.to_lowercase())
+        .collect::<Vec<_>>()
+        .join("_");
+    let s = joined.to_snake_case();
+    let s = if s.is_empty() { "value".to_owned() } else { s };
+    let s = if s.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("_{s}")
+    } else {
+        s
+    };
+    keyword_safe(s)
+}
+
+/// `UpperCamelCase` for types and variants. Always a valid identifier.
+pub fn pascal(input: &str) -> String {
+    let joined = words(input)
+        .iter()
+        .map(|w| {
+            let mut cs = w.chars();
+            match cs.next() {
+                Some(f) => f.to_ascii_uppercase().to_string() + &cs.as_str().to_lowercase(),
+                None => String::new(),
+            }
+        })
+        .collect::<String>();
+    let s = joined.to_upper_camel_case();
+    let s = if s.is_empty() { "Value".to_owned() } else { s };
+    let s = if s.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("N{s}")
+    } else {
+        s
+    };
+    keyword_safe(s)
+}
+
+const KEYWORDS: &[&str] = &[
+    "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for", "if", "impl", "in",
+    "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self", "Self", "static", "struct", "super",
+    "trait", "true", "type", "unsafe", "use", "where", "while", "async", "await", "dyn", "abstract", "become", "box",
+    "do", "final", "macro", "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "gen",
+];
+
+/// Keywords become raw identifiers (`r#type`); the few that cannot be raw get a trailing `_`.
+pub fn keyword_safe(s: String) -> String {
+    if matches!(s.as_str(), "self" | "Self" | "super" | "crate" | "_") {
+        format!("{s}_")
+    } else if KEYWORDS.contains(&s.as_str()) {
+        format!("r#{s}")
+    } else {
+        s
+    }
+}
+
+/// Makes `name` unique among `taken` by appending `2`, `3`, … (before any `r#`).
+pub fn unique(name: &str, taken: &mut std::collections::HashSet<String>) -> String {
+    if taken.insert(name.to_owned()) {
+        return name.to_owned();
+    }
+    let bare = name.strip_prefix("r#").unwrap_or(name);
+    let sep = if bare.contains('_') || bare.chars().all(|c| c.is_ascii_lowercase()) {
+        "_"
+    } else {
+        ""
+    };
+    let mut n = 2u64;
+    loop {
+        let candidate = keyword_safe(format!("{bare}{sep}{n}"));
+        if taken.insert(candidate.clone()) {
+            return candidate;
+        }
+        n += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_operation_ids() {
+        assert_eq!(snake("getAccount3PIDs"), "get_account_3pids");
+        assert_eq!(snake("post3PIDs"), "post_3pids");
+        assert_eq!(snake("delete3pidFromAccount"), "delete_3pid_from_account");
+        assert_eq!(snake("requestTokenTo3PIDEmail"), "request_token_to_3pid_email");
+        assert_eq!(snake("requestTokenTo3PIDMSISDN"), "request_token_to_3pid_msisdn");
+        assert_eq!(pascal("getAccount3PIDs"), "GetAccount3pids");
+        assert_eq!(pascal("requestTokenTo3PIDMSISDN"), "RequestTokenTo3pidMsisdn");
+    }
+
+    #[test]
+    fn titles() {
+        assert_eq!(pascal("Third party identifier"), "ThirdPartyIdentifier");
+        assert_eq!(pascal("ThreePidCredentials"), "ThreePidCredentials");
+        assert_eq!(pascal("m.relates_to"), "MRelatesTo");
+        assert_eq!(pascal("One-time keys count"), "OneTimeKeysCount");
+        assert_eq!(pascal("HTTPServer"), "HttpServer");
+        assert_eq!(pascal("Größe"), "Groesse");
+        assert_eq!(pascal("日本"), "Value");
+        assert_eq!(snake("M_THREEPID_AUTH_FAILED"), "m_threepid_auth_failed");
+        assert_eq!(pascal("M_THREEPID_AUTH_FAILED"), "MThreepidAuthFailed");
+        assert_eq!(snake("userIDs"), "user_ids");
+    }
+
+    #[test]
+    fn keywords_and_digits() {
+        assert_eq!(snake("type"), "r#type");
+        assert_eq!(snake("self"), "self_");
+        assert_eq!(pascal("self"), "Self_");
+        assert_eq!(snake("3pid"), "_3pid");
+        assert_eq!(pascal("3pid"), "N3pid");
+    }
+
+    #[test]
+    fn collisions_are_numbered() {
+        let mut taken = std::collections::HashSet::new();
+        assert_eq!(unique(&snake("fooBar"), &mut taken), "foo_bar");
+        assert_eq!(unique(&snake("foo_bar"), &mut taken), "foo_bar_2");
+        assert_eq!(unique(&pascal("Foo"), &mut taken), "Foo");
+        assert_eq!(unique(&pascal("foo"), &mut taken), "Foo2");
+    }
+}

@@ -1,0 +1,531 @@
+//! Stage 2, resolve: follow every `$ref` — to whole files, to JSON pointers in other files and
+//! within a file, and where Swagger 2.0 does not allow one — relative to the file that holds it,
+//! confined to the spec root.
+//!
+//! The result is a bundle: each API document with its references replaced, and every schema
+//! reached through a reference hoisted into one table keyed by where it lives (so a schema used
+//! from forty places is one type). Schema references become `#/components/schemas/KEY`, which keeps
+//! recursion legal; references elsewhere (security definitions, parameters, example data) are
+//! inlined, and a chain of references that comes back to itself is an error.
+
+use std::collections::HashSet;
+
+use indexmap::IndexMap;
+use serde_json::{Map, Value};
+
+use crate::error::{escape_token, push_token, Error, Location, Result, Warning};
+use crate::load::{FileId, Loader};
+
+/// The JSON types a schema's `type` may name.
+pub const SCHEMA_TYPES: &[&str] = &[
+    "string", "number", "integer", "boolean", "array", "object", "null", "file",
+];
+
+/// Extension key the resolver adds to every schema object: where it came from.
+pub const ORIGIN_KEY: &str = "x-origin";
+
+/// Prefix of hoisted schema references.
+pub const SCHEMA_REF_PREFIX: &str = "#/components/schemas/";
+
+/// One API document with its references resolved.
+#[derive(Debug)]
+pub struct Document {
+    /// File, relative to the spec root.
+    pub file: String,
+    pub value: Value,
+}
+
+/// A schema reached through a `$ref`, hoisted out of its file.
+#[derive(Debug)]
+pub struct HoistedSchema {
+    pub location: Location,
+    /// A name suggested by the place it lives: the file stem or the last pointer token.
+    pub name_hint: String,
+    pub value: Value,
+}
+
+/// Every document and every referenced schema, references resolved.
+#[derive(Debug)]
+pub struct Bundle {
+    pub documents: Vec<Document>,
+    pub schemas: IndexMap<String, HoistedSchema>,
+    pub warnings: Vec<Warning>,
+    pub loader: Loader,
+}
+
+impl Bundle {
+    /// Locates a pointer in a loaded file named by its display path.
+    pub fn locate(&self, file: &str, pointer: &str) -> Location {
+        self.loader.locate_by_display(file, pointer)
+    }
+}
+
+/// The kind of position a node stands in, which decides what its `$ref` means.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Ctx {
+    /// The root of an API document.
+    Document,
+    /// A schema.
+    Schema,
+    /// Example or default data: a `$ref` includes the data it points to.
+    Data,
+    /// Anything else: a `$ref` is replaced by what it points to.
+    Other,
+}
+
+/// Resolves the documents `paths` (canonical, inside the loader's root).
+pub fn resolve(mut loader: Loader, documents: &[std::path::PathBuf]) -> Result<Bundle> {
+    let mut ids = Vec::new();
+    for path in documents {
+        ids.push(loader.load(path)?);
+    }
+    let mut r = Resolver {
+        loader,
+        schemas: IndexMap::new(),
+        inlining: Vec::new(),
+    };
+    let mut out = Vec::new();
+    let mut warnings = Vec::new();
+    for id in ids {
+        let file = r.loader.file(id);
+        let display = file.display.clone();
+        let mut value = file.value.clone();
+        if value.is_null() {
+            return Err(Error::new(Location::file(display), "the file is empty"));
+        }
+        if !value.is_object() {
+            return Err(Error::new(
+                file.locate(""),
+                "an API document must be a mapping with `swagger: \"2.0\"` or `openapi: 3.0.x`",
+            ));
+        }
+        check_version(&value, file)?;
+        warnings.extend(crate::fixups::apply(&mut value, file));
+        let value = r.walk(id, "", &value, Ctx::Document)?;
+        out.push(Document { file: display, value });
+    }
+    Ok(Bundle {
+        documents: out,
+        schemas: r.schemas,
+        warnings,
+        loader: r.loader,
+    })
+}
+
+fn check_version(doc: &Value, file: &crate::load::SourceFile) -> Result<()> {
+    if let Some(v) = doc.get("swagger") {
+        return match v.as_str() {
+            Some("2.0") => Ok(()),
+            _ => Err(Error::new(
+                file.locate("/swagger"),
+                format!("unsupported Swagger version {v}; this generator reads Swagger \"2.0\" and OpenAPI 3.0.x"),
+            )),
+        };
+    }
+    if let Some(v) = doc.get("openapi") {
+        return match v.as_str() {
+            Some(s) if s.starts_with("3.0") => Ok(()),
+            _ => Err(Error::new(
+                file.locate("/openapi"),
+                format!("unsupported OpenAPI version {v}; this generator reads Swagger \"2.0\" and OpenAPI 3.0.x"),
+            )),
+        };
+    }
+    Err(Error::new(
+        file.locate(""),
+        "not an API document: it has neither `swagger: \"2.0\"` nor `openapi: 3.0.x`",
+    ))
+}
+
+struct Resolver {
+    loader: Loader,
+    schemas: IndexMap<String, HoistedSchema>,
+    /// Non-schema references being inlined, to refuse a cycle.
+    inlining: Vec<(FileId, String)>,
+}
+
+/// Where a reference points.
+struct Target {
+    file: FileId,
+    pointer: String,
+}
+
+impl Resolver {
+    fn at(&self, file: FileId, pointer: &str) -> Location {
+        self.loader.file(file).locate(pointer)
+    }
+
+    fn walk(&mut self, file: FileId, pointer: &str, value: &Value, ctx: Ctx) -> Result<Value> {
+        match value {
+            Value::Array(items) => {
+                let child_ctx = if ctx == Ctx::Document { Ctx::Other } else { ctx };
+                let mut out = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    out.push(self.walk(file, &format!("{pointer}/{i}"), item, child_ctx)?);
+                }
+                Ok(Value::Array(out))
+            }
+            Value::Object(map) => match ctx {
+                Ctx::Schema => self.walk_schema(file, pointer, map),
+                Ctx::Data => self.walk_data(file, pointer, map),
+                Ctx::Document | Ctx::Other => self.walk_other(file, pointer, map, ctx),
+            },
+            other => Ok(other.clone()),
+        }
+    }
+
+    fn walk_other(&mut self, file: FileId, pointer: &str, map: &Map<String, Value>, ctx: Ctx) -> Result<Value> {
+        if let Some(reference) = map.get("$ref") {
+            let target = self.parse_ref(file, pointer, reference)?;
+            let mut inlined = self.inline(target, Ctx::Other, file, pointer)?;
+            // keys beside the `$ref` refine what it points to
+            if let Value::Object(target_map) = &mut inlined {
+                for (k, v) in map {
+                    if k != "$ref" {
+                        let child = push_token(pointer, k);
+                        target_map.insert(k.clone(), self.walk(file, &child, v, Ctx::Other)?);
+                    }
+                }
+            }
+            return Ok(inlined);
+        }
+        let mut out = Map::with_capacity(map.len());
+        for (k, v) in map {
+            let child = push_token(pointer, k);
+            let walked = match (ctx, k.as_str()) {
+                (Ctx::Document, "definitions") => {
+                    self.hoist_all(file, &child, v)?;
+                    continue;
+                }
+                (Ctx::Document, "components") => {
+                    let mut comps = v.as_object().cloned().unwrap_or_default();
+                    if let Some(schemas) = comps.shift_remove("schemas") {
+                        self.hoist_all(file, &push_token(&child, "schemas"), &schemas)?;
+                    }
+                    self.walk(file, &child, &Value::Object(comps), Ctx::Other)?
+                }
+                (_, "schema") => self.walk(file, &child, v, Ctx::Schema)?,
+                (_, "example" | "examples" | "x-example" | "default") => self.walk(file, &child, v, Ctx::Data)?,
+                _ => self.walk(file, &child, v, Ctx::Other)?,
+            };
+            out.insert(k.clone(), walked);
+        }
+        Ok(Value::Object(out))
+    }
+
+    fn walk_data(&mut self, file: FileId, pointer: &str, map: &Map<String, Value>) -> Result<Value> {
+        if let Some(reference @ Value::String(_)) = map.get("$ref") {
+            let target = self.parse_ref(file, pointer, reference)?;
+            return self.inline(target, Ctx::Data, file, pointer);
+        }
+        let mut out = Map::with_capacity(map.len());
+        for (k, v) in map {
+            out.insert(k.clone(), self.walk(file, &push_token(pointer, k), v, Ctx::Data)?);
+        }
+        Ok(Value::Object(out))
+    }
+
+    fn walk_schema(&mut self, file: FileId, pointer: &str, map: &Map<String, Value>) -> Result<Value> {
+        let mut out = Map::with_capacity(map.len() + 1);
+        if let Some(reference) = map.get("$ref") {
+            let target = self.parse_ref(file, pointer, reference)?;
+            let key = self.hoist(target, file, pointer)?;
+            let reference = Value::Object(Map::from_iter([(
+                "$ref".to_owned(),
+                Value::String(format!("{SCHEMA_REF_PREFIX}{}", escape_token(&key))),
+            )]));
+            if map.len() == 1 {
+                return Ok(reference);
+            }
+            // `$ref` with siblings (a description, say): the reference, refined.
+            out.insert("allOf".to_owned(), Value::Array(vec![reference]));
+        }
+        for (k, v) in map {
+            let child = push_token(pointer, k);
+            let walked = match k.as_str() {
+                "$ref" => continue,
+                "properties" | "patternProperties" | "definitions" => {
+                    let Some(props) = v.as_object() else {
+                        return Err(Error::new(
+                            self.at(file, &child),
+                            format!("`{k}` must be a mapping of schemas"),
+                        ));
+                    };
+                    let mut o = Map::with_capacity(props.len());
+                    for (name, s) in props {
+                        o.insert(
+                            name.clone(),
+                            self.walk(file, &push_token(&child, name), s, Ctx::Schema)?,
+                        );
+                    }
+                    Value::Object(o)
+                }
+                "items" | "additionalProperties" | "not" => self.walk(file, &child, v, Ctx::Schema)?,
+                "allOf" | "oneOf" | "anyOf" => {
+                    if !v.is_array() {
+                        return Err(Error::new(
+                            self.at(file, &child),
+                            format!("`{k}` must be a list of schemas"),
+                        ));
+                    }
+                    let walked = self.walk(file, &child, v, Ctx::Schema)?;
+                    if let (Some(Value::Array(mine)), Value::Array(more)) = (out.get_mut(k), &walked) {
+                        mine.extend(more.iter().cloned());
+                        continue;
+                    }
+                    walked
+                }
+                "example" | "examples" | "x-example" | "default" | "enum" => self.walk(file, &child, v, Ctx::Data)?,
+                "type" => {
+                    self.check_type(file, &child, v)?;
+                    v.clone()
+                }
+                _ => self.walk(file, &child, v, Ctx::Other)?,
+            };
+            out.insert(k.clone(), walked);
+        }
+        let origin = self.at(file, pointer);
+        out.insert(ORIGIN_KEY.to_owned(), origin_value(&origin));
+        Ok(Value::Object(out))
+    }
+
+    fn check_type(&self, file: FileId, pointer: &str, v: &Value) -> Result<()> {
+        let names: Vec<&Value> = match v {
+            Value::Array(items) => items.iter().collect(),
+            other => vec![other],
+        };
+        for name in names {
+            match name.as_str() {
+                Some(n) if SCHEMA_TYPES.contains(&n) => {}
+                _ => {
+                    return Err(Error::new(
+                        self.at(file, pointer),
+                        format!(
+                            "unknown schema type {name}; expected one of {}",
+                            SCHEMA_TYPES.join(", ")
+                        ),
+                    ))
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn hoist_all(&mut self, file: FileId, pointer: &str, defs: &Value) -> Result<()> {
+        let Some(defs) = defs.as_object() else {
+            return Err(Error::new(self.at(file, pointer), "must be a mapping of schemas"));
+        };
+        for name in defs.keys() {
+            let child = push_token(pointer, name);
+            self.hoist(
+                Target {
+                    file,
+                    pointer: child.clone(),
+                },
+                file,
+                &child,
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Hoists the schema `target` into the table (once) and returns its key. A chain of
+    /// references is followed to its end; a chain that comes back to itself is an error.
+    fn hoist(&mut self, mut target: Target, from: FileId, from_pointer: &str) -> Result<String> {
+        let mut seen = HashSet::new();
+        loop {
+            let node = self.node(&target)?;
+            let pure_ref = node
+                .as_object()
+                .filter(|o| o.len() == 1)
+                .and_then(|o| o.get("$ref"))
+                .cloned();
+            let Some(next) = pure_ref else { break };
+            if !seen.insert((target.file, target.pointer.clone())) {
+                return Err(Error::new(
+                    self.at(from, from_pointer),
+                    "this `$ref` leads to a chain of references that only refers to itself",
+                ));
+            }
+            target = self.parse_ref(target.file, &target.pointer.clone(), &next)?;
+        }
+        let file = self.loader.file(target.file);
+        let key = if target.pointer.is_empty() {
+            file.display.clone()
+        } else {
+            format!("{}#{}", file.display, target.pointer)
+        };
+        if self.schemas.contains_key(&key) {
+            return Ok(key);
+        }
+        let name_hint = match target.pointer.rsplit('/').next() {
+            Some(last) if !target.pointer.is_empty() => last.replace("~1", "/").replace("~0", "~"),
+            _ => file_stem(&file.display),
+        };
+        let location = file.locate(&target.pointer);
+        // reserve the key first, so that recursion finds it and the outer schema comes first
+        self.schemas.insert(
+            key.clone(),
+            HoistedSchema {
+                location,
+                name_hint,
+                value: Value::Null,
+            },
+        );
+        let node = self.node(&target)?;
+        let value = self.walk(target.file, &target.pointer, &node, Ctx::Schema)?;
+        if let Some(entry) = self.schemas.get_mut(&key) {
+            entry.value = value;
+        }
+        Ok(key)
+    }
+
+    /// Replaces a reference by a copy of what it points to, itself resolved.
+    fn inline(&mut self, target: Target, ctx: Ctx, from: FileId, from_pointer: &str) -> Result<Value> {
+        let id = (target.file, target.pointer.clone());
+        if self.inlining.contains(&id) {
+            return Err(Error::new(
+                self.at(from, &push_token(from_pointer, "$ref")),
+                "this `$ref` is part of a cycle of references that can never be expanded",
+            ));
+        }
+        if self.inlining.len() > 64 {
+            return Err(Error::new(
+                self.at(from, &push_token(from_pointer, "$ref")),
+                "references nest more than 64 deep",
+            ));
+        }
+        let node = self.node(&target)?;
+        self.inlining.push(id);
+        let out = self.walk(target.file, &target.pointer, &node, ctx);
+        self.inlining.pop();
+        out
+    }
+
+    fn node(&self, target: &Target) -> Result<Value> {
+        let file = self.loader.file(target.file);
+        file.get(&target.pointer).cloned().ok_or_else(|| {
+            Error::new(
+                Location::node(file.display.clone(), target.pointer.clone()),
+                format!("`{}` has no node at `#{}`", file.display, target.pointer),
+            )
+        })
+    }
+
+    /// Parses a `$ref` standing at `pointer` of `file`.
+    fn parse_ref(&mut self, file: FileId, pointer: &str, reference: &Value) -> Result<Target> {
+        let ref_pointer = push_token(pointer, "$ref");
+        let at = self.at(file, &ref_pointer);
+        let Some(raw) = reference.as_str() else {
+            return Err(Error::new(at, "`$ref` must be a string"));
+        };
+        if raw.contains("://") {
+            return Err(Error::new(at, format!("`{raw}`: remote references are not supported")));
+        }
+        let (path, fragment) = match raw.split_once('#') {
+            Some((p, f)) if f.is_empty() || f.starts_with('/') => (p, f),
+            Some((p, f)) => {
+                // `m.room.message#m.text` is a file name with a `#` in it, if such a file exists
+                match self.loader.confine(Some(file), raw, &at) {
+                    Ok(_) if !p.is_empty() => (raw, ""),
+                    _ => {
+                        return Err(Error::new(
+                            at,
+                            format!(
+                            "`{raw}`: the fragment `{f}` is not a JSON pointer (it must be empty or start with `/`)"
+                        ),
+                        ))
+                    }
+                }
+            }
+            None => (raw, ""),
+        };
+        let fragment = percent_decode(fragment);
+        let target_file = if path.is_empty() {
+            file
+        } else {
+            let canonical = self.loader.confine(Some(file), path, &at)?;
+            self.loader.load(&canonical)?
+        };
+        if self.loader.file(target_file).get(&fragment).is_none() {
+            return Err(Error::new(
+                at,
+                format!(
+                    "`{raw}`: `{}` has no node at `#{fragment}`",
+                    self.loader.file(target_file).display
+                ),
+            ));
+        }
+        Ok(Target {
+            file: target_file,
+            pointer: fragment,
+        })
+    }
+}
+
+/// `definitions/errors/error.yaml` → `error`; `m.room.message` (no extension) stays whole.
+fn file_stem(display: &str) -> String {
+    let name = display.rsplit('/').next().unwrap_or(display);
+    for ext in [".yaml", ".yml", ".json"] {
+        if let Some(stem) = name.strip_suffix(ext) {
+            return stem.to_owned();
+        }
+    }
+    name.to_owned()
+}
+
+fn origin_value(loc: &Location) -> Value {
+    let mut o = Map::new();
+    if let Some(f) = &loc.file {
+        o.insert("file".into(), Value::String(f.clone()));
+    }
+    if let Some(l) = loc.line {
+        o.insert("line".into(), Value::from(l));
+    }
+    if let Some(c) = loc.column {
+        o.insert("column".into(), Value::from(c));
+    }
+    if let Some(p) = &loc.pointer {
+        o.insert("pointer".into(), Value::String(p.clone()));
+    }
+    Value::Object(o)
+}
+
+/// Reads back an origin written by the resolver.
+pub fn origin_of(extensions: &IndexMap<String, Value>) -> Location {
+    let Some(o) = extensions.get(ORIGIN_KEY) else {
+        return Location::default();
+    };
+    Location {
+        file: o.get("file").and_then(Value::as_str).map(str::to_owned),
+        line: o.get("line").and_then(Value::as_u64).map(|v| v as usize),
+        column: o.get("column").and_then(Value::as_u64).map(|v| v as usize),
+        pointer: o.get("pointer").and_then(Value::as_str).map(str::to_owned),
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    fn hex(b: u8) -> Option<u8> {
+        match b {
+            b'0'..=b'9' => Some(b - b'0'),
+            b'a'..=b'f' => Some(b - b'a' + 10),
+            b'A'..=b'F' => Some(b - b'A' + 10),
+            _ => None,
+        }
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push(h * 16 + l);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| s.to_owned())
+}

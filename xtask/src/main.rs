@@ -1,0 +1,157 @@
+//! Project tasks. `cargo xtask gen [--spec DIR] [--root DIR] [--out DIR] [--crate-name NAME]
+//! [--check]` regenerates the `generated` crate from `spec/` (or checks that it is up to date).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use matrix_api_generator::{generate, write, Settings};
+
+const USAGE: &str = "usage: cargo xtask gen [--spec DIR] [--root DIR] [--out DIR] [--crate-name NAME] [--check]
+
+  --spec DIR        the spec folder; every top-level *.yaml in it is an API document
+                    (default: spec/client-server)
+  --root DIR        no $ref may leave this folder (default: the spec folder)
+  --out DIR         the crate folder to write (default: generated)
+  --crate-name NAME the generated crate's package name (default: matrix-client-server-api)
+  --check           write nothing; fail if the output folder is not up to date";
+
+fn workspace_root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| manifest.to_path_buf())
+}
+
+struct Args {
+    spec: PathBuf,
+    root: Option<PathBuf>,
+    out: PathBuf,
+    crate_name: Option<String>,
+    check: bool,
+}
+
+fn parse(args: &[String]) -> Result<Args, String> {
+    let ws = workspace_root();
+    let mut parsed = Args {
+        spec: ws.join("spec/client-server"),
+        root: None,
+        out: ws.join("generated"),
+        crate_name: None,
+        check: false,
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| it.next().cloned().ok_or_else(|| format!("{name} needs a value"));
+        match a.as_str() {
+            "--spec" => parsed.spec = PathBuf::from(value("--spec")?),
+            "--root" => parsed.root = Some(PathBuf::from(value("--root")?)),
+            "--out" => parsed.out = PathBuf::from(value("--out")?),
+            "--crate-name" => parsed.crate_name = Some(value("--crate-name")?),
+            "--check" => parsed.check = true,
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown argument `{other}`")),
+        }
+    }
+    Ok(parsed)
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+fn gen(args: &Args) -> ExitCode {
+    let start = Instant::now();
+    let mut settings = Settings::new(&args.spec);
+    settings.root = args.root.clone();
+    if let Some(name) = &args.crate_name {
+        settings.crate_name = name.clone();
+    }
+    let generated = match generate(&settings) {
+        Ok(g) => g,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for w in &generated.warnings {
+        eprintln!("warning: {w}");
+    }
+    let summary = format!(
+        "{}, {}, {}",
+        plural(generated.documents, "document"),
+        plural(generated.operations, "operation"),
+        plural(generated.types, "type")
+    );
+    if args.check {
+        match write::diff(&args.out, &generated.files) {
+            Ok((stale, orphans)) if stale.is_empty() && orphans.is_empty() => {
+                println!(
+                    "{} is up to date ({summary}, {}) in {} ms",
+                    args.out.display(),
+                    plural(generated.files.len(), "file"),
+                    start.elapsed().as_millis()
+                );
+                ExitCode::SUCCESS
+            }
+            Ok((stale, orphans)) => {
+                for f in &stale {
+                    eprintln!("stale: {}", args.out.join(f).display());
+                }
+                for f in &orphans {
+                    eprintln!("stale: {} (no longer generated)", args.out.join(f).display());
+                }
+                eprintln!(
+                    "error: {} is out of date ({}); run `cargo xtask gen`",
+                    args.out.display(),
+                    plural(stale.len() + orphans.len(), "file")
+                );
+                ExitCode::FAILURE
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    } else {
+        match write::write(&args.out, &generated.files) {
+            Ok(report) => {
+                println!(
+                    "{summary}: {} written, {} removed, {} unchanged in {} in {} ms",
+                    plural(report.written.len(), "file"),
+                    report.removed.len(),
+                    report.unchanged,
+                    args.out.display(),
+                    start.elapsed().as_millis()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("gen") => match parse(&args[1..]) {
+            Ok(a) => gen(&a),
+            Err(msg) if msg.is_empty() => {
+                println!("{USAGE}");
+                ExitCode::SUCCESS
+            }
+            Err(msg) => {
+                eprintln!("error: {msg}\n{USAGE}");
+                ExitCode::from(2)
+            }
+        },
+        _ => {
+            eprintln!("{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
