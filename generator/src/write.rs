@@ -85,47 +85,169 @@ fn generated_files(out_dir: &Path) -> Result<Vec<String>> {
 /// Writes `files` under `out_dir`, all or nothing.
 pub fn write(out_dir: &Path, files: &BTreeMap<String, String>) -> Result<WriteReport> {
     let (stale, orphans) = diff(out_dir, files)?;
+    for rel in &stale {
+        let target = out_dir.join(rel);
+        if target.is_dir() {
+            return Err(Error::io(
+                &target,
+                "cannot write",
+                &std::io::Error::other("a folder stands in the way"),
+            ));
+        }
+    }
+    // 1. every new file beside its target; on failure remove them all
     let mut temps: Vec<(PathBuf, PathBuf)> = Vec::new();
-    let cleanup = |temps: &[(PathBuf, PathBuf)]| {
+    let remove_temps = |temps: &[(PathBuf, PathBuf)]| {
         for (tmp, _) in temps {
             let _ = std::fs::remove_file(tmp);
         }
     };
     for rel in &stale {
         let target = out_dir.join(rel);
-        let result = (|| -> std::io::Result<PathBuf> {
+        let tmp = sibling(&target, "gen-tmp");
+        let result = (|| -> std::io::Result<()> {
             if let Some(parent) = target.parent() {
                 std::fs::create_dir_all(parent)?;
             }
-            let name = target
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let tmp = target.with_file_name(format!(".{name}.gen-tmp"));
-            std::fs::write(&tmp, files[rel].as_bytes())?;
-            Ok(tmp)
+            std::fs::write(&tmp, files[rel].as_bytes())
         })();
-        match result {
-            Ok(tmp) => temps.push((tmp, target)),
+        if let Err(e) = result {
+            remove_temps(&temps);
+            let _ = std::fs::remove_file(&tmp);
+            return Err(Error::io(&target, "cannot write", &e));
+        }
+        temps.push((tmp, target));
+    }
+    // 2. old files aside, new files in place; on failure undo every step taken
+    let mut done: Vec<(PathBuf, Option<PathBuf>)> = Vec::new();
+    let mut aside = orphans
+        .iter()
+        .map(|rel| (out_dir.join(rel), None))
+        .collect::<Vec<(PathBuf, Option<PathBuf>)>>();
+    let undo = |done: &[(PathBuf, Option<PathBuf>)]| {
+        for (target, backup) in done.iter().rev() {
+            match backup {
+                Some(b) => {
+                    let _ = std::fs::rename(b, target);
+                }
+                None => {
+                    let _ = std::fs::remove_file(target);
+                }
+            }
+        }
+    };
+    for (i, (tmp, target)) in temps.iter().enumerate() {
+        let step = (|| -> std::io::Result<Option<PathBuf>> {
+            let backup = if target.exists() {
+                let b = sibling(target, "gen-old");
+                std::fs::rename(target, &b)?;
+                Some(b)
+            } else {
+                None
+            };
+            if let Err(e) = std::fs::rename(tmp, target) {
+                if let Some(b) = &backup {
+                    let _ = std::fs::rename(b, target);
+                }
+                return Err(e);
+            }
+            Ok(backup)
+        })();
+        match step {
+            Ok(backup) => done.push((target.clone(), backup)),
             Err(e) => {
-                cleanup(&temps);
-                return Err(Error::io(&target, "cannot write", &e));
+                undo(&done);
+                remove_temps(&temps[i..]);
+                return Err(Error::io(target, "cannot replace", &e));
             }
         }
     }
-    for (i, (tmp, target)) in temps.iter().enumerate() {
-        if let Err(e) = std::fs::rename(tmp, target) {
-            cleanup(&temps[i..]);
-            return Err(Error::io(target, "cannot replace", &e));
+    for (path, backup) in aside.iter_mut() {
+        let b = sibling(path, "gen-old");
+        if let Err(e) = std::fs::rename(&*path, &b) {
+            undo(&done);
+            return Err(Error::io(path, "cannot remove", &e));
         }
+        *backup = Some(b.clone());
+        done.push((path.clone(), Some(b)));
     }
-    for rel in &orphans {
-        let path = out_dir.join(rel);
-        std::fs::remove_file(&path).map_err(|e| Error::io(&path, "cannot remove", &e))?;
+    // 3. committed: drop the old files
+    for (_, backup) in &done {
+        if let Some(b) = backup {
+            let _ = std::fs::remove_file(b);
+        }
     }
     Ok(WriteReport {
         unchanged: files.len() - stale.len(),
         written: stale,
         removed: orphans,
     })
+}
+
+/// `dir/.name.SUFFIX`, a hidden file beside `path`.
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.{suffix}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn writes_only_changed_files_and_removes_orphans() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = files(&[
+            ("a.rs", "// @generated by matrix-api-generator\nA"),
+            ("src/b.rs", "// @generated by matrix-api-generator\nB"),
+        ]);
+        let r = write(dir.path(), &first).unwrap();
+        assert_eq!(r.written, vec!["a.rs", "src/b.rs"]);
+        std::fs::write(dir.path().join("hand.rs"), "hand-written").unwrap();
+        let second = files(&[("a.rs", "// @generated by matrix-api-generator\nA2")]);
+        let r = write(dir.path(), &second).unwrap();
+        assert_eq!(r.written, vec!["a.rs"]);
+        assert_eq!(r.removed, vec!["src/b.rs"]);
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("hand.rs")).unwrap(),
+            "hand-written"
+        );
+        assert!(!dir.path().join("src/b.rs").exists());
+        assert_eq!(diff(dir.path(), &second).unwrap(), (vec![], vec![]));
+    }
+
+    #[test]
+    fn a_failure_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = files(&[
+            ("a.rs", "// @generated by matrix-api-generator\nA"),
+            ("z.rs", "// @generated by matrix-api-generator\nZ"),
+        ]);
+        write(dir.path(), &first).unwrap();
+        // `m/x.rs` cannot be created: `m` is a file
+        std::fs::write(dir.path().join("m"), "in the way").unwrap();
+        let second = files(&[("a.rs", "A2"), ("m/x.rs", "X"), ("z.rs", "Z2")]);
+        assert!(write(dir.path(), &second).is_err());
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, vec!["a.rs", "m", "z.rs"]);
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("a.rs")).unwrap(),
+            "// @generated by matrix-api-generator\nA"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("z.rs")).unwrap(),
+            "// @generated by matrix-api-generator\nZ"
+        );
+    }
 }
