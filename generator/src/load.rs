@@ -368,6 +368,8 @@ struct Recorder {
     stack: Vec<Frame>,
     positions: HashMap<String, (usize, usize)>,
     skip_depth: usize,
+    /// A mapping whose position is not known yet, with its start mark.
+    unplaced: Option<(String, Marker)>,
 }
 
 impl Recorder {
@@ -417,6 +419,9 @@ impl MarkedEventReceiver for Recorder {
         match ev {
             Event::Scalar(text, ..) => match self.next_pointer() {
                 None => {
+                    if let Some((p, _)) = self.unplaced.take() {
+                        self.record(&p, mark);
+                    }
                     if let Some(Frame::Map { pointer, key }) = self.stack.last_mut() {
                         let child = push_token(pointer, &text);
                         *key = Some(text);
@@ -439,16 +444,22 @@ impl MarkedEventReceiver for Recorder {
             Event::MappingStart(..) | Event::SequenceStart(..) => match self.next_pointer() {
                 None => self.skip_depth = 1,
                 Some(p) => {
-                    self.record(&p, mark);
                     let frame = if matches!(ev, Event::MappingStart(..)) {
+                        // a block mapping's start mark points past its first key: the mapping is
+                        // placed at that key instead, when it comes
+                        self.unplaced = Some((p.clone(), mark));
                         Frame::Map { pointer: p, key: None }
                     } else {
+                        self.record(&p, mark);
                         Frame::Seq { pointer: p, index: 0 }
                     };
                     self.stack.push(frame);
                 }
             },
             Event::MappingEnd | Event::SequenceEnd => {
+                if let Some((p, m)) = self.unplaced.take() {
+                    self.record(&p, m);
+                }
                 self.stack.pop();
                 self.advance();
             }

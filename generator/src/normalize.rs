@@ -427,7 +427,7 @@ fn upgrade_operation(ctx: &OpCtx<'_>, op: &Value, shared: &[Value], warnings: &m
                     return Err(Error::new(
                         at(),
                         format!(
-                            "a second body parameter `{name}`; an operation has at most one (the first is at {first})"
+                            "a second body parameter `{name}`; an operation has at most one (the first is at #{first})"
                         ),
                     ));
                 }

@@ -113,6 +113,15 @@ pub fn resolve(mut loader: Loader, documents: &[std::path::PathBuf]) -> Result<B
 }
 
 fn check_version(doc: &Value, file: &crate::load::SourceFile) -> Result<()> {
+    check_version_field(doc, file)?;
+    match doc.get("paths") {
+        Some(Value::Object(_)) => Ok(()),
+        Some(_) => Err(Error::new(file.locate("/paths"), "`paths` must be a mapping")),
+        None => Err(Error::new(file.locate(""), "the document has no `paths`")),
+    }
+}
+
+fn check_version_field(doc: &Value, file: &crate::load::SourceFile) -> Result<()> {
     if let Some(v) = doc.get("swagger") {
         return match v.as_str() {
             Some("2.0") => Ok(()),
@@ -343,7 +352,7 @@ impl Resolver {
             let Some(next) = pure_ref else { break };
             if !seen.insert((target.file, target.pointer.clone())) {
                 return Err(Error::new(
-                    self.at(from, from_pointer),
+                    self.at(from, &push_token(from_pointer, "$ref")),
                     "this `$ref` leads to a chain of references that only refers to itself",
                 ));
             }

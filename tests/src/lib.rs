@@ -1,1 +1,33 @@
-//! Integration tests live in `tests/`.
+//! Helpers shared by the end-to-end tests in `tests/tests/`.
+
+use std::path::{Path, PathBuf};
+
+/// The workspace root.
+pub fn workspace() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_path_buf()
+}
+
+/// `../shared` beside the workspace, if present. Absent: under CI the test fails, elsewhere it
+/// is skipped with a printed reason.
+pub fn shared() -> Option<PathBuf> {
+    let dir = workspace().join("../shared");
+    if dir.join("corpus").is_dir() {
+        return Some(dir);
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("{} is absent, and CI is set: tests that need ../shared must run in CI", dir.display());
+    }
+    eprintln!("skipped: {} is absent (set CI to make this a failure)", dir.display());
+    None
+}
+
+/// The corpus of the real Matrix spec in `../shared`.
+pub fn corpus() -> Option<PathBuf> {
+    shared().map(|s| s.join("corpus/matrix-doc-5da3072e"))
+}
+
+/// A test fixture folder.
+pub fn fixture(name: &str) -> PathBuf {
+    workspace().join("tests/fixtures").join(name)
+}
