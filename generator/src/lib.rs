@@ -4,7 +4,7 @@
 //! A pipeline of named stages, each a module: [`load`] (YAML with locations) → [`resolve`]
 //! (`$ref`s across files, confined to the spec root) → [`normalize`] (one document model,
 //! `openapiv3`) → [`ir`] (operations and a type space with unique Rust names) → [`emit`] →
-//! [`format`] (`prettyplease`) → [`write`] (all or nothing).
+//! [`format`](mod@format) (`prettyplease`) → [`write`](mod@write) (all or nothing).
 //!
 //! The library never prints and never exits: it returns an [`Error`] or the generated files with
 //! their [`Warning`]s.
@@ -100,7 +100,15 @@ pub fn api_documents(loader: &load::Loader, spec_dir: &Path) -> Result<Vec<PathB
         let path = entry.path();
         let is_yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
         if is_yaml && path.is_file() {
-            docs.push(path.canonicalize().map_err(|e| Error::io(&path, "cannot open", &e))?);
+            let canonical = path.canonicalize().map_err(|e| Error::io(&path, "cannot open", &e))?;
+            if !canonical.starts_with(loader.root()) {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                return Err(Error::new(
+                    Location::file(loader.display(&dir.join(&name))),
+                    "this API document leaves the spec root through a symbolic link",
+                ));
+            }
+            docs.push(canonical);
         }
     }
     docs.sort();

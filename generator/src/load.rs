@@ -143,10 +143,7 @@ impl Loader {
             }
         }
         if !lexical.starts_with(&self.root) {
-            return Err(Error::new(
-                at.clone(),
-                format!("`{relative}` leaves the spec root"),
-            ));
+            return Err(Error::new(at.clone(), format!("`{relative}` leaves the spec root")));
         }
         let canonical = follow_link_stubs(&lexical)
             .canonicalize()

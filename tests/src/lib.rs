@@ -16,7 +16,10 @@ pub fn shared() -> Option<PathBuf> {
         return Some(dir);
     }
     if std::env::var_os("CI").is_some() {
-        panic!("{} is absent, and CI is set: tests that need ../shared must run in CI", dir.display());
+        panic!(
+            "{} is absent, and CI is set: tests that need ../shared must run in CI",
+            dir.display()
+        );
     }
     eprintln!("skipped: {} is absent (set CI to make this a failure)", dir.display());
     None

@@ -8,7 +8,10 @@ use matrix_api_tests::fixture;
 fn every_bad_spec_fails_with_its_message() {
     // relative paths (the tests run in `tests/`), so that messages naming a folder are stable
     let _ = fixture;
-    let mut cases: Vec<_> = std::fs::read_dir("fixtures/bad").unwrap().map(|e| e.unwrap().path()).collect();
+    let mut cases: Vec<_> = std::fs::read_dir("fixtures/bad")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     cases.sort();
     assert!(cases.len() >= 25, "only {} bad-spec fixtures", cases.len());
     let bless = std::env::var_os("BLESS").is_some();
@@ -32,7 +35,10 @@ fn every_bad_spec_fails_with_its_message() {
         let expected_path = case.join("expected");
         match std::fs::read_to_string(&expected_path) {
             Ok(expected) if expected.trim_end() == message => {}
-            Ok(expected) => failures.push(format!("{name}:\n  expected {}\n  got      {message}", expected.trim_end())),
+            Ok(expected) => failures.push(format!(
+                "{name}:\n  expected {}\n  got      {message}",
+                expected.trim_end()
+            )),
             Err(_) if bless => std::fs::write(&expected_path, format!("{message}\n")).unwrap(),
             Err(_) => failures.push(format!("{name}: no `expected` file; the error is\n  {message}")),
         }

@@ -47,7 +47,11 @@ fn generation_is_deterministic() {
 fn seed_generates_the_five_operations_and_their_types() {
     let g = generate(&seed_settings()).unwrap();
     assert_eq!(g.operations, 5);
-    let ops: Vec<&str> = g.files.keys().filter_map(|k| k.strip_prefix("src/operations/")).collect();
+    let ops: Vec<&str> = g
+        .files
+        .keys()
+        .filter_map(|k| k.strip_prefix("src/operations/"))
+        .collect();
     assert_eq!(
         ops,
         [
@@ -60,14 +64,21 @@ fn seed_generates_the_five_operations_and_their_types() {
         ]
     );
     let types = &g.files["src/types.rs"];
-    for decl in ["pub struct ThirdPartyIdentifier {", "pub enum Medium {", "pub struct ThreePidCredentials {", "pub struct Error {"] {
+    for decl in [
+        "pub struct ThirdPartyIdentifier {",
+        "pub enum Medium {",
+        "pub struct ThreePidCredentials {",
+        "pub struct Error {",
+    ] {
         assert!(types.contains(decl), "types.rs lacks `{decl}`");
     }
     // one `Medium` for the two identical inline enums
     assert_eq!(types.matches("pub enum ").count(), 1);
     // required → plain, optional → Option with skip_serializing_if
     assert!(types.contains("pub validated_at: i64,"));
-    assert!(types.contains("#[serde(default, skip_serializing_if = \"Option::is_none\")]\n    pub error: Option<String>,"));
+    assert!(
+        types.contains("#[serde(default, skip_serializing_if = \"Option::is_none\")]\n    pub error: Option<String>,")
+    );
     // RST became Markdown in the rustdoc
     let email = &g.files["src/operations/request_token_to_3pid_email.rs"];
     assert!(email.contains("`validate/email/requestToken`"), "{email}");
@@ -143,7 +154,14 @@ fn the_whole_client_server_api_loads_and_resolves() {
         .map(|d| {
             d.value["paths"]
                 .as_object()
-                .map(|p| p.values().map(|i| i.as_object().map_or(0, |o| o.keys().filter(|k| *k != "parameters").count())).sum())
+                .map(|p| {
+                    p.values()
+                        .map(|i| {
+                            i.as_object()
+                                .map_or(0, |o| o.keys().filter(|k| *k != "parameters").count())
+                        })
+                        .sum()
+                })
                 .unwrap_or(0)
         })
         .sum();
@@ -153,7 +171,8 @@ fn the_whole_client_server_api_loads_and_resolves() {
         match v {
             serde_json::Value::Object(m) => {
                 if let Some(r) = m.get("$ref").and_then(|r| r.as_str()) {
-                    *out.entry(r.split('/').take(3).collect::<Vec<_>>().join("/")).or_default() += 1;
+                    *out.entry(r.split('/').take(3).collect::<Vec<_>>().join("/"))
+                        .or_default() += 1;
                 }
                 m.values().for_each(|x| refs(x, out));
             }
@@ -170,5 +189,9 @@ fn the_whole_client_server_api_loads_and_resolves() {
     }
     assert_eq!(found.keys().collect::<Vec<_>>(), ["#/components/schemas"], "{found:?}");
     // event schemas reached through `definitions/event-schemas` (a link) were loaded from the corpus
-    assert!(bundle.schemas.keys().any(|k| k.starts_with("event-schemas/schema/")), "{:?}", bundle.schemas.keys());
+    assert!(
+        bundle.schemas.keys().any(|k| k.starts_with("event-schemas/schema/")),
+        "{:?}",
+        bundle.schemas.keys()
+    );
 }

@@ -59,9 +59,19 @@ fn post_3pids_request_example_round_trips_and_hides_the_secret() {
     assert!(!debug.contains("d0n'tT3ll"), "{debug}");
     assert!(debug.contains("<redacted>") && debug.contains("abc123987"), "{debug}");
     // an omitted optional field stays omitted
-    let creds = ThreePidCredentials { client_secret: "s".into(), id_server: "i".into(), sid: "x".into() };
-    let r = post_3pids::Request { three_pid_creds: creds, bind: None };
-    assert_eq!(serde_json::to_value(&r).unwrap(), json!({"three_pid_creds": {"client_secret": "s", "id_server": "i", "sid": "x"}}));
+    let creds = ThreePidCredentials {
+        client_secret: "s".into(),
+        id_server: "i".into(),
+        sid: "x".into(),
+    };
+    let r = post_3pids::Request {
+        three_pid_creds: creds,
+        bind: None,
+    };
+    assert_eq!(
+        serde_json::to_value(&r).unwrap(),
+        json!({"three_pid_creds": {"client_secret": "s", "id_server": "i", "sid": "x"}})
+    );
 }
 
 #[test]
@@ -83,7 +93,10 @@ fn metadata_describes_each_operation() {
     use matrix_client_server_api::{operations, AuthKind, Method};
     assert_eq!(operations::ALL.len(), 5);
     let m = get_account_3pids::METADATA;
-    assert_eq!((m.method, m.path, m.base_path), (Method::Get, "/account/3pid", "/_matrix/client/r0"));
+    assert_eq!(
+        (m.method, m.path, m.base_path),
+        (Method::Get, "/account/3pid", "/_matrix/client/r0")
+    );
     assert_eq!(m.operation_id, "getAccount3PIDs");
     assert_eq!(m.auth, AuthKind::AccessToken);
     let email = operations::request_token_to_3pid_email::METADATA;
