@@ -7,14 +7,29 @@
 //! Rust types for the Matrix Client-Server Account Administrative Contact API (version 1.0.0), generated from the spec by `matrix-api-generator`. Do not edit: change the spec or the generator and run `cargo xtask gen`.
 //!
 //! - [`types`]: the named types of the spec.
-//! - [`operations`]: one module per operation, with its [`Metadata`], `Request` and `Response`.
+//! - [`operations`]: one module per operation, with its [`Metadata`], `Request` and `Response`, and their conversions to and from `http` requests and responses.
+//! - `client` (feature `client`): an async `Client` with one method per operation.
+//! - `server` (feature `server`): the `Api` trait and an `axum` router serving it.
+//! - [`MatrixError`] and [`ErrorCode`]: Matrix errors, paired with their HTTP status.
 //!
 //! Generated from:
 //!
 //! - `administrative_contact.yaml`
 #![forbid(unsafe_code)]
+#[cfg(feature = "client")]
+pub mod client;
 pub mod operations;
 #[doc(hidden)]
 pub mod runtime;
+#[cfg(feature = "server")]
+pub mod server;
 pub mod types;
-pub use runtime::{AuthKind, Metadata, Method};
+pub use runtime::{
+    AccessToken, AuthKind, Base, ErrorCode, FromHttpResponseError, IncomingRequest,
+    IncomingResponse, IntoHttpError, MatrixError, Metadata, Method, OutgoingRequest,
+    OutgoingResponse, ParamValue,
+};
+#[cfg(feature = "client")]
+pub use runtime::client::{Client, ClientError};
+#[cfg(feature = "server")]
+pub use runtime::server::ServerConfig;

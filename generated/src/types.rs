@@ -11,7 +11,7 @@ pub struct Error {
     /// An error code.
     ///
     /// Example: `"M_UNKNOWN"`
-    pub errcode: String,
+    pub errcode: crate::ErrorCode,
     /// A human-readable error message.
     ///
     /// Example: `"An unknown error occurred"`

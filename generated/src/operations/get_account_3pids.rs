@@ -53,3 +53,47 @@ pub struct Response {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threepids: Option<Vec<crate::types::ThirdPartyIdentifier>>,
 }
+impl crate::OutgoingRequest for Request {
+    const METADATA: crate::Metadata = METADATA;
+    type Response = Response;
+    fn to_http_request(
+        &self,
+        base: &crate::Base<'_>,
+    ) -> Result<http::Request<Vec<u8>>, crate::IntoHttpError> {
+        let path: String = "/account/3pid".to_owned();
+        let query = crate::runtime::convert::QueryWriter::new();
+        let headers = Vec::new();
+        let body: Option<Vec<u8>> = None;
+        crate::runtime::convert::build_request(
+            &METADATA,
+            base,
+            &path,
+            query,
+            headers,
+            body,
+        )
+    }
+}
+impl crate::IncomingRequest for Request {
+    const METADATA: crate::Metadata = METADATA;
+    fn try_from_http_request<B: AsRef<[u8]>>(
+        request: &http::Request<B>,
+    ) -> Result<Self, crate::MatrixError> {
+        let _ = request;
+        Ok(Self {})
+    }
+}
+impl crate::IncomingResponse for Response {
+    fn try_from_http_response<B: AsRef<[u8]>>(
+        response: http::Response<B>,
+    ) -> Result<Self, crate::FromHttpResponseError> {
+        crate::runtime::convert::decode_response(response)
+    }
+}
+impl crate::OutgoingResponse for Response {
+    fn try_into_http_response(
+        &self,
+    ) -> Result<http::Response<Vec<u8>>, crate::MatrixError> {
+        crate::runtime::convert::json_response(200u16, self)
+    }
+}

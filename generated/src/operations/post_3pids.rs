@@ -59,3 +59,48 @@ pub struct Response {
     /// The response body.
     pub body: serde_json::Map<String, serde_json::Value>,
 }
+impl crate::OutgoingRequest for Request {
+    const METADATA: crate::Metadata = METADATA;
+    type Response = Response;
+    fn to_http_request(
+        &self,
+        base: &crate::Base<'_>,
+    ) -> Result<http::Request<Vec<u8>>, crate::IntoHttpError> {
+        let path: String = "/account/3pid".to_owned();
+        let query = crate::runtime::convert::QueryWriter::new();
+        let headers = Vec::new();
+        let body: Option<Vec<u8>> = Some(
+            serde_json::to_vec(self).map_err(|e| crate::IntoHttpError(e.to_string()))?,
+        );
+        crate::runtime::convert::build_request(
+            &METADATA,
+            base,
+            &path,
+            query,
+            headers,
+            body,
+        )
+    }
+}
+impl crate::IncomingRequest for Request {
+    const METADATA: crate::Metadata = METADATA;
+    fn try_from_http_request<B: AsRef<[u8]>>(
+        request: &http::Request<B>,
+    ) -> Result<Self, crate::MatrixError> {
+        crate::runtime::convert::json_body(request.body().as_ref())
+    }
+}
+impl crate::IncomingResponse for Response {
+    fn try_from_http_response<B: AsRef<[u8]>>(
+        response: http::Response<B>,
+    ) -> Result<Self, crate::FromHttpResponseError> {
+        crate::runtime::convert::decode_response(response).map(|body| Self { body })
+    }
+}
+impl crate::OutgoingResponse for Response {
+    fn try_into_http_response(
+        &self,
+    ) -> Result<http::Response<Vec<u8>>, crate::MatrixError> {
+        crate::runtime::convert::json_response(200u16, &self.body)
+    }
+}

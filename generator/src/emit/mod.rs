@@ -1,8 +1,10 @@
 //! Stage 5, emit: the IR becomes token streams, one per file of the generated crate. Emitters
 //! read only the IR.
 
+pub mod client;
 pub mod models;
 pub mod operations;
+pub mod server;
 
 use std::collections::BTreeMap;
 
@@ -22,8 +24,12 @@ pub enum FileContent {
 /// Support code copied into every generated crate, as (path under `src/runtime`, text).
 pub const RUNTIME: &[(&str, &str)] = &[
     ("mod.rs", include_str!("../../runtime/mod.rs")),
+    ("client.rs", include_str!("../../runtime/client.rs")),
+    ("convert.rs", include_str!("../../runtime/convert.rs")),
+    ("error.rs", include_str!("../../runtime/error.rs")),
     ("metadata.rs", include_str!("../../runtime/metadata.rs")),
     ("open_enum.rs", include_str!("../../runtime/open_enum.rs")),
+    ("server.rs", include_str!("../../runtime/server.rs")),
 ];
 
 /// Names the emitters declare themselves in `crate::types`' namespace neighbours; spec types
@@ -72,10 +78,9 @@ pub fn emit(api: &Api, info: &CrateInfo<'_>) -> BTreeMap<String, FileContent> {
         "rustfmt.toml".to_owned(),
         FileContent::Text("disable_all_formatting = true\n".to_owned()),
     );
-    files.insert(
-        "src/types.rs".to_owned(),
-        FileContent::Rust(models::types_file(&api.types)),
-    );
+    files.insert("src/types.rs".to_owned(), FileContent::Rust(models::types_file(&api.types, &param_types(api))));
+    files.insert("src/client.rs".to_owned(), FileContent::Rust(client::client_file(api)));
+    files.insert("src/server.rs".to_owned(), FileContent::Rust(server::server_file(api)));
     files.insert(
         "src/operations/mod.rs".to_owned(),
         FileContent::Rust(operations_mod(api)),
@@ -88,6 +93,26 @@ pub fn emit(api: &Api, info: &CrateInfo<'_>) -> BTreeMap<String, FileContent> {
         files.insert(format!("src/runtime/{path}"), FileContent::Text((*text).to_owned()));
     }
     files
+}
+
+/// The named types used as parameters: they need to be written as text.
+fn param_types(api: &Api) -> std::collections::BTreeSet<usize> {
+    fn collect(ty: &crate::ir::Ty, out: &mut std::collections::BTreeSet<usize>) {
+        match ty {
+            crate::ir::Ty::Named(id) => {
+                out.insert(*id);
+            }
+            crate::ir::Ty::Vec(inner) => collect(inner, out),
+            _ => {}
+        }
+    }
+    let mut out = std::collections::BTreeSet::new();
+    for op in &api.operations {
+        for p in &op.params {
+            collect(&p.ty, &mut out);
+        }
+    }
+    out
 }
 
 fn cargo_toml(api: &Api, info: &CrateInfo<'_>) -> String {
@@ -107,9 +132,23 @@ publish = false
 [lib]
 path = "src/lib.rs"
 
+[features]
+default = []
+# An async HTTP client over reqwest (rustls): `Client`, one method per operation.
+client = ["dep:reqwest"]
+# An axum router serving an implementation of the `Api` trait.
+server = ["dep:axum"]
+
 [dependencies]
+http = "1"
 serde = {{ version = "1", features = ["derive"] }}
 serde_json = "1"
+reqwest = {{ version = "0.12", default-features = false, features = ["rustls-tls"], optional = true }}
+axum = {{ version = "0.8", default-features = false, optional = true }}
+
+[dev-dependencies]
+axum = {{ version = "0.8", default-features = false, features = ["tokio", "http1"] }}
+tokio = {{ version = "1", features = ["macros", "rt-multi-thread", "net", "signal"] }}
 "#,
         name = info.name,
         version = info.version,
@@ -125,7 +164,7 @@ fn lib_rs(api: &Api) -> TokenStream {
     if let Some(d) = &api.description {
         doc.push_str(&format!("\n\n{}", crate::docs::markdown(d)));
     }
-    doc.push_str("\n\n- [`types`]: the named types of the spec.\n- [`operations`]: one module per operation, with its [`Metadata`], `Request` and `Response`.");
+    doc.push_str("\n\n- [`types`]: the named types of the spec.\n- [`operations`]: one module per operation, with its [`Metadata`], `Request` and `Response`, and their conversions to and from `http` requests and responses.\n- `client` (feature `client`): an async `Client` with one method per operation.\n- `server` (feature `server`): the `Api` trait and an `axum` router serving it.\n- [`MatrixError`] and [`ErrorCode`]: Matrix errors, paired with their HTTP status.");
     doc.push_str("\n\nGenerated from:\n");
     for s in &api.sources {
         doc.push_str(&format!("\n- `{s}`"));
@@ -135,12 +174,23 @@ fn lib_rs(api: &Api) -> TokenStream {
         #doc
         #![forbid(unsafe_code)]
 
+        #[cfg(feature = "client")]
+        pub mod client;
         pub mod operations;
         #[doc(hidden)]
         pub mod runtime;
+        #[cfg(feature = "server")]
+        pub mod server;
         pub mod types;
 
-        pub use runtime::{AuthKind, Metadata, Method};
+        pub use runtime::{
+            AccessToken, AuthKind, Base, ErrorCode, FromHttpResponseError, IncomingRequest, IncomingResponse,
+            IntoHttpError, MatrixError, Metadata, Method, OutgoingRequest, OutgoingResponse, ParamValue,
+        };
+        #[cfg(feature = "client")]
+        pub use runtime::client::{Client, ClientError};
+        #[cfg(feature = "server")]
+        pub use runtime::server::ServerConfig;
     }
 }
 

@@ -43,12 +43,13 @@ pub fn ty_tokens(ty: &Ty, space: &TypeSpace) -> TokenStream {
             let name = ident(&space.get(*id).name);
             quote!(crate::types::#name)
         }
+        Ty::ErrorCode => quote!(crate::ErrorCode),
     }
 }
 
 /// Whether a type has a `Default` (named types declare none).
 pub fn has_default(ty: &Ty) -> bool {
-    !matches!(ty, Ty::Named(_))
+    !matches!(ty, Ty::Named(_) | Ty::ErrorCode)
 }
 
 /// Whether comparing values of a type with `==` is total (no floats inside).
@@ -209,14 +210,45 @@ pub fn pretty(v: &serde_json::Value) -> String {
 }
 
 /// All named types, as the items of `types.rs`.
-pub fn types_file(space: &TypeSpace) -> TokenStream {
-    let items = space.defs.iter().map(|def| match &def.kind {
-        TypeKind::Struct(s) => struct_item(def, s, space),
-        TypeKind::Enum(e) => enum_item(def, e),
+pub fn types_file(space: &TypeSpace, param_types: &std::collections::BTreeSet<usize>) -> TokenStream {
+    let items = space.defs.iter().enumerate().map(|(id, def)| {
+        let item = match &def.kind {
+            TypeKind::Struct(s) => struct_item(def, s, space),
+            TypeKind::Enum(e) => enum_item(def, e),
+        };
+        let param = if param_types.contains(&id) { param_value_impl(def) } else { quote!() };
+        quote!(#item #param)
     });
     quote! {
         //! The named types of the spec: every object schema and string enum it declares or reaches through a `$ref`.
         #(#items)*
+    }
+}
+
+/// Path, query and header parameters are text: enums are their wire value, anything else JSON.
+fn param_value_impl(def: &TypeDef) -> TokenStream {
+    let name = ident(&def.name);
+    match &def.kind {
+        TypeKind::Enum(_) => quote! {
+            impl crate::runtime::ParamValue for #name {
+                fn to_param(&self) -> String {
+                    self.as_str().to_owned()
+                }
+                fn from_param(s: &str) -> Result<Self, String> {
+                    Ok(Self::from(s))
+                }
+            }
+        },
+        TypeKind::Struct(_) => quote! {
+            impl crate::runtime::ParamValue for #name {
+                fn to_param(&self) -> String {
+                    serde_json::to_string(self).unwrap_or_default()
+                }
+                fn from_param(s: &str) -> Result<Self, String> {
+                    serde_json::from_str(s).map_err(|e| e.to_string())
+                }
+            }
+        },
     }
 }
 

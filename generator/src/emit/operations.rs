@@ -245,15 +245,345 @@ fn strip_serde_attrs(tokens: TokenStream) -> TokenStream {
     out
 }
 
+/// The status code a success answers with.
+fn success_status(op: &Operation) -> u16 {
+    match op.success.status {
+        Status::Code(c) => c,
+        _ => 200,
+    }
+}
+
+/// How the request body is carried.
+enum BodyMode<'a> {
+    None,
+    /// `Request` itself is the JSON body.
+    SelfIsBody,
+    /// Body fields beside parameters: helper structs carry them.
+    Helper(&'a StructDef),
+    Whole,
+}
+
+fn body_mode(op: &Operation) -> BodyMode<'_> {
+    match &op.body {
+        None => BodyMode::None,
+        Some(Body { shape: Shape::Fields(def), .. }) if op.params.is_empty() => {
+            let _ = def;
+            BodyMode::SelfIsBody
+        }
+        Some(Body { shape: Shape::Fields(def), .. }) => BodyMode::Helper(def),
+        Some(Body { shape: Shape::Whole(_), .. }) => BodyMode::Whole,
+    }
+}
+
+/// `format!` arguments building the path from the template.
+fn path_expr(op: &Operation) -> TokenStream {
+    let mut fmt = String::new();
+    let mut args = Vec::new();
+    let mut rest = op.path.as_str();
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}').map(|c| c + open) else { break };
+        fmt.push_str(&rest[..open].replace('{', "{{").replace('}', "}}"));
+        fmt.push_str("{}");
+        let name = &rest[open + 1..close];
+        if let Some(p) = op.params.iter().find(|p| p.location == ParamLocation::Path && p.wire == name) {
+            let field = ident(&p.name);
+            args.push(quote!(crate::runtime::convert::encode(&crate::runtime::ParamValue::to_param(&self.#field))));
+        } else {
+            args.push(quote!(""));
+        }
+        rest = &rest[close + 1..];
+    }
+    fmt.push_str(&rest.replace('{', "{{").replace('}', "}}"));
+    if args.is_empty() {
+        quote!(#fmt.to_owned())
+    } else {
+        quote!(format!(#fmt, #(#args),*))
+    }
+}
+
+fn is_list(ty: &Ty) -> bool {
+    matches!(ty, Ty::Vec(_))
+}
+
+/// `impl OutgoingRequest`: the client side.
+fn outgoing_request(op: &Operation, space: &TypeSpace) -> TokenStream {
+    let path = path_expr(op);
+    let mut query = Vec::new();
+    let mut headers = Vec::new();
+    for p in &op.params {
+        let field = ident(&p.name);
+        let wire = &p.wire;
+        match p.location {
+            ParamLocation::Path => {}
+            ParamLocation::Query => {
+                let push = |value: TokenStream| {
+                    if is_list(&p.ty) {
+                        if p.explode {
+                            quote!(for v in #value { query.push(#wire, v); })
+                        } else {
+                            quote!(if !#value.is_empty() { query.push_joined(#wire, #value); })
+                        }
+                    } else {
+                        quote!(query.push(#wire, #value);)
+                    }
+                };
+                if p.required {
+                    query.push(push(quote!(&self.#field)));
+                } else {
+                    let inner = push(quote!(value));
+                    query.push(quote!(if let Some(value) = &self.#field { #inner }));
+                }
+            }
+            ParamLocation::Header => {
+                if p.required {
+                    headers.push(quote!(headers.push((#wire, crate::runtime::ParamValue::to_param(&self.#field)));));
+                } else {
+                    headers.push(quote!(if let Some(value) = &self.#field { headers.push((#wire, crate::runtime::ParamValue::to_param(value))); }));
+                }
+            }
+        }
+    }
+    let body = match body_mode(op) {
+        BodyMode::None => quote!(None),
+        BodyMode::SelfIsBody => quote!(Some(serde_json::to_vec(self).map_err(|e| crate::IntoHttpError(e.to_string()))?)),
+        BodyMode::Whole => quote!(Some(serde_json::to_vec(&self.body).map_err(|e| crate::IntoHttpError(e.to_string()))?)),
+        BodyMode::Helper(def) => {
+            let inits = def.fields.iter().map(|f| {
+                let n = ident(&f.name);
+                if !f.required || f.nullable {
+                    quote!(#n: self.#n.as_ref(),)
+                } else {
+                    quote!(#n: &self.#n,)
+                }
+            });
+            let add = def.additional.as_ref().map(|_| {
+                let n = super::models::additional_name(def);
+                quote!(#n: &self.#n,)
+            });
+            quote!(Some(serde_json::to_vec(&RequestBodyRef { #(#inits)* #add }).map_err(|e| crate::IntoHttpError(e.to_string()))?))
+        }
+    };
+    let _ = space;
+    let query_mut = if query.is_empty() { quote!() } else { quote!(mut) };
+    let headers_decl = if headers.is_empty() {
+        quote!(let headers = Vec::new();)
+    } else {
+        quote!(let mut headers = Vec::new();)
+    };
+    quote! {
+        impl crate::OutgoingRequest for Request {
+            const METADATA: crate::Metadata = METADATA;
+            type Response = Response;
+
+            fn to_http_request(&self, base: &crate::Base<'_>) -> Result<http::Request<Vec<u8>>, crate::IntoHttpError> {
+                let path: String = #path;
+                let #query_mut query = crate::runtime::convert::QueryWriter::new();
+                #(#query)*
+                #headers_decl
+                #(#headers)*
+                let body: Option<Vec<u8>> = #body;
+                crate::runtime::convert::build_request(&METADATA, base, &path, query, headers, body)
+            }
+        }
+    }
+}
+
+/// `impl IncomingRequest`: the server side.
+fn incoming_request(op: &Operation) -> TokenStream {
+    let has_path = op.params.iter().any(|p| p.location == ParamLocation::Path);
+    let has_query = op.params.iter().any(|p| p.location == ParamLocation::Query);
+    let path_decl = if has_path {
+        quote!(let path = crate::runtime::convert::path_params(METADATA.path, request.uri().path())?;)
+    } else {
+        quote!()
+    };
+    let query_decl = if has_query { quote!(let query = crate::runtime::convert::parse_query(request.uri());) } else { quote!() };
+    let mut inits = Vec::new();
+    let mut path_index = 0usize;
+    let template_order: Vec<&str> = crate::normalize::template_names(&op.path);
+    for p in &op.params {
+        let field = ident(&p.name);
+        let wire = &p.wire;
+        let value = match p.location {
+            ParamLocation::Path => {
+                let i = template_order.iter().position(|n| *n == p.wire).unwrap_or(path_index);
+                path_index += 1;
+                let v = quote!(crate::runtime::convert::path_param(&path, #i, #wire)?);
+                if p.required { v } else { quote!(Some(#v)) }
+            }
+            ParamLocation::Query => {
+                let explode = p.explode;
+                match (is_list(&p.ty), p.required) {
+                    (true, true) => quote!(crate::runtime::convert::query_list(&query, #wire, #explode)?),
+                    (true, false) => quote!({
+                        let values = crate::runtime::convert::query_list(&query, #wire, #explode)?;
+                        if values.is_empty() { None } else { Some(values) }
+                    }),
+                    (false, true) => quote!(crate::runtime::convert::query_req(&query, #wire)?),
+                    (false, false) => quote!(crate::runtime::convert::query_opt(&query, #wire)?),
+                }
+            }
+            ParamLocation::Header => {
+                if p.required {
+                    quote!(crate::runtime::convert::header_req(request.headers(), #wire)?)
+                } else {
+                    quote!(crate::runtime::convert::header_opt(request.headers(), #wire)?)
+                }
+            }
+        };
+        inits.push(quote!(#field: #value,));
+    }
+    let body = match body_mode(op) {
+        BodyMode::SelfIsBody => {
+            return quote! {
+                impl crate::IncomingRequest for Request {
+                    const METADATA: crate::Metadata = METADATA;
+
+                    fn try_from_http_request<B: AsRef<[u8]>>(request: &http::Request<B>) -> Result<Self, crate::MatrixError> {
+                        crate::runtime::convert::json_body(request.body().as_ref())
+                    }
+                }
+            };
+        }
+        BodyMode::None => quote!(),
+        BodyMode::Whole => quote!(body: crate::runtime::convert::json_body(request.body().as_ref())?,),
+        BodyMode::Helper(def) => {
+            let names = def.fields.iter().map(|f| {
+                let n = ident(&f.name);
+                quote!(#n: body.#n,)
+            });
+            let add = def.additional.as_ref().map(|_| {
+                let n = super::models::additional_name(def);
+                quote!(#n: body.#n,)
+            });
+            inits.insert(0, quote!());
+            return incoming_with_helper(op, path_decl, query_decl, inits, quote!(#(#names)* #add));
+        }
+    };
+    let request_name = if op.params.is_empty() && body.is_empty() { quote!(_request) } else { quote!(request) };
+    let _ = &request_name;
+    quote! {
+        impl crate::IncomingRequest for Request {
+            const METADATA: crate::Metadata = METADATA;
+
+            fn try_from_http_request<B: AsRef<[u8]>>(request: &http::Request<B>) -> Result<Self, crate::MatrixError> {
+                let _ = request;
+                #path_decl
+                #query_decl
+                Ok(Self { #(#inits)* #body })
+            }
+        }
+    }
+}
+
+fn incoming_with_helper(
+    op: &Operation,
+    path_decl: TokenStream,
+    query_decl: TokenStream,
+    inits: Vec<TokenStream>,
+    body_inits: TokenStream,
+) -> TokenStream {
+    let _ = op;
+    quote! {
+        impl crate::IncomingRequest for Request {
+            const METADATA: crate::Metadata = METADATA;
+
+            fn try_from_http_request<B: AsRef<[u8]>>(request: &http::Request<B>) -> Result<Self, crate::MatrixError> {
+                #path_decl
+                #query_decl
+                let body: RequestBodyOwned = crate::runtime::convert::json_body(request.body().as_ref())?;
+                Ok(Self { #(#inits)* #body_inits })
+            }
+        }
+    }
+}
+
+/// The helper structs carrying body fields beside parameters.
+fn body_helpers(op: &Operation, space: &TypeSpace) -> TokenStream {
+    let BodyMode::Helper(def) = body_mode(op) else { return quote!() };
+    let ref_fields = def.fields.iter().map(|f| {
+        let n = ident(&f.name);
+        let mut t = ty_tokens(&f.ty, space);
+        if f.boxed {
+            t = quote!(Box<#t>);
+        }
+        let rename = if f.name.trim_start_matches("r#") != f.wire {
+            let w = &f.wire;
+            quote!(#[serde(rename = #w)])
+        } else {
+            quote!()
+        };
+        if !f.required || f.nullable {
+            let skip = if f.required { quote!() } else { quote!(#[serde(skip_serializing_if = "Option::is_none")]) };
+            quote!(#rename #skip #n: Option<&'a #t>,)
+        } else {
+            quote!(#rename #n: &'a #t,)
+        }
+    });
+    let ref_add = def.additional.as_ref().map(|a| {
+        let n = super::models::additional_name(def);
+        let t = ty_tokens(a, space);
+        quote!(#[serde(flatten)] #n: &'a std::collections::BTreeMap<String, #t>,)
+    });
+    let owned_fields = struct_fields(def, space, &|_| quote!());
+    quote! {
+        /// The JSON body of [`Request`], borrowed from it.
+        #[derive(serde::Serialize)]
+        struct RequestBodyRef<'a> {
+            #(#ref_fields)*
+            #ref_add
+        }
+
+        /// The JSON body of [`Request`], decoded.
+        #[derive(serde::Deserialize)]
+        struct RequestBodyOwned {
+            #(#owned_fields)*
+        }
+    }
+}
+
+/// `impl IncomingResponse` and `impl OutgoingResponse`.
+fn response_conversions(op: &Operation) -> TokenStream {
+    let status = success_status(op);
+    let whole = !matches!(op.success.body, Some(Shape::Fields(_)));
+    if whole {
+        quote! {
+            impl crate::IncomingResponse for Response {
+                fn try_from_http_response<B: AsRef<[u8]>>(response: http::Response<B>) -> Result<Self, crate::FromHttpResponseError> {
+                    crate::runtime::convert::decode_response(response).map(|body| Self { body })
+                }
+            }
+
+            impl crate::OutgoingResponse for Response {
+                fn try_into_http_response(&self) -> Result<http::Response<Vec<u8>>, crate::MatrixError> {
+                    crate::runtime::convert::json_response(#status, &self.body)
+                }
+            }
+        }
+    } else {
+        quote! {
+            impl crate::IncomingResponse for Response {
+                fn try_from_http_response<B: AsRef<[u8]>>(response: http::Response<B>) -> Result<Self, crate::FromHttpResponseError> {
+                    crate::runtime::convert::decode_response(response)
+                }
+            }
+
+            impl crate::OutgoingResponse for Response {
+                fn try_into_http_response(&self) -> Result<http::Response<Vec<u8>>, crate::MatrixError> {
+                    crate::runtime::convert::json_response(#status, self)
+                }
+            }
+        }
+    }
+}
+
 /// The items of one operation's module.
 pub fn operation_file(op: &Operation, space: &TypeSpace) -> TokenStream {
     let doc = module_doc(op);
     let method = ident(&{
         let m = op.method.to_ascii_lowercase();
         let mut c = m.chars();
-        c.next()
-            .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-            .unwrap_or_default()
+        c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
     });
     let path = &op.path;
     let base = &op.base_path;
@@ -266,7 +596,10 @@ pub fn operation_file(op: &Operation, space: &TypeSpace) -> TokenStream {
     };
     let request = request(op, space);
     let response = response(op, space);
-    let _ = ty_tokens;
+    let outgoing = outgoing_request(op, space);
+    let incoming = incoming_request(op);
+    let helpers = body_helpers(op, space);
+    let responses = response_conversions(op);
     let doc = super::inner_doc_attrs(&doc);
     quote! {
         #doc
@@ -284,5 +617,13 @@ pub fn operation_file(op: &Operation, space: &TypeSpace) -> TokenStream {
         #request
 
         #response
+
+        #outgoing
+
+        #incoming
+
+        #helpers
+
+        #responses
     }
 }

@@ -284,6 +284,12 @@ fn operation(
             )?,
             ParameterSchemaOrContent::Content(_) => Ty::String,
         };
+        // a parameter is text on the wire: scalars, enums, lists of them, or JSON
+        let ty = match ty {
+            Ty::Map(_) => Ty::JsonObject,
+            Ty::Vec(inner) if matches!(*inner, Ty::Vec(_) | Ty::Map(_)) => Ty::Json,
+            other => other,
+        };
         params.push(Param {
             name: unique(&snake(&data.name), &mut taken),
             wire: data.name.clone(),

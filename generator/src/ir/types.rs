@@ -35,6 +35,8 @@ pub enum Ty {
     /// An object used as a map from string keys (`BTreeMap<String, T>`).
     Map(Box<Ty>),
     Named(TypeId),
+    /// A Matrix error code (`errcode`): the crate's `ErrorCode` open enum.
+    ErrorCode,
 }
 
 /// A field of a struct.
@@ -471,7 +473,10 @@ impl<'a> TypeBuilder<'a> {
         let mut def = StructDef::default();
         let mut taken = HashSet::new();
         for (wire, schema) in &parts.properties {
-            let ty = self.ty(schema, &Naming::property(parent, wire))?;
+            let mut ty = self.ty(schema, &Naming::property(parent, wire))?;
+            if wire == "errcode" && ty == Ty::String {
+                ty = Ty::ErrorCode;
+            }
             let (doc, example, nullable) = match schema {
                 ReferenceOr::Item(s) => (
                     s.schema_data.description.clone(),

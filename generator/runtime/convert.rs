@@ -1,0 +1,418 @@
+//! Transport-agnostic conversions between operations and `http` requests and responses: the
+//! traits every operation implements, and the helpers its generated code calls.
+
+use std::fmt;
+
+use super::error::{FromHttpResponseError, IntoHttpError, MatrixError};
+use super::metadata::{AuthKind, Metadata};
+
+/// An access token. Its `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct AccessToken(String);
+
+impl AccessToken {
+    pub fn new(token: impl Into<String>) -> Self {
+        AccessToken(token.into())
+    }
+
+    /// The token itself.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AccessToken(<redacted>)")
+    }
+}
+
+/// Where a request goes and how it authenticates.
+#[derive(Clone, Copy, Default)]
+pub struct Base<'a> {
+    /// The homeserver's URL (`https://matrix.example.org`).
+    pub url: &'a str,
+    /// The path prefix, in place of the spec's base path (`/_matrix/client/v3`).
+    pub prefix: Option<&'a str>,
+    /// The access token, sent when the operation takes one.
+    pub access_token: Option<&'a str>,
+    /// Send the token as the `access_token` query parameter rather than an
+    /// `Authorization: Bearer` header (the spec allows both).
+    pub token_in_query: bool,
+}
+
+impl fmt::Debug for Base<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Base")
+            .field("url", &self.url)
+            .field("prefix", &self.prefix)
+            .field("access_token", &self.access_token.map(|_| "<redacted>"))
+            .field("token_in_query", &self.token_in_query)
+            .finish()
+    }
+}
+
+/// A request a client sends: every operation's `Request`.
+pub trait OutgoingRequest {
+    /// The operation.
+    const METADATA: Metadata;
+    /// What a success decodes into.
+    type Response: IncomingResponse;
+
+    /// The HTTP request, to `base`.
+    fn to_http_request(&self, base: &Base<'_>) -> Result<http::Request<Vec<u8>>, IntoHttpError>;
+
+    /// The HTTP request to `base_url` under the spec's base path, with the token (if any) in an
+    /// `Authorization: Bearer` header.
+    fn try_into_http_request(
+        &self,
+        base_url: &str,
+        access_token: Option<&str>,
+    ) -> Result<http::Request<Vec<u8>>, IntoHttpError> {
+        self.to_http_request(&Base { url: base_url, access_token, ..Base::default() })
+    }
+}
+
+/// A response a client receives: every operation's `Response`.
+pub trait IncomingResponse: Sized {
+    /// Decodes a response; a Matrix error or an undecodable body is an error.
+    fn try_from_http_response<B: AsRef<[u8]>>(response: http::Response<B>) -> Result<Self, FromHttpResponseError>;
+}
+
+/// A request a server receives: every operation's `Request`.
+pub trait IncomingRequest: Sized {
+    /// The operation.
+    const METADATA: Metadata;
+
+    /// Decodes a request: path parameters (matched against the end of the URI's path), query,
+    /// headers and JSON body. The access token is not its business.
+    fn try_from_http_request<B: AsRef<[u8]>>(request: &http::Request<B>) -> Result<Self, MatrixError>;
+}
+
+/// A response a server sends: every operation's `Response`.
+pub trait OutgoingResponse {
+    fn try_into_http_response(&self) -> Result<http::Response<Vec<u8>>, MatrixError>;
+}
+
+/// A value of a path, query or header parameter.
+pub trait ParamValue: Sized {
+    fn to_param(&self) -> String;
+    fn from_param(s: &str) -> Result<Self, String>;
+}
+
+impl ParamValue for String {
+    fn to_param(&self) -> String {
+        self.clone()
+    }
+    fn from_param(s: &str) -> Result<Self, String> {
+        Ok(s.to_owned())
+    }
+}
+
+impl ParamValue for bool {
+    fn to_param(&self) -> String {
+        self.to_string()
+    }
+    fn from_param(s: &str) -> Result<Self, String> {
+        match s {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => Err(format!("`{s}` is not `true` or `false`")),
+        }
+    }
+}
+
+macro_rules! number_param {
+    ($($t:ty),*) => {$(
+        impl ParamValue for $t {
+            fn to_param(&self) -> String {
+                self.to_string()
+            }
+            fn from_param(s: &str) -> Result<Self, String> {
+                s.parse().map_err(|_| format!("`{s}` is not a number of type {}", stringify!($t)))
+            }
+        }
+    )*};
+}
+number_param!(i32, i64, f32, f64);
+
+impl ParamValue for serde_json::Value {
+    fn to_param(&self) -> String {
+        self.to_string()
+    }
+    fn from_param(s: &str) -> Result<Self, String> {
+        serde_json::from_str(s).map_err(|e| format!("not JSON: {e}"))
+    }
+}
+
+impl ParamValue for serde_json::Map<String, serde_json::Value> {
+    fn to_param(&self) -> String {
+        serde_json::Value::Object(self.clone()).to_string()
+    }
+    fn from_param(s: &str) -> Result<Self, String> {
+        serde_json::from_str(s).map_err(|e| format!("not a JSON object: {e}"))
+    }
+}
+
+/// Percent-encodes everything but the unreserved characters of RFC 3986.
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Decodes `%XX` (and, in a query, `+` as a space). Invalid UTF-8 is an error.
+pub fn decode(s: &str, plus_is_space: bool) -> Result<String, String> {
+    fn hex(b: u8) -> Option<u8> {
+        (b as char).to_digit(16).map(|d| d as u8)
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h * 16 + l);
+                    i += 3;
+                    continue;
+                }
+                _ => out.push(b'%'),
+            },
+            b'+' if plus_is_space => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).map_err(|_| format!("`{s}` is not UTF-8 once decoded"))
+}
+
+/// Builds a query string.
+#[derive(Default)]
+pub struct QueryWriter(String);
+
+impl QueryWriter {
+    pub fn new() -> Self {
+        QueryWriter(String::new())
+    }
+
+    /// Adds `name=value`.
+    pub fn push<T: ParamValue>(&mut self, name: &str, value: &T) {
+        self.push_raw(name, &value.to_param());
+    }
+
+    /// Adds `name=a,b,c`.
+    pub fn push_joined<T: ParamValue>(&mut self, name: &str, values: &[T]) {
+        let joined: Vec<String> = values.iter().map(ParamValue::to_param).collect();
+        self.push_raw(name, &joined.join(","));
+    }
+
+    fn push_raw(&mut self, name: &str, value: &str) {
+        self.0.push(if self.0.is_empty() { '?' } else { '&' });
+        self.0.push_str(&encode(name));
+        self.0.push('=');
+        self.0.push_str(&encode(value));
+    }
+
+    /// `?a=b&c=d`, or nothing.
+    pub fn finish(self) -> String {
+        self.0
+    }
+}
+
+/// The decoded `name=value` pairs of a URI's query. Pairs that do not decode are skipped.
+pub fn parse_query(uri: &http::Uri) -> Vec<(String, String)> {
+    let Some(q) = uri.query() else { return Vec::new() };
+    q.split('&')
+        .filter(|p| !p.is_empty())
+        .filter_map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            Some((decode(k, true).ok()?, decode(v, true).ok()?))
+        })
+        .collect()
+}
+
+/// An optional query parameter.
+pub fn query_opt<T: ParamValue>(query: &[(String, String)], name: &str) -> Result<Option<T>, MatrixError> {
+    match query.iter().find(|(k, _)| k == name) {
+        None => Ok(None),
+        Some((_, v)) => T::from_param(v)
+            .map(Some)
+            .map_err(|e| MatrixError::invalid_param(format!("query parameter `{name}`: {e}"))),
+    }
+}
+
+/// A required query parameter.
+pub fn query_req<T: ParamValue>(query: &[(String, String)], name: &str) -> Result<T, MatrixError> {
+    query_opt(query, name)?.ok_or_else(|| MatrixError::missing_param(format!("missing query parameter `{name}`")))
+}
+
+/// A list in the query: repeated (`explode`) or comma-joined.
+pub fn query_list<T: ParamValue>(query: &[(String, String)], name: &str, explode: bool) -> Result<Vec<T>, MatrixError> {
+    let mut out = Vec::new();
+    for (_, v) in query.iter().filter(|(k, _)| k == name) {
+        let parts: Vec<&str> = if explode { vec![v.as_str()] } else { v.split(',').collect() };
+        for p in parts {
+            out.push(T::from_param(p).map_err(|e| MatrixError::invalid_param(format!("query parameter `{name}`: {e}")))?);
+        }
+    }
+    Ok(out)
+}
+
+/// The path parameters of `template` (`/rooms/{roomId}/invite`) in `path`, which may carry any
+/// prefix (`/_matrix/client/v3/rooms/!a:b/invite`), decoded, in template order.
+pub fn path_params(template: &str, path: &str) -> Result<Vec<String>, MatrixError> {
+    let t: Vec<&str> = template.trim_start_matches('/').split('/').collect();
+    let p: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    if p.len() < t.len() {
+        return Err(MatrixError::unrecognized());
+    }
+    let tail = &p[p.len() - t.len()..];
+    let mut out = Vec::new();
+    for (ts, ps) in t.iter().zip(tail) {
+        if ts.starts_with('{') && ts.ends_with('}') {
+            let name = &ts[1..ts.len() - 1];
+            out.push(decode(ps, false).map_err(|e| MatrixError::invalid_param(format!("path parameter `{name}`: {e}")))?);
+        } else if ts != ps {
+            return Err(MatrixError::unrecognized());
+        }
+    }
+    Ok(out)
+}
+
+/// Path parameter `i` (named `name`) as a `T`.
+pub fn path_param<T: ParamValue>(values: &[String], i: usize, name: &str) -> Result<T, MatrixError> {
+    let v = values.get(i).ok_or_else(|| MatrixError::missing_param(format!("missing path parameter `{name}`")))?;
+    T::from_param(v).map_err(|e| MatrixError::invalid_param(format!("path parameter `{name}`: {e}")))
+}
+
+/// An optional header parameter.
+pub fn header_opt<T: ParamValue>(headers: &http::HeaderMap, name: &str) -> Result<Option<T>, MatrixError> {
+    match headers.get(name) {
+        None => Ok(None),
+        Some(v) => {
+            let s = v.to_str().map_err(|_| MatrixError::invalid_param(format!("header `{name}` is not text")))?;
+            T::from_param(s).map(Some).map_err(|e| MatrixError::invalid_param(format!("header `{name}`: {e}")))
+        }
+    }
+}
+
+/// A required header parameter.
+pub fn header_req<T: ParamValue>(headers: &http::HeaderMap, name: &str) -> Result<T, MatrixError> {
+    header_opt(headers, name)?.ok_or_else(|| MatrixError::missing_param(format!("missing header `{name}`")))
+}
+
+/// Decodes a JSON request body: 400 `M_NOT_JSON` when it is not JSON, 400 `M_BAD_JSON` (with
+/// the reason) when it is JSON of the wrong shape.
+pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, MatrixError> {
+    serde_json::from_slice(body).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => MatrixError::bad_json(e.to_string()),
+        _ => MatrixError::not_json(format!("Content not JSON: {e}")),
+    })
+}
+
+/// A JSON response with `status`.
+pub fn json_response<T: serde::Serialize + ?Sized>(status: u16, body: &T) -> Result<http::Response<Vec<u8>>, MatrixError> {
+    let bytes = serde_json::to_vec(body).map_err(|e| MatrixError::unknown(format!("cannot encode the response: {e}")))?;
+    let mut response = http::Response::new(bytes);
+    *response.status_mut() = http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::OK);
+    response
+        .headers_mut()
+        .insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
+    Ok(response)
+}
+
+/// The first characters of a body, for an error message.
+fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(200)]);
+    text.into_owned()
+}
+
+/// Decodes a response: `T` for a success status, else a Matrix error; a body that is neither is
+/// a decode error carrying the status and an excerpt.
+pub fn decode_response<T: serde::de::DeserializeOwned, B: AsRef<[u8]>>(
+    response: http::Response<B>,
+) -> Result<T, FromHttpResponseError> {
+    let status = response.status();
+    let body = response.body().as_ref();
+    if status.is_success() {
+        return serde_json::from_slice(body).map_err(|e| FromHttpResponseError::Decode {
+            status,
+            message: e.to_string(),
+            excerpt: excerpt(body),
+        });
+    }
+    match serde_json::from_slice::<MatrixError>(body) {
+        Ok(mut error) => {
+            error.status = status;
+            Err(FromHttpResponseError::Matrix(error))
+        }
+        Err(e) => Err(FromHttpResponseError::Decode { status, message: e.to_string(), excerpt: excerpt(body) }),
+    }
+}
+
+/// Assembles an HTTP request for an operation.
+pub fn build_request(
+    metadata: &Metadata,
+    base: &Base<'_>,
+    path: &str,
+    query: QueryWriter,
+    headers: Vec<(&'static str, String)>,
+    body: Option<Vec<u8>>,
+) -> Result<http::Request<Vec<u8>>, IntoHttpError> {
+    let prefix = base.prefix.unwrap_or(metadata.base_path);
+    let mut query = query;
+    let token = match metadata.auth {
+        AuthKind::None => None,
+        _ => base.access_token,
+    };
+    if let (Some(t), true) = (token, base.token_in_query) {
+        query.push_raw("access_token", t);
+    }
+    let url = format!("{}{}{}{}", base.url.trim_end_matches('/'), prefix.trim_end_matches('/'), path, query.finish());
+    let mut builder = http::Request::builder().method(metadata.method.as_str()).uri(&url);
+    if let (Some(t), false) = (token, base.token_in_query) {
+        builder = builder.header(http::header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    for (name, value) in headers {
+        builder = builder.header(name, value);
+    }
+    if body.is_some() {
+        builder = builder.header(http::header::CONTENT_TYPE, "application/json");
+    }
+    builder
+        .body(body.unwrap_or_default())
+        .map_err(|e| IntoHttpError(format!("cannot build the request to {url}: {e}")))
+}
+
+/// The access token of a request, from `Authorization: Bearer` or the `access_token` query
+/// parameter. Both at once, or an `Authorization` header that is not a bearer token, is
+/// 401 `M_MISSING_TOKEN`.
+pub fn access_token<B>(request: &http::Request<B>) -> Result<Option<AccessToken>, MatrixError> {
+    let from_header = match request.headers().get(http::header::AUTHORIZATION) {
+        None => None,
+        Some(v) => {
+            let v = v.to_str().unwrap_or_default();
+            match v.split_once(' ') {
+                Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+                    Some(token.trim().to_owned())
+                }
+                _ => return Err(MatrixError::missing_token("Invalid Authorization header.")),
+            }
+        }
+    };
+    let from_query = parse_query(request.uri()).into_iter().find(|(k, _)| k == "access_token").map(|(_, v)| v);
+    match (from_header, from_query) {
+        (Some(_), Some(_)) => {
+            Err(MatrixError::missing_token("Mixing Authorization headers and access_token query parameters."))
+        }
+        (Some(t), None) | (None, Some(t)) => Ok(Some(AccessToken(t))),
+        (None, None) => Ok(None),
+    }
+}

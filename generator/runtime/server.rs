@@ -1,0 +1,140 @@
+//! The server glue (feature `server`): `axum` handlers that decode the request, check the access
+//! token, call the implementation and encode its answer. Every failure is a Matrix error.
+
+use std::future::Future;
+
+use axum::response::IntoResponse;
+
+use super::error::MatrixError;
+use super::convert::{access_token, AccessToken, IncomingRequest, OutgoingResponse};
+use super::metadata::AuthKind;
+
+/// How the router serves the API.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// The largest request body accepted, in bytes; a larger one is 413 `M_TOO_LARGE`.
+    pub body_limit: usize,
+    /// Further versions to serve each operation under, in place of the last segment of its base
+    /// path: with `v3`, `/_matrix/client/r0` is also served as `/_matrix/client/v3`.
+    pub versions: Vec<String>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig { body_limit: 1024 * 1024, versions: Vec::new() }
+    }
+}
+
+impl ServerConfig {
+    /// Sets the body limit.
+    pub fn with_body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// Also serves the API under this version (`v3`).
+    pub fn with_version(mut self, version: impl Into<String>) -> Self {
+        self.versions.push(version.into());
+        self
+    }
+
+    /// The prefixes that `base_path` is served under.
+    pub fn prefixes(&self, base_path: &str) -> Vec<String> {
+        let mut out = vec![base_path.to_owned()];
+        if let Some((parent, _)) = base_path.rsplit_once('/') {
+            for v in &self.versions {
+                let p = format!("{parent}/{v}");
+                if !out.contains(&p) {
+                    out.push(p);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The response to a Matrix error.
+pub fn error_response(error: &MatrixError) -> axum::response::Response {
+    into_axum(error.to_http_response())
+}
+
+fn into_axum(response: http::Response<Vec<u8>>) -> axum::response::Response {
+    let (parts, body) = response.into_parts();
+    axum::response::Response::from_parts(parts, axum::body::Body::from(body))
+}
+
+/// 404 `M_UNRECOGNIZED`, for a path no operation has.
+pub async fn not_found() -> axum::response::Response {
+    error_response(&MatrixError::unrecognized())
+}
+
+/// 405 `M_UNRECOGNIZED` with the `Allow` header RFC 9110 requires.
+pub fn method_not_allowed(allow: &'static str) -> axum::response::Response {
+    let mut error = MatrixError::unrecognized();
+    error.status = http::StatusCode::METHOD_NOT_ALLOWED;
+    let mut response = error_response(&error);
+    response.headers_mut().insert(http::header::ALLOW, http::HeaderValue::from_static(allow));
+    response
+}
+
+/// Serves one operation: reads the body (up to `limit`), takes the access token, decodes the
+/// request and calls `call` with both.
+pub async fn handle<R, F, Fut, T>(request: axum::extract::Request, limit: usize, auth: AuthKind, call: F) -> axum::response::Response
+where
+    R: IncomingRequest,
+    F: FnOnce(Option<AccessToken>, R) -> Fut,
+    Fut: Future<Output = Result<T, MatrixError>>,
+    T: OutgoingResponse,
+{
+    let (parts, body) = request.into_parts();
+    let bytes = match axum::body::to_bytes(body, limit).await {
+        Ok(b) => b,
+        Err(e) => {
+            let too_large = error_chain(&e).contains("length limit exceeded");
+            let error = if too_large {
+                MatrixError::too_large(format!("The request body is larger than {limit} bytes"))
+            } else {
+                MatrixError::not_json(format!("Cannot read the request body: {e}"))
+            };
+            return error_response(&error);
+        }
+    };
+    let request = http::Request::from_parts(parts, bytes);
+    let token = match access_token(&request) {
+        Ok(t) => t,
+        Err(e) => return error_response(&e),
+    };
+    let token = match (auth, token) {
+        (AuthKind::AccessToken, None) => return error_response(&MatrixError::missing_token("Missing access token.")),
+        (AuthKind::None, _) => None,
+        (_, t) => t,
+    };
+    let decoded = match R::try_from_http_request(&request) {
+        Ok(r) => r,
+        Err(e) => return error_response(&e),
+    };
+    match call(token, decoded).await {
+        Ok(response) => match response.try_into_http_response() {
+            Ok(r) => into_axum(r),
+            Err(e) => error_response(&e),
+        },
+        Err(e) => error_response(&e),
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+impl IntoResponse for MatrixError {
+    fn into_response(self) -> axum::response::Response {
+        error_response(&self)
+    }
+}
