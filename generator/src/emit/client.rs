@@ -13,7 +13,10 @@ pub fn request_is_empty(op: &Operation) -> bool {
     op.params.is_empty()
         && match &op.body {
             None => true,
-            Some(Body { shape: crate::ir::Shape::Fields(def), .. }) => def.fields.is_empty() && def.additional.is_none(),
+            Some(Body {
+                shape: crate::ir::Shape::Fields(def),
+                ..
+            }) => def.fields.is_empty() && def.additional.is_none(),
             Some(_) => false,
         }
 }
@@ -23,7 +26,10 @@ fn method_doc(op: &Operation) -> String {
     if let Some(s) = &op.summary {
         doc.push_str(&format!(": {}", markdown(s.trim())));
     }
-    doc.push_str(&format!("\n\nSee [`crate::operations::{}`].", op.name.trim_start_matches("r#")));
+    doc.push_str(&format!(
+        "\n\nSee [`crate::operations::{}`].",
+        op.name.trim_start_matches("r#")
+    ));
     doc
 }
 

@@ -78,7 +78,10 @@ pub fn emit(api: &Api, info: &CrateInfo<'_>) -> BTreeMap<String, FileContent> {
         "rustfmt.toml".to_owned(),
         FileContent::Text("disable_all_formatting = true\n".to_owned()),
     );
-    files.insert("src/types.rs".to_owned(), FileContent::Rust(models::types_file(&api.types, &param_types(api))));
+    files.insert(
+        "src/types.rs".to_owned(),
+        FileContent::Rust(models::types_file(&api.types, &param_types(api))),
+    );
     files.insert("src/client.rs".to_owned(), FileContent::Rust(client::client_file(api)));
     files.insert("src/server.rs".to_owned(), FileContent::Rust(server::server_file(api)));
     files.insert(

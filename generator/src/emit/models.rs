@@ -216,7 +216,11 @@ pub fn types_file(space: &TypeSpace, param_types: &std::collections::BTreeSet<us
             TypeKind::Struct(s) => struct_item(def, s, space),
             TypeKind::Enum(e) => enum_item(def, e),
         };
-        let param = if param_types.contains(&id) { param_value_impl(def) } else { quote!() };
+        let param = if param_types.contains(&id) {
+            param_value_impl(def)
+        } else {
+            quote!()
+        };
         quote!(#item #param)
     });
     quote! {

@@ -266,12 +266,20 @@ enum BodyMode<'a> {
 fn body_mode(op: &Operation) -> BodyMode<'_> {
     match &op.body {
         None => BodyMode::None,
-        Some(Body { shape: Shape::Fields(def), .. }) if op.params.is_empty() => {
+        Some(Body {
+            shape: Shape::Fields(def),
+            ..
+        }) if op.params.is_empty() => {
             let _ = def;
             BodyMode::SelfIsBody
         }
-        Some(Body { shape: Shape::Fields(def), .. }) => BodyMode::Helper(def),
-        Some(Body { shape: Shape::Whole(_), .. }) => BodyMode::Whole,
+        Some(Body {
+            shape: Shape::Fields(def),
+            ..
+        }) => BodyMode::Helper(def),
+        Some(Body {
+            shape: Shape::Whole(_), ..
+        }) => BodyMode::Whole,
     }
 }
 
@@ -281,11 +289,17 @@ fn path_expr(op: &Operation) -> TokenStream {
     let mut args = Vec::new();
     let mut rest = op.path.as_str();
     while let Some(open) = rest.find('{') {
-        let Some(close) = rest[open..].find('}').map(|c| c + open) else { break };
+        let Some(close) = rest[open..].find('}').map(|c| c + open) else {
+            break;
+        };
         fmt.push_str(&rest[..open].replace('{', "{{").replace('}', "}}"));
         fmt.push_str("{}");
         let name = &rest[open + 1..close];
-        if let Some(p) = op.params.iter().find(|p| p.location == ParamLocation::Path && p.wire == name) {
+        if let Some(p) = op
+            .params
+            .iter()
+            .find(|p| p.location == ParamLocation::Path && p.wire == name)
+        {
             let field = ident(&p.name);
             args.push(quote!(crate::runtime::convert::encode(&crate::runtime::ParamValue::to_param(&self.#field))));
         } else {
@@ -345,8 +359,12 @@ fn outgoing_request(op: &Operation, space: &TypeSpace) -> TokenStream {
     }
     let body = match body_mode(op) {
         BodyMode::None => quote!(None),
-        BodyMode::SelfIsBody => quote!(Some(serde_json::to_vec(self).map_err(|e| crate::IntoHttpError(e.to_string()))?)),
-        BodyMode::Whole => quote!(Some(serde_json::to_vec(&self.body).map_err(|e| crate::IntoHttpError(e.to_string()))?)),
+        BodyMode::SelfIsBody => quote!(Some(
+            serde_json::to_vec(self).map_err(|e| crate::IntoHttpError(e.to_string()))?
+        )),
+        BodyMode::Whole => quote!(Some(
+            serde_json::to_vec(&self.body).map_err(|e| crate::IntoHttpError(e.to_string()))?
+        )),
         BodyMode::Helper(def) => {
             let inits = def.fields.iter().map(|f| {
                 let n = ident(&f.name);
@@ -397,7 +415,11 @@ fn incoming_request(op: &Operation) -> TokenStream {
     } else {
         quote!()
     };
-    let query_decl = if has_query { quote!(let query = crate::runtime::convert::parse_query(request.uri());) } else { quote!() };
+    let query_decl = if has_query {
+        quote!(let query = crate::runtime::convert::parse_query(request.uri());)
+    } else {
+        quote!()
+    };
     let mut inits = Vec::new();
     let mut path_index = 0usize;
     let template_order: Vec<&str> = crate::normalize::template_names(&op.path);
@@ -409,7 +431,11 @@ fn incoming_request(op: &Operation) -> TokenStream {
                 let i = template_order.iter().position(|n| *n == p.wire).unwrap_or(path_index);
                 path_index += 1;
                 let v = quote!(crate::runtime::convert::path_param(&path, #i, #wire)?);
-                if p.required { v } else { quote!(Some(#v)) }
+                if p.required {
+                    v
+                } else {
+                    quote!(Some(#v))
+                }
             }
             ParamLocation::Query => {
                 let explode = p.explode;
@@ -460,7 +486,11 @@ fn incoming_request(op: &Operation) -> TokenStream {
             return incoming_with_helper(op, path_decl, query_decl, inits, quote!(#(#names)* #add));
         }
     };
-    let request_name = if op.params.is_empty() && body.is_empty() { quote!(_request) } else { quote!(request) };
+    let request_name = if op.params.is_empty() && body.is_empty() {
+        quote!(_request)
+    } else {
+        quote!(request)
+    };
     let _ = &request_name;
     quote! {
         impl crate::IncomingRequest for Request {
@@ -500,7 +530,9 @@ fn incoming_with_helper(
 
 /// The helper structs carrying body fields beside parameters.
 fn body_helpers(op: &Operation, space: &TypeSpace) -> TokenStream {
-    let BodyMode::Helper(def) = body_mode(op) else { return quote!() };
+    let BodyMode::Helper(def) = body_mode(op) else {
+        return quote!();
+    };
     let ref_fields = def.fields.iter().map(|f| {
         let n = ident(&f.name);
         let mut t = ty_tokens(&f.ty, space);
@@ -514,7 +546,11 @@ fn body_helpers(op: &Operation, space: &TypeSpace) -> TokenStream {
             quote!()
         };
         if !f.required || f.nullable {
-            let skip = if f.required { quote!() } else { quote!(#[serde(skip_serializing_if = "Option::is_none")]) };
+            let skip = if f.required {
+                quote!()
+            } else {
+                quote!(#[serde(skip_serializing_if = "Option::is_none")])
+            };
             quote!(#rename #skip #n: Option<&'a #t>,)
         } else {
             quote!(#rename #n: &'a #t,)
@@ -583,7 +619,9 @@ pub fn operation_file(op: &Operation, space: &TypeSpace) -> TokenStream {
     let method = ident(&{
         let m = op.method.to_ascii_lowercase();
         let mut c = m.chars();
-        c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+        c.next()
+            .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+            .unwrap_or_default()
     });
     let path = &op.path;
     let base = &op.base_path;

@@ -29,7 +29,9 @@ fn route_path(path: &str) -> String {
     let mut i = 0;
     let mut rest = path;
     while let Some(open) = rest.find('{') {
-        let Some(close) = rest[open..].find('}').map(|c| c + open) else { break };
+        let Some(close) = rest[open..].find('}').map(|c| c + open) else {
+            break;
+        };
         out.push_str(&rest[..open]);
         out.push_str(&format!("{{p{i}}}"));
         i += 1;
@@ -102,7 +104,11 @@ pub fn server_file(api: &Api) -> TokenStream {
                 }
             }};
             let routing = ident(&method.to_ascii_lowercase());
-            chain.push(if i == 0 { quote!(axum::routing::#routing(#handler)) } else { quote!(.#routing(#handler)) });
+            chain.push(if i == 0 {
+                quote!(axum::routing::#routing(#handler))
+            } else {
+                quote!(.#routing(#handler))
+            });
             allow.push(method);
             if *method == "GET" {
                 allow.push("HEAD");
