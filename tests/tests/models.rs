@@ -84,7 +84,7 @@ fn delete_request_and_error_example_decode() {
         "error": "The third party credentials could not be verified by the identity server."
     }))
     .unwrap();
-    assert_eq!(e.errcode, "M_THREEPID_AUTH_FAILED");
+    assert_eq!(e.errcode, matrix_client_server_api::ErrorCode::ThreepidAuthFailed);
     assert!(serde_json::from_value::<Error>(json!({"error": "no code"})).is_err());
 }
 
