@@ -167,9 +167,9 @@ pub struct MatrixError {
     /// A human-readable message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    /// Further fields of the error body.
+    /// Further fields of the error body (boxed: errors travel in `Err`, which should stay small).
     #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+    pub extra: Box<serde_json::Map<String, serde_json::Value>>,
 }
 
 fn default_status() -> http::StatusCode {
@@ -179,7 +179,7 @@ fn default_status() -> http::StatusCode {
 impl MatrixError {
     /// An error with a status, a code and a message.
     pub fn new(status: http::StatusCode, errcode: ErrorCode, error: impl Into<String>) -> Self {
-        MatrixError { status, errcode, error: Some(error.into()), extra: serde_json::Map::new() }
+        MatrixError { status, errcode, error: Some(error.into()), extra: Box::default() }
     }
 
     /// 404 `M_UNRECOGNIZED`: what a server answers for an operation it does not implement.
