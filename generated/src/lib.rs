@@ -26,9 +26,9 @@ pub mod runtime;
 pub mod server;
 pub mod types;
 pub use runtime::{
-    AccessToken, AuthKind, Base, ErrorCode, FromHttpResponseError, IncomingRequest,
-    IncomingResponse, IntoHttpError, MatrixError, Metadata, Method, OutgoingRequest,
-    OutgoingResponse, ParamValue,
+    AccessToken, AuthKind, Base, Endpoint, ErrorCode, FromHttpResponseError,
+    IncomingRequest, IncomingResponse, IntoHttpError, MatrixError, Metadata, Method,
+    OutgoingRequest, OutgoingResponse, ParamValue,
 };
 #[cfg(feature = "client")]
 pub use runtime::client::{Client, ClientError};

@@ -12,7 +12,7 @@ pub mod server;
 
 pub use self::error::{ErrorCode, FromHttpResponseError, IntoHttpError, MatrixError};
 pub use self::convert::{
-    AccessToken, Base, IncomingRequest, IncomingResponse, OutgoingRequest, OutgoingResponse, ParamValue,
+    AccessToken, Base, Endpoint, IncomingRequest, IncomingResponse, OutgoingRequest, OutgoingResponse, ParamValue,
 };
 pub use self::metadata::{AuthKind, Metadata, Method};
 #[doc(hidden)]

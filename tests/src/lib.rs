@@ -1,5 +1,8 @@
 //! Helpers shared by the end-to-end tests in `tests/tests/`.
 
+pub mod conformance;
+pub mod oracle;
+
 use std::path::{Path, PathBuf};
 
 /// The workspace root.

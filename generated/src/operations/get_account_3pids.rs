@@ -53,8 +53,10 @@ pub struct Response {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threepids: Option<Vec<crate::types::ThirdPartyIdentifier>>,
 }
-impl crate::OutgoingRequest for Request {
+impl crate::Endpoint for Request {
     const METADATA: crate::Metadata = METADATA;
+}
+impl crate::OutgoingRequest for Request {
     type Response = Response;
     fn to_http_request(
         &self,
@@ -75,7 +77,6 @@ impl crate::OutgoingRequest for Request {
     }
 }
 impl crate::IncomingRequest for Request {
-    const METADATA: crate::Metadata = METADATA;
     fn try_from_http_request<B: AsRef<[u8]>>(
         request: &http::Request<B>,
     ) -> Result<Self, crate::MatrixError> {

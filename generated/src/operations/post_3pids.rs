@@ -59,8 +59,10 @@ pub struct Response {
     /// The response body.
     pub body: serde_json::Map<String, serde_json::Value>,
 }
-impl crate::OutgoingRequest for Request {
+impl crate::Endpoint for Request {
     const METADATA: crate::Metadata = METADATA;
+}
+impl crate::OutgoingRequest for Request {
     type Response = Response;
     fn to_http_request(
         &self,
@@ -83,7 +85,6 @@ impl crate::OutgoingRequest for Request {
     }
 }
 impl crate::IncomingRequest for Request {
-    const METADATA: crate::Metadata = METADATA;
     fn try_from_http_request<B: AsRef<[u8]>>(
         request: &http::Request<B>,
     ) -> Result<Self, crate::MatrixError> {

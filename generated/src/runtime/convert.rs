@@ -55,10 +55,14 @@ impl fmt::Debug for Base<'_> {
     }
 }
 
-/// A request a client sends: every operation's `Request`.
-pub trait OutgoingRequest {
+/// Every operation's `Request`: what the spec says of the operation.
+pub trait Endpoint {
     /// The operation.
     const METADATA: Metadata;
+}
+
+/// A request a client sends: every operation's `Request`.
+pub trait OutgoingRequest: Endpoint {
     /// What a success decodes into.
     type Response: IncomingResponse;
 
@@ -83,10 +87,7 @@ pub trait IncomingResponse: Sized {
 }
 
 /// A request a server receives: every operation's `Request`.
-pub trait IncomingRequest: Sized {
-    /// The operation.
-    const METADATA: Metadata;
-
+pub trait IncomingRequest: Endpoint + Sized {
     /// Decodes a request: path parameters (matched against the end of the URI's path), query,
     /// headers and JSON body. The access token is not its business.
     fn try_from_http_request<B: AsRef<[u8]>>(request: &http::Request<B>) -> Result<Self, MatrixError>;

@@ -189,7 +189,7 @@ fn lib_rs(api: &Api) -> TokenStream {
         pub mod types;
 
         pub use runtime::{
-            AccessToken, AuthKind, Base, ErrorCode, FromHttpResponseError, IncomingRequest, IncomingResponse,
+            AccessToken, AuthKind, Base, Endpoint, ErrorCode, FromHttpResponseError, IncomingRequest, IncomingResponse,
             IntoHttpError, MatrixError, Metadata, Method, OutgoingRequest, OutgoingResponse, ParamValue,
         };
         #[cfg(feature = "client")]

@@ -389,8 +389,11 @@ fn outgoing_request(op: &Operation, space: &TypeSpace) -> TokenStream {
         quote!(let mut headers = Vec::new();)
     };
     quote! {
-        impl crate::OutgoingRequest for Request {
+        impl crate::Endpoint for Request {
             const METADATA: crate::Metadata = METADATA;
+        }
+
+        impl crate::OutgoingRequest for Request {
             type Response = Response;
 
             fn to_http_request(&self, base: &crate::Base<'_>) -> Result<http::Request<Vec<u8>>, crate::IntoHttpError> {
@@ -463,8 +466,6 @@ fn incoming_request(op: &Operation) -> TokenStream {
         BodyMode::SelfIsBody => {
             return quote! {
                 impl crate::IncomingRequest for Request {
-                    const METADATA: crate::Metadata = METADATA;
-
                     fn try_from_http_request<B: AsRef<[u8]>>(request: &http::Request<B>) -> Result<Self, crate::MatrixError> {
                         crate::runtime::convert::json_body(request.body().as_ref())
                     }
@@ -494,8 +495,6 @@ fn incoming_request(op: &Operation) -> TokenStream {
     let _ = &request_name;
     quote! {
         impl crate::IncomingRequest for Request {
-            const METADATA: crate::Metadata = METADATA;
-
             fn try_from_http_request<B: AsRef<[u8]>>(request: &http::Request<B>) -> Result<Self, crate::MatrixError> {
                 let _ = request;
                 #path_decl
@@ -516,8 +515,6 @@ fn incoming_with_helper(
     let _ = op;
     quote! {
         impl crate::IncomingRequest for Request {
-            const METADATA: crate::Metadata = METADATA;
-
             fn try_from_http_request<B: AsRef<[u8]>>(request: &http::Request<B>) -> Result<Self, crate::MatrixError> {
                 #path_decl
                 #query_decl

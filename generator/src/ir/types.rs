@@ -497,8 +497,12 @@ impl<'a> TypeBuilder<'a> {
                 secret: SECRET_FIELDS.contains(&wire.as_str()),
             });
         }
-        if let Some(AdditionalProperties::Schema(inner)) = &parts.additional {
-            def.additional = Some(self.ty(inner, &Naming::new(format!("{parent}Value")))?);
+        match &parts.additional {
+            Some(AdditionalProperties::Schema(inner)) => {
+                def.additional = Some(self.ty(inner, &Naming::new(format!("{parent}Value")))?);
+            }
+            Some(AdditionalProperties::Any(true)) => def.additional = Some(Ty::Json),
+            _ => {}
         }
         Ok(def)
     }
