@@ -24,10 +24,16 @@ pub fn modules(crate_dir: &Path) -> BTreeMap<String, String> {
             continue;
         }
         let text = std::fs::read_to_string(&path).unwrap();
-        let Some(i) = text.find("operation_id: \"") else { continue };
+        let Some(i) = text.find("operation_id: \"") else {
+            continue;
+        };
         let rest = &text[i + "operation_id: \"".len()..];
         let id = &rest[..rest.find('"').unwrap()];
-        let module = if KEYWORDS.contains(&stem.as_str()) { format!("r#{stem}") } else { stem };
+        let module = if KEYWORDS.contains(&stem.as_str()) {
+            format!("r#{stem}")
+        } else {
+            stem
+        };
         out.insert(id.to_owned(), module);
     }
     out
@@ -43,9 +49,13 @@ fn lib_name(crate_dir: &Path) -> String {
 fn harness(crate_dir: &Path) -> String {
     let arms: String = modules(crate_dir)
         .iter()
-        .map(|(id, m)| format!("        {id:?} => check::<api::operations::{m}::Request, api::operations::{m}::Response>(case),\n"))
+        .map(|(id, m)| {
+            format!("        {id:?} => check::<api::operations::{m}::Request, api::operations::{m}::Response>(case),\n")
+        })
         .collect();
-    HARNESS.replace("CRATE", &lib_name(crate_dir)).replace("        // ARMS\n", &arms)
+    HARNESS
+        .replace("CRATE", &lib_name(crate_dir))
+        .replace("        // ARMS\n", &arms)
 }
 
 const HARNESS: &str = r#"//! Written by the conformance test of `tests/`: the spec's cases against this crate.
@@ -206,13 +216,25 @@ pub fn run(crate_dir: &Path, spec: &Spec) -> String {
     // the workspace's lock file pins the same dependency versions, so nothing is fetched
     let _ = std::fs::copy(crate::workspace().join("Cargo.lock"), crate_dir.join("Cargo.lock"));
     let out = Command::new(env!("CARGO"))
-        .args(["test", "--offline", "--quiet", "--test", "conformance", "--", "--nocapture"])
+        .args([
+            "test",
+            "--offline",
+            "--quiet",
+            "--test",
+            "conformance",
+            "--",
+            "--nocapture",
+        ])
         .current_dir(crate_dir)
         .env("CARGO_TARGET_DIR", crate::workspace().join("target/conformance"))
         .env_remove("RUSTFLAGS")
         .output()
         .unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.status.success(), "the conformance harness failed:\n{text}");
     text
 }

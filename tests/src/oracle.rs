@@ -132,12 +132,18 @@ impl Files {
         let mut file = file.to_path_buf();
         let mut v = v.clone();
         for _ in 0..32 {
-            let Some(r) = v.get("$ref").and_then(Value::as_str).map(str::to_owned) else { break };
+            let Some(r) = v.get("$ref").and_then(Value::as_str).map(str::to_owned) else {
+                break;
+            };
             let (path, frag) = match r.split_once('#') {
                 Some((p, f)) if f.is_empty() || f.starts_with('/') => (p.to_owned(), f.to_owned()),
                 _ => (r.clone(), String::new()),
             };
-            let target = if path.is_empty() { file.clone() } else { file.parent().unwrap().join(&path) };
+            let target = if path.is_empty() {
+                file.clone()
+            } else {
+                file.parent().unwrap().join(&path)
+            };
             let doc = self.load(&target);
             v = doc.pointer(&frag).cloned().unwrap_or(Value::Null);
             file = self.follow(&target);
@@ -155,7 +161,11 @@ impl Files {
                 let (f, t) = self.deref(file, v);
                 self.inline_data(&f, &t, depth + 1)
             }
-            Value::Object(m) => Value::Object(m.iter().map(|(k, x)| (k.clone(), self.inline_data(file, x, depth + 1))).collect()),
+            Value::Object(m) => Value::Object(
+                m.iter()
+                    .map(|(k, x)| (k.clone(), self.inline_data(file, x, depth + 1)))
+                    .collect(),
+            ),
             Value::Array(a) => Value::Array(a.iter().map(|x| self.inline_data(file, x, depth + 1)).collect()),
             other => other.clone(),
         }
@@ -163,13 +173,28 @@ impl Files {
 
     /// Checks `instance` against `schema` as JSON Schema would (types, required, properties,
     /// items, additionalProperties, allOf/oneOf/anyOf, nullable). Enums are open: not checked.
-    fn validate(&mut self, file: &Path, schema: &Value, instance: &Value, at: &str, depth: usize) -> Result<(), String> {
+    fn validate(
+        &mut self,
+        file: &Path,
+        schema: &Value,
+        instance: &Value,
+        at: &str,
+        depth: usize,
+    ) -> Result<(), String> {
         self.validate_part(file, schema, instance, at, depth, false)
     }
 
     /// `part_of_all_of`: the schema is one part of an `allOf`, so properties that another part
     /// declares are not undeclared.
-    fn validate_part(&mut self, file: &Path, schema: &Value, instance: &Value, at: &str, depth: usize, part_of_all_of: bool) -> Result<(), String> {
+    fn validate_part(
+        &mut self,
+        file: &Path,
+        schema: &Value,
+        instance: &Value,
+        at: &str,
+        depth: usize,
+        part_of_all_of: bool,
+    ) -> Result<(), String> {
         if depth > 40 {
             return Ok(());
         }
@@ -183,19 +208,28 @@ impl Files {
         for key in ["oneOf", "anyOf"] {
             if let Some(Value::Array(alts)) = s.get(key) {
                 let mut reasons = Vec::new();
-                let ok = alts.iter().any(|alt| match self.validate(&file, alt, instance, at, depth + 1) {
-                    Ok(()) => true,
-                    Err(e) => {
-                        reasons.push(e);
-                        false
-                    }
-                });
+                let ok = alts
+                    .iter()
+                    .any(|alt| match self.validate(&file, alt, instance, at, depth + 1) {
+                        Ok(()) => true,
+                        Err(e) => {
+                            reasons.push(e);
+                            false
+                        }
+                    });
                 if !ok {
-                    return Err(format!("{at}: matches none of the `{key}` alternatives ({})", reasons.join("; ")));
+                    return Err(format!(
+                        "{at}: matches none of the `{key}` alternatives ({})",
+                        reasons.join("; ")
+                    ));
                 }
             }
         }
-        let nullable = s.get("nullable").or_else(|| s.get("x-nullable")).and_then(Value::as_bool).unwrap_or(false);
+        let nullable = s
+            .get("nullable")
+            .or_else(|| s.get("x-nullable"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
         let types: Vec<String> = match s.get("type") {
             Some(Value::String(t)) => vec![t.clone()],
             Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
@@ -224,7 +258,11 @@ impl Files {
                     }
                 }
             }
-            let props = s.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
+            let props = s
+                .get("properties")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default();
             // the generated types keep what the schema declares: an example with properties its
             // schema does not declare (and no `additionalProperties`) shows an incomplete schema
             let declared = self.declared_properties(&file, &schema, 0);
@@ -232,7 +270,10 @@ impl Files {
                 let undeclared: Vec<&String> = obj.keys().filter(|k| !declared.contains(*k)).collect();
                 if !undeclared.is_empty() {
                     let list: Vec<String> = undeclared.iter().map(|k| format!("`{k}`")).collect();
-                    return Err(format!("{at}: has properties its schema does not declare: {}", list.join(", ")));
+                    return Err(format!(
+                        "{at}: has properties its schema does not declare: {}",
+                        list.join(", ")
+                    ));
                 }
             }
             for (k, v) in obj {
@@ -258,10 +299,18 @@ impl Files {
     /// no properties at all, `additionalProperties`, or alternatives (`oneOf`/`anyOf`).
     fn declared_properties(&mut self, file: &Path, schema: &Value, depth: usize) -> Option<Vec<String>> {
         let (file, schema) = self.deref(file, schema);
-        if depth > 16 || schema.get("additionalProperties").is_some() || schema.get("oneOf").is_some() || schema.get("anyOf").is_some() {
+        if depth > 16
+            || schema.get("additionalProperties").is_some()
+            || schema.get("oneOf").is_some()
+            || schema.get("anyOf").is_some()
+        {
             return None;
         }
-        let mut out: Vec<String> = schema.get("properties").and_then(Value::as_object).map(|p| p.keys().cloned().collect()).unwrap_or_default();
+        let mut out: Vec<String> = schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .map(|p| p.keys().cloned().collect())
+            .unwrap_or_default();
         if let Some(Value::Array(all)) = schema.get("allOf") {
             for part in all {
                 out.extend(self.declared_properties(&file, part, depth + 1)?);
@@ -292,7 +341,15 @@ impl Files {
     }
 
     /// Every place in `instance` where the schema has a string enum: (JSON pointer, values).
-    fn enum_sites(&mut self, file: &Path, schema: &Value, instance: &Value, at: &str, out: &mut Vec<(String, Vec<String>)>, depth: usize) {
+    fn enum_sites(
+        &mut self,
+        file: &Path,
+        schema: &Value,
+        instance: &Value,
+        at: &str,
+        out: &mut Vec<(String, Vec<String>)>,
+        depth: usize,
+    ) {
         if depth > 24 {
             return;
         }
@@ -304,7 +361,10 @@ impl Files {
         }
         if let (Some(Value::Array(values)), Some(_)) = (schema.get("enum"), instance.as_str()) {
             if schema.get("type").and_then(Value::as_str) == Some("string") {
-                out.push((at.to_owned(), values.iter().filter_map(Value::as_str).map(str::to_owned).collect()));
+                out.push((
+                    at.to_owned(),
+                    values.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+                ));
             }
         }
         if let (Some(Value::Object(props)), Some(obj)) = (schema.get("properties"), instance.as_object()) {
@@ -324,7 +384,12 @@ impl Files {
 
     /// The properties, required names and enum-valued properties of an object schema, its
     /// `allOf` merged.
-    fn object_shape(&mut self, file: &Path, schema: &Value, depth: usize) -> (Vec<String>, Vec<String>, BTreeMap<String, Vec<String>>) {
+    fn object_shape(
+        &mut self,
+        file: &Path,
+        schema: &Value,
+        depth: usize,
+    ) -> (Vec<String>, Vec<String>, BTreeMap<String, Vec<String>>) {
         let (file, schema) = self.deref(file, schema);
         let mut props = Vec::new();
         let mut required = Vec::new();
@@ -346,7 +411,10 @@ impl Files {
                 let (_, pv) = self.deref(&file, v);
                 if let Some(Value::Array(values)) = pv.get("enum") {
                     if pv.get("type").and_then(Value::as_str) == Some("string") {
-                        enums.insert(k.clone(), values.iter().filter_map(Value::as_str).map(str::to_owned).collect());
+                        enums.insert(
+                            k.clone(),
+                            values.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+                        );
                     }
                 }
             }
@@ -405,7 +473,10 @@ fn sample(param: &Value) -> Value {
 /// Reads the spec folder (`root` bounds its references) and lists what the crate must do.
 pub fn read(spec_dir: &Path, root: &Path, placeholders: &BTreeMap<String, String>) -> Spec {
     let root = root.canonicalize().unwrap();
-    let mut files = Files { root, cache: BTreeMap::new() };
+    let mut files = Files {
+        root,
+        cache: BTreeMap::new(),
+    };
     let mut docs: Vec<PathBuf> = std::fs::read_dir(spec_dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -417,13 +488,19 @@ pub fn read(spec_dir: &Path, root: &Path, placeholders: &BTreeMap<String, String
         let doc_path = doc_path.canonicalize().unwrap();
         let doc = files.load(&doc_path);
         let base = substitute(doc.get("basePath").and_then(Value::as_str).unwrap_or(""), placeholders);
-        let Some(paths) = doc.get("paths").and_then(Value::as_object) else { continue };
+        let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
+            continue;
+        };
         for (raw_path, item) in paths {
             // the spec's own slip: "/rooms/{roomId}/invite " ends in a space
             let path = raw_path.trim().to_owned();
             for method in ["get", "put", "post", "delete", "options", "head", "patch"] {
                 let Some(op) = item.get(method) else { continue };
-                let id = op.get("operationId").and_then(Value::as_str).unwrap_or_default().to_owned();
+                let id = op
+                    .get("operationId")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
                 spec.operations.push(OpSpec {
                     id: id.clone(),
                     method: method.to_ascii_uppercase(),
@@ -498,7 +575,11 @@ fn operation_cases(files: &mut Files, spec: &mut Spec, file: &Path, id: &str, pa
             _ => {}
         }
     }
-    let uri = if query.is_empty() { uri_path } else { format!("{uri_path}?{}", query.join("&")) };
+    let uri = if query.is_empty() {
+        uri_path
+    } else {
+        format!("{uri_path}?{}", query.join("&"))
+    };
 
     // the request; an operation that documents no body takes a free-form JSON object when its
     // method carries one (the contract of the generated crate)
@@ -519,26 +600,47 @@ fn operation_cases(files: &mut Files, spec: &mut Spec, file: &Path, id: &str, pa
                     spec.examples += 1;
                     Some((files.inline_data(bfile, e, 0), "request body example"))
                 }
-                None => files.example_from_properties(bfile, schema).map(|e| (e, "request body made of its property examples")),
+                None => files
+                    .example_from_properties(bfile, schema)
+                    .map(|e| (e, "request body made of its property examples")),
             };
             if let Some((example, what)) = example {
                 let name = format!("{id}: {what}");
-                object_cases(files, spec, bfile, schema, &example, &name, id, Kind::Request, 0, Some(&uri));
+                object_cases(
+                    files,
+                    spec,
+                    bfile,
+                    schema,
+                    &example,
+                    &name,
+                    id,
+                    Kind::Request,
+                    0,
+                    Some(&uri),
+                );
             }
         }
     }
 
     // the responses
-    let Some(responses) = op.get("responses").and_then(Value::as_object) else { return };
+    let Some(responses) = op.get("responses").and_then(Value::as_object) else {
+        return;
+    };
     for (status, r) in responses {
         let (rfile, r) = files.deref(file, r);
-        let Some(example) = r.get("examples").and_then(|e| e.get("application/json")) else { continue };
+        let Some(example) = r.get("examples").and_then(|e| e.get("application/json")) else {
+            continue;
+        };
         spec.examples += 1;
         let example = files.inline_data(&rfile, example, 0);
         let code: u16 = status.parse().unwrap_or(0);
         let schema = r.get("schema").cloned().unwrap_or(Value::Null);
         let name = format!("{id}: {status} response example");
-        let kind = if (200..300).contains(&code) { Kind::Response } else { Kind::Error };
+        let kind = if (200..300).contains(&code) {
+            Kind::Response
+        } else {
+            Kind::Error
+        };
         object_cases(files, spec, &rfile, &schema, &example, &name, id, kind, code, None);
     }
 }
@@ -574,7 +676,8 @@ fn object_cases(
         json: Some(json),
         expect,
     };
-    spec.cases.push(case(example.clone(), name.to_owned(), Expect::RoundTrip));
+    spec.cases
+        .push(case(example.clone(), name.to_owned(), Expect::RoundTrip));
     if kind == Kind::Error || schema.is_null() {
         return;
     }
@@ -583,8 +686,13 @@ fn object_cases(
         for key in obj.keys() {
             let mut reduced = obj.clone();
             reduced.remove(key);
-            let expect = if required.contains(key) { Expect::DecodeFails } else { Expect::RoundTrip };
-            spec.cases.push(case(Value::Object(reduced), format!("{name} without `{key}`"), expect));
+            let expect = if required.contains(key) {
+                Expect::DecodeFails
+            } else {
+                Expect::RoundTrip
+            };
+            spec.cases
+                .push(case(Value::Object(reduced), format!("{name} without `{key}`"), expect));
         }
     }
     let mut sites = Vec::new();
@@ -595,7 +703,11 @@ fn object_cases(
             if let Some(slot) = changed.pointer_mut(&pointer) {
                 *slot = json!(v);
             }
-            spec.cases.push(case(changed, format!("{name} with `#{pointer}` = {v:?}"), Expect::RoundTrip));
+            spec.cases.push(case(
+                changed,
+                format!("{name} with `#{pointer}` = {v:?}"),
+                Expect::RoundTrip,
+            ));
         }
     }
 }
