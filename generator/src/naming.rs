@@ -170,6 +170,12 @@ pub fn snake(input: &str) -> String {
     keyword_safe(s)
 }
 
+/// `UpperCamelCase` of a title, or `None` when it has no letters or digits a Rust name can use
+/// ("日本").
+pub fn pascal_title(input: &str) -> Option<String> {
+    (!words(input).is_empty()).then(|| pascal(input))
+}
+
 /// `UpperCamelCase` for types and variants. Always a valid identifier.
 pub fn pascal(input: &str) -> String {
     let joined = words(input)

@@ -195,3 +195,33 @@ fn the_whole_client_server_api_loads_and_resolves() {
         bundle.schemas.keys()
     );
 }
+
+#[test]
+fn output_does_not_depend_on_where_the_spec_lives_or_its_listing_order() {
+    // a copy of the reference fixture in another folder, its files created in reverse order
+    let original = fixture("refs");
+    let mut files: Vec<std::path::PathBuf> = Vec::new();
+    let mut stack = vec![original.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    files.reverse();
+    let copy = tempfile::tempdir().unwrap();
+    let moved = copy.path().join("somewhere/else");
+    for f in &files {
+        let to = moved.join(f.strip_prefix(&original).unwrap());
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(f, to).unwrap();
+    }
+    let a = generate(&Settings::new(&original)).unwrap();
+    let b = generate(&Settings::new(&moved)).unwrap();
+    assert_eq!(a.files, b.files);
+}

@@ -11,7 +11,7 @@ use openapiv3::{AdditionalProperties, ReferenceOr, Schema, SchemaKind, Type};
 use serde_json::Value;
 
 use crate::error::{Error, Location, Result, Warning};
-use crate::naming::{pascal, snake, unique};
+use crate::naming::{pascal, pascal_title, snake, unique};
 use crate::normalize::NamedSchema;
 use crate::resolve::{origin_of, SCHEMA_REF_PREFIX};
 
@@ -321,8 +321,8 @@ impl<'a> TypeBuilder<'a> {
     fn schema_ty(&mut self, s: &Schema, naming: &Naming, reserved: Option<TypeId>) -> Result<Ty> {
         let mut naming = naming.clone();
         if reserved.is_none() {
-            if let Some(t) = s.schema_data.title.as_deref().filter(|t| !t.trim().is_empty()) {
-                naming.candidates.insert(0, pascal(t));
+            if let Some(t) = s.schema_data.title.as_deref().and_then(pascal_title) {
+                naming.candidates.insert(0, t);
             }
         }
         let ty = match &s.schema_kind {
