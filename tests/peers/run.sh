@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# Runs the project's tests with real Matrix peers:
+#  1. installs Synapse (matrix-synapse from PyPI) into a virtualenv, reused when already there;
+#  2. configures it for 127.0.0.1 only (sqlite, registration by shared secret, no federation),
+#     starts it on a free port and waits for /_matrix/client/versions;
+#  3. registers users and attaches two 3PIDs each to carol and dave through the admin API;
+#  4. runs COMMAND (default: cargo test --workspace) with SYNAPSE_URL and the users' tokens set,
+#     so that tests/tests/synapse.rs drives the generated client against Synapse;
+#  5. installs matrix-js-sdk (npm ci) and runs tests/peers/js/check.mjs against the generated
+#     example server;
+#  6. always stops Synapse (by its pid) and the example server.
+# Usage: tests/peers/run.sh [COMMAND...]      PEERS_DIR moves the virtualenv and Synapse's data.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+P=${PEERS_DIR:-$ROOT/target/peers}
+PY=$P/venv/bin/python
+SYNAPSE_VERSION=${SYNAPSE_VERSION:-1.163.2}
+SECRET=peers-shared-secret
+PASSWORD=peers-password
+mkdir -p "$P"
+
+log() { printf '[peers] %s\n' "$*"; }
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+
+install_synapse() {
+  if [ -x "$PY" ] && "$PY" -c "import synapse, sys; sys.exit(0 if synapse.__version__.split()[0] == '$SYNAPSE_VERSION' else 1)" 2>/dev/null; then
+    log "Synapse $SYNAPSE_VERSION already installed in $P/venv"
+    return
+  fi
+  log "installing matrix-synapse==$SYNAPSE_VERSION into $P/venv"
+  [ -x "$PY" ] || python3 -m venv "$P/venv"
+  "$P/venv/bin/pip" install -q --disable-pip-version-check "matrix-synapse==$SYNAPSE_VERSION"
+}
+
+configure_synapse() {
+  rm -rf "$P/data" "$P/hs.yaml" "$P/log.yaml"
+  mkdir -p "$P/data"
+  "$PY" -m synapse.app.homeserver --server-name localhost --config-path "$P/hs.yaml" \
+      --generate-config --report-stats=no --data-directory "$P/data" > /dev/null
+  "$PY" - "$P" "$SECRET" "$PORT" <<'PYEOF'
+import sys, yaml
+p, secret, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+c = yaml.safe_load(open(f"{p}/hs.yaml"))
+c["listeners"] = [{"port": port, "bind_addresses": ["127.0.0.1"], "type": "http", "tls": False,
+                   "x_forwarded": False, "resources": [{"names": ["client"], "compress": False}]}]
+c["database"] = {"name": "sqlite3", "args": {"database": f"{p}/data/homeserver.db"}}
+c["enable_registration"] = False
+c["registration_shared_secret"] = secret
+c["federation_domain_whitelist"] = []
+c["trusted_key_servers"] = []
+c["suppress_key_server_warning"] = True
+# Synapse may never make outbound requests except to loopback
+c["ip_range_blacklist"] = ["0.0.0.0/0", "::/0"]
+c["ip_range_whitelist"] = ["127.0.0.0/8", "::1/128"]
+c["report_stats"] = False
+c["presence"] = {"enabled": False}
+big = {"per_second": 1000, "burst_count": 1000}
+for k in ["rc_message", "rc_registration", "rc_3pid_validation", "rc_admin_redaction", "rc_room_creation"]:
+    c[k] = dict(big)
+c["rc_login"] = {"address": dict(big), "account": dict(big), "failed_attempts": dict(big)}
+c["log_config"] = f"{p}/log.yaml"
+yaml.safe_dump(c, open(f"{p}/hs.yaml", "w"), sort_keys=False)
+open(f"{p}/log.yaml", "w").write(f"""version: 1
+formatters:
+  precise: {{format: '%(asctime)s - %(name)s - %(levelname)s - %(request)s - %(message)s'}}
+handlers:
+  file: {{class: logging.FileHandler, formatter: precise, filename: {p}/homeserver.log}}
+root: {{level: INFO, handlers: [file]}}
+disable_existing_loggers: false
+""")
+PYEOF
+}
+
+SYNAPSE_PID=""
+SERVER_PID=""
+stop_all() {
+  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; fi
+  if [ -n "$SYNAPSE_PID" ]; then
+    kill "$SYNAPSE_PID" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$SYNAPSE_PID" 2>/dev/null || break; sleep 0.2; done
+    kill -9 "$SYNAPSE_PID" 2>/dev/null || true
+    log "Synapse stopped"
+  fi
+}
+trap stop_all EXIT
+
+wait_for() {  # wait_for URL PID NAME
+  for _ in $(seq 1 300); do
+    # any HTTP answer, even an error status, means the server is up
+    if python3 -c "
+import sys, urllib.request, urllib.error
+try:
+    urllib.request.urlopen(sys.argv[1], timeout=1)
+except urllib.error.HTTPError:
+    pass
+" "$1" 2>/dev/null; then return 0; fi
+    if ! kill -0 "$2" 2>/dev/null; then log "$3 died"; return 1; fi
+    sleep 0.2
+  done
+  log "$3 did not come up"; return 1
+}
+
+start_synapse() {
+  "$PY" -m synapse.app.homeserver -c "$P/hs.yaml" > "$P/synapse.stdout" 2>&1 &
+  SYNAPSE_PID=$!
+  echo "$SYNAPSE_PID" > "$P/synapse.pid"
+  local t0=$SECONDS
+  wait_for "$HS/_matrix/client/versions" "$SYNAPSE_PID" Synapse || { cat "$P/synapse.stdout"; tail -50 "$P/homeserver.log" || true; exit 1; }
+  log "Synapse up at $HS (pid $SYNAPSE_PID) in $((SECONDS - t0)) s"
+}
+
+# JSON requests with the venv's Python: api METHOD PATH TOKEN BODY → the response body
+api() {
+  "$PY" - "$HS" "$@" <<'PYEOF'
+import json, sys, urllib.request
+hs, method, path, token, body = sys.argv[1:6]
+req = urllib.request.Request(hs + path, data=body.encode() if body else None, method=method)
+req.add_header("Content-Type", "application/json")
+if token:
+    req.add_header("Authorization", "Bearer " + token)
+with urllib.request.urlopen(req, timeout=30) as r:
+    print(r.read().decode())
+PYEOF
+}
+
+login() {  # login USER → access token
+  api POST /_matrix/client/v3/login "" \
+    "{\"type\":\"m.login.password\",\"identifier\":{\"type\":\"m.id.user\",\"user\":\"$1\"},\"password\":\"$PASSWORD\"}" |
+    "$PY" -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'
+}
+
+provision() {
+  "$P/venv/bin/register_new_matrix_user" -u alice -p "$PASSWORD" -a -k "$SECRET" "$HS" > /dev/null
+  ALICE=$(login alice)
+  for user in carol dave; do
+    api PUT "/_synapse/admin/v2/users/@$user:localhost" "$ALICE" "{\"password\":\"$PASSWORD\",\"threepids\":[
+      {\"medium\":\"email\",\"address\":\"$user@example.org\"},
+      {\"medium\":\"msisdn\",\"address\":\"44770090000${#user}\"}]}" > /dev/null
+  done
+  export SYNAPSE_URL=$HS
+  SYNAPSE_CAROL_TOKEN=$(login carol)
+  SYNAPSE_DAVE_TOKEN=$(login dave)
+  export SYNAPSE_CAROL_TOKEN SYNAPSE_DAVE_TOKEN
+  log "users alice (admin), carol and dave registered; carol and dave have two 3PIDs each"
+}
+
+run_js_sdk() {
+  local t0=$SECONDS
+  log "matrix-js-sdk: npm ci"
+  (cd tests/peers/js && npm ci --no-audit --no-fund --silent)
+  # the features `cargo test --workspace` built the crate with, so nothing is rebuilt
+  cargo build --quiet -p matrix-client-server-api --features client,server --example server
+  local port
+  port=$(free_port)
+  "$ROOT/target/debug/examples/server" --listen "127.0.0.1:$port" > "$P/example-server.log" 2>&1 &
+  SERVER_PID=$!
+  wait_for "http://127.0.0.1:$port/_matrix/client/v3/account/3pid/nope" "$SERVER_PID" "the example server" || true
+  log "matrix-js-sdk against the generated example server at 127.0.0.1:$port"
+  (cd tests/peers/js && BASE_URL="http://127.0.0.1:$port" node check.mjs)
+  kill "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=""
+  log "matrix-js-sdk checks took $((SECONDS - t0)) s"
+}
+
+t0=$SECONDS
+install_synapse
+PORT=$(free_port)
+HS="http://127.0.0.1:$PORT"
+configure_synapse
+start_synapse
+provision
+log "Synapse ready after $((SECONDS - t0)) s"
+
+if [ $# -eq 0 ]; then set -- cargo test --workspace; fi
+log "running: $*"
+"$@"
+run_js_sdk
+log "all peer checks passed in $((SECONDS - t0)) s"
