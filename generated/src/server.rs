@@ -10,8 +10,9 @@
 //! header parameters, and the JSON body (400 `M_NOT_JSON` when it is not JSON, 400
 //! `M_BAD_JSON` with the reason when it has the wrong shape, 413 `M_TOO_LARGE` past the
 //! body limit). A known path with another method is 405 `M_UNRECOGNIZED` with an `Allow`
-//! header; an unknown path is 404 `M_UNRECOGNIZED`. Where the spec defines the same method
-//! and path twice, the first definition is served.
+//! header; an unknown path is 404 `M_UNRECOGNIZED`. Every answer carries CORS headers, and
+//! `OPTIONS` on a known path is a CORS preflight, as the spec asks. Where the spec defines
+//! the same method and path twice, the first definition is served.
 use std::sync::Arc;
 /// One method per operation. Each has a default answering 404 `M_UNRECOGNIZED`, so an
 /// implementation overrides only the operations it serves.
@@ -158,8 +159,11 @@ pub fn router_with_config<A: Api>(
                             }
                         }
                     })
+                    .options(crate::runtime::server::preflight)
                     .fallback(|| async {
-                        crate::runtime::server::method_not_allowed("GET, HEAD, POST")
+                        crate::runtime::server::method_not_allowed(
+                            "GET, HEAD, OPTIONS, POST",
+                        )
                     }),
             );
         router = router
@@ -194,8 +198,9 @@ pub fn router_with_config<A: Api>(
                             }
                         }
                     })
+                    .options(crate::runtime::server::preflight)
                     .fallback(|| async {
-                        crate::runtime::server::method_not_allowed("POST")
+                        crate::runtime::server::method_not_allowed("OPTIONS, POST")
                     }),
             );
         router = router
@@ -224,8 +229,9 @@ pub fn router_with_config<A: Api>(
                             }
                         }
                     })
+                    .options(crate::runtime::server::preflight)
                     .fallback(|| async {
-                        crate::runtime::server::method_not_allowed("POST")
+                        crate::runtime::server::method_not_allowed("OPTIONS, POST")
                     }),
             );
         router = router
@@ -254,8 +260,9 @@ pub fn router_with_config<A: Api>(
                             }
                         }
                     })
+                    .options(crate::runtime::server::preflight)
                     .fallback(|| async {
-                        crate::runtime::server::method_not_allowed("POST")
+                        crate::runtime::server::method_not_allowed("OPTIONS, POST")
                     }),
             );
     }

@@ -325,7 +325,7 @@ async fn bad_requests_get_the_matrix_error_the_spec_implies() {
     assert_eq!((e.status.as_u16(), e.errcode), (413, ErrorCode::TooLarge));
 
     let raw = http.delete(&url).bearer_auth("token-alice").send().await.unwrap();
-    assert_eq!(raw.headers().get("allow").unwrap(), "GET, HEAD, POST");
+    assert_eq!(raw.headers().get("allow").unwrap(), "GET, HEAD, OPTIONS, POST");
     let e = decode::<get_account_3pids::Response>(raw).await.unwrap_err();
     assert_eq!((e.status.as_u16(), e.errcode), (405, ErrorCode::Unrecognized));
 

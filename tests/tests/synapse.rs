@@ -17,7 +17,11 @@ struct Peer {
 
 fn peer() -> Option<Peer> {
     let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    match (var("SYNAPSE_URL"), var("SYNAPSE_CAROL_TOKEN"), var("SYNAPSE_DAVE_TOKEN")) {
+    match (
+        var("SYNAPSE_URL"),
+        var("SYNAPSE_CAROL_TOKEN"),
+        var("SYNAPSE_DAVE_TOKEN"),
+    ) {
         (Some(url), Some(carol), Some(dave)) => Some(Peer { url, carol, dave }),
         _ if std::env::var_os("CI").is_some() => {
             panic!("SYNAPSE_URL is not set, and CI is set: run the tests through tests/peers/run.sh")
@@ -32,7 +36,10 @@ fn peer() -> Option<Peer> {
 const PREFIXES: [&str; 2] = ["/_matrix/client/r0", "/_matrix/client/v3"];
 
 fn client(peer: &Peer, prefix: &str, token: &str) -> Client {
-    Client::new(&peer.url).unwrap().with_path_prefix(prefix).with_access_token(token)
+    Client::new(&peer.url)
+        .unwrap()
+        .with_path_prefix(prefix)
+        .with_access_token(token)
 }
 
 fn matrix(err: ClientError) -> (u16, ErrorCode, serde_json::Map<String, serde_json::Value>) {
@@ -51,11 +58,20 @@ async fn get_account_3pids_with_the_token_in_the_header_and_in_the_query() {
             let mut threepids = c.get_account_3pids().await.unwrap().threepids.unwrap();
             threepids.sort_by(|a, b| a.address.cmp(&b.address));
             assert_eq!(threepids.len(), 2, "{prefix} in_query={in_query}: {threepids:?}");
-            assert_eq!((threepids[0].medium.clone(), threepids[0].address.as_str()), (Medium::Msisdn, "447700900005"));
-            assert_eq!((threepids[1].medium.clone(), threepids[1].address.as_str()), (Medium::Email, "carol@example.org"));
+            assert_eq!(
+                (threepids[0].medium.clone(), threepids[0].address.as_str()),
+                (Medium::Msisdn, "447700900005")
+            );
+            assert_eq!(
+                (threepids[1].medium.clone(), threepids[1].address.as_str()),
+                (Medium::Email, "carol@example.org")
+            );
             for t in &threepids {
                 // milliseconds since the epoch, and not before 2020
-                assert!(t.validated_at > 1_577_836_800_000 && t.added_at > 1_577_836_800_000, "{t:?}");
+                assert!(
+                    t.validated_at > 1_577_836_800_000 && t.added_at > 1_577_836_800_000,
+                    "{t:?}"
+                );
             }
         }
     }
@@ -74,7 +90,12 @@ async fn made_up_credentials_are_a_typed_threepid_auth_failure() {
             },
             bind: None,
         };
-        let (status, code, _) = matrix(client(&peer, prefix, &peer.carol).post_3pids(request).await.unwrap_err());
+        let (status, code, _) = matrix(
+            client(&peer, prefix, &peer.carol)
+                .post_3pids(request)
+                .await
+                .unwrap_err(),
+        );
         // the spec says 403; Synapse answers 400: typed either way
         assert_eq!(code, ErrorCode::ThreepidAuthFailed, "{prefix}");
         assert!(status == 400 || status == 403, "{prefix}: {status}");
@@ -84,10 +105,16 @@ async fn made_up_credentials_are_a_typed_threepid_auth_failure() {
 #[tokio::test]
 async fn delete_succeeds_although_synapse_adds_a_field_and_the_3pid_is_gone() {
     let Some(peer) = peer() else { return };
-    for (prefix, (medium, address)) in PREFIXES.iter().zip([(Medium::Email, "dave@example.org"), (Medium::Msisdn, "447700900004")]) {
+    for (prefix, (medium, address)) in PREFIXES
+        .iter()
+        .zip([(Medium::Email, "dave@example.org"), (Medium::Msisdn, "447700900004")])
+    {
         let c = client(&peer, prefix, &peer.dave);
         let response = c
-            .delete_3pid_from_account(delete_3pid_from_account::Request { medium: medium.clone(), address: address.into() })
+            .delete_3pid_from_account(delete_3pid_from_account::Request {
+                medium: medium.clone(),
+                address: address.into(),
+            })
             .await
             .unwrap();
         // Synapse's `id_server_unbind_result`, which the spec of this era does not list, is kept
@@ -103,7 +130,10 @@ async fn request_token_endpoints_are_a_typed_medium_not_supported() {
     for prefix in PREFIXES {
         let c = client(&peer, prefix, &peer.carol);
         let email = request_token_to_3pid_email::Request {
-            body: json!({"email": "new@example.org", "client_secret": "s3cret", "send_attempt": 1}).as_object().cloned().unwrap(),
+            body: json!({"email": "new@example.org", "client_secret": "s3cret", "send_attempt": 1})
+                .as_object()
+                .cloned()
+                .unwrap(),
         };
         let (status, code, _) = matrix(c.request_token_to_3pid_email(email).await.unwrap_err());
         assert_eq!((status, code), (400, ErrorCode::ThreepidMediumNotSupported), "{prefix}");
@@ -125,8 +155,17 @@ async fn no_token_and_a_bad_token_are_typed() {
         let anonymous = Client::new(&peer.url).unwrap().with_path_prefix(prefix);
         let (status, code, _) = matrix(anonymous.get_account_3pids().await.unwrap_err());
         assert_eq!((status, code), (401, ErrorCode::MissingToken), "{prefix}");
-        let (status, code, extra) = matrix(client(&peer, prefix, "syt_bad_token").get_account_3pids().await.unwrap_err());
+        let (status, code, extra) = matrix(
+            client(&peer, prefix, "syt_bad_token")
+                .get_account_3pids()
+                .await
+                .unwrap_err(),
+        );
         assert_eq!((status, code), (401, ErrorCode::UnknownToken), "{prefix}");
-        assert_eq!(extra.get("soft_logout"), Some(&json!(false)), "{prefix}: soft_logout is kept");
+        assert_eq!(
+            extra.get("soft_logout"),
+            Some(&json!(false)),
+            "{prefix}: soft_logout is kept"
+        );
     }
 }

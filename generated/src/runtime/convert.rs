@@ -317,6 +317,10 @@ pub fn header_req<T: ParamValue>(headers: &http::HeaderMap, name: &str) -> Resul
 pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, MatrixError> {
     serde_json::from_slice(body).map_err(|e| match e.classify() {
         serde_json::error::Category::Data => MatrixError::bad_json(e.to_string()),
+        // valid JSON, but nested deeper than any Matrix body: the wrong shape, not "not JSON"
+        _ if e.to_string().starts_with("recursion limit exceeded") => {
+            MatrixError::bad_json(format!("JSON nested too deeply: {e}"))
+        }
         _ => MatrixError::not_json(format!("Content not JSON: {e}")),
     })
 }
@@ -395,10 +399,22 @@ pub fn build_request(
         .map_err(|e| IntoHttpError(format!("cannot build the request to {url}: {e}")))
 }
 
+/// The longest access token accepted; a longer one cannot have been issued, and is
+/// 401 `M_UNKNOWN_TOKEN` before any implementation sees it.
+pub const MAX_TOKEN_LEN: usize = 4096;
+
 /// The access token of a request, from `Authorization: Bearer` or the `access_token` query
 /// parameter. Both at once, or an `Authorization` header that is not a bearer token, is
 /// 401 `M_MISSING_TOKEN`.
 pub fn access_token<B>(request: &http::Request<B>) -> Result<Option<AccessToken>, MatrixError> {
+    let token = access_token_unchecked(request)?;
+    if token.as_ref().is_some_and(|t| t.0.len() > MAX_TOKEN_LEN) {
+        return Err(MatrixError::unknown_token("The access token is too long."));
+    }
+    Ok(token)
+}
+
+fn access_token_unchecked<B>(request: &http::Request<B>) -> Result<Option<AccessToken>, MatrixError> {
     let from_header = match request.headers().get(http::header::AUTHORIZATION) {
         None => None,
         Some(v) => {

@@ -61,9 +61,28 @@ pub fn error_response(error: &MatrixError) -> axum::response::Response {
     into_axum(error.to_http_response())
 }
 
+/// Every answer carries the CORS headers the spec asks for, so that web clients can call.
 fn into_axum(response: http::Response<Vec<u8>>) -> axum::response::Response {
-    let (parts, body) = response.into_parts();
+    let (mut parts, body) = response.into_parts();
+    add_cors(&mut parts.headers);
     axum::response::Response::from_parts(parts, axum::body::Body::from(body))
+}
+
+fn add_cors(headers: &mut http::HeaderMap) {
+    use http::header::{ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN};
+    headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, http::HeaderValue::from_static("*"));
+    headers.insert(ACCESS_CONTROL_ALLOW_METHODS, http::HeaderValue::from_static("GET, POST, PUT, DELETE, OPTIONS"));
+    headers.insert(
+        ACCESS_CONTROL_ALLOW_HEADERS,
+        http::HeaderValue::from_static("X-Requested-With, Content-Type, Authorization"),
+    );
+}
+
+/// The answer to a CORS preflight (`OPTIONS`): 200, an empty JSON object, the CORS headers.
+pub async fn preflight() -> axum::response::Response {
+    let mut response = http::Response::new(b"{}".to_vec());
+    response.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
+    into_axum(response)
 }
 
 /// 404 `M_UNRECOGNIZED`, for a path no operation has.
@@ -90,6 +109,10 @@ where
     T: OutgoingResponse,
 {
     let (parts, body) = request.into_parts();
+    let declared = parts.headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return error_response(&MatrixError::too_large(format!("The request body is larger than {limit} bytes")));
+    }
     let bytes = match axum::body::to_bytes(body, limit).await {
         Ok(b) => b,
         Err(e) => {

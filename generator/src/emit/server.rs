@@ -114,6 +114,8 @@ pub fn server_file(api: &Api) -> TokenStream {
                 allow.push("HEAD");
             }
         }
+        allow.push("OPTIONS");
+        chain.push(quote!(.options(crate::runtime::server::preflight)));
         allow.sort_unstable();
         let allow = allow.join(", ");
         let route = route.clone();
@@ -138,8 +140,9 @@ pub fn server_file(api: &Api) -> TokenStream {
         //! header parameters, and the JSON body (400 `M_NOT_JSON` when it is not JSON, 400
         //! `M_BAD_JSON` with the reason when it has the wrong shape, 413 `M_TOO_LARGE` past the
         //! body limit). A known path with another method is 405 `M_UNRECOGNIZED` with an `Allow`
-        //! header; an unknown path is 404 `M_UNRECOGNIZED`. Where the spec defines the same method
-        //! and path twice, the first definition is served.
+        //! header; an unknown path is 404 `M_UNRECOGNIZED`. Every answer carries CORS headers, and
+        //! `OPTIONS` on a known path is a CORS preflight, as the spec asks. Where the spec defines
+        //! the same method and path twice, the first definition is served.
 
         use std::sync::Arc;
 

@@ -1,0 +1,37 @@
+//! The loader and the whole pipeline up to formatting, in memory, on arbitrary input: it may
+//! fail, but only with an error, never a panic. The input is split into files at lines
+//! `#---`: the first is the API document `api.yaml`, the others `defs/1.yaml`, `defs/2.yaml`, …
+//! so that references between files are exercised too.
+#![no_main]
+
+use std::sync::OnceLock;
+
+use libfuzzer_sys::fuzz_target;
+
+static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+
+fuzz_target!(|data: &[u8]| {
+    let dir = DIR.get_or_init(|| tempfile::tempdir().expect("a temporary folder")).path();
+    let spec = dir.join("spec");
+    let _ = std::fs::remove_dir_all(&spec);
+    std::fs::create_dir_all(spec.join("defs")).expect("the spec folder");
+    let mut parts = split(data);
+    let first = if parts.is_empty() { Vec::new() } else { parts.remove(0) };
+    std::fs::write(spec.join("api.yaml"), first).expect("api.yaml");
+    for (i, part) in parts.iter().enumerate().take(8) {
+        std::fs::write(spec.join(format!("defs/{}.yaml", i + 1)), part).expect("a definitions file");
+    }
+    let _ = matrix_api_generator::generate(&matrix_api_generator::Settings::new(&spec));
+});
+
+fn split(data: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = vec![Vec::new()];
+    for line in data.split_inclusive(|b| *b == b'\n') {
+        if line.starts_with(b"#---") {
+            out.push(Vec::new());
+        } else if let Some(last) = out.last_mut() {
+            last.extend_from_slice(line);
+        }
+    }
+    out
+}
