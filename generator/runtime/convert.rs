@@ -322,6 +322,15 @@ pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Matri
     })
 }
 
+/// Decodes a JSON request body where the spec documents none: an empty body is the default
+/// (an empty object), anything else must be JSON.
+pub fn json_body_or_empty<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, MatrixError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    json_body(body)
+}
+
 /// A JSON response with `status`.
 pub fn json_response<T: serde::Serialize + ?Sized>(status: u16, body: &T) -> Result<http::Response<Vec<u8>>, MatrixError> {
     let bytes = serde_json::to_vec(body).map_err(|e| MatrixError::unknown(format!("cannot encode the response: {e}")))?;

@@ -71,7 +71,7 @@ impl crate::IncomingRequest for Request {
     ) -> Result<Self, crate::MatrixError> {
         let _ = request;
         Ok(Self {
-            body: crate::runtime::convert::json_body(request.body().as_ref())?,
+            body: crate::runtime::convert::json_body_or_empty(request.body().as_ref())?,
         })
     }
 }

@@ -473,6 +473,9 @@ fn incoming_request(op: &Operation) -> TokenStream {
             };
         }
         BodyMode::None => quote!(),
+        BodyMode::Whole if op.body.as_ref().is_some_and(|b| b.synthesized) => {
+            quote!(body: crate::runtime::convert::json_body_or_empty(request.body().as_ref())?,)
+        }
         BodyMode::Whole => quote!(body: crate::runtime::convert::json_body(request.body().as_ref())?,),
         BodyMode::Helper(def) => {
             let names = def.fields.iter().map(|f| {

@@ -71,6 +71,8 @@ pub struct Body {
     pub doc: Option<String>,
     pub shape: Shape,
     pub example: Option<Value>,
+    /// The spec documents no body: a free-form JSON object stands in, and an empty body is `{}`.
+    pub synthesized: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -232,6 +234,7 @@ fn operation(
                 doc: rb.description.clone(),
                 shape,
                 example,
+                synthesized: false,
             })
         }
         Some(ReferenceOr::Reference { .. }) => {
@@ -244,6 +247,7 @@ fn operation(
             doc: None,
             shape: Shape::Whole(Ty::JsonObject),
             example: None,
+            synthesized: true,
         }),
         None => None,
     };
