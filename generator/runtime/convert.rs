@@ -312,14 +312,34 @@ pub fn header_req<T: ParamValue>(headers: &http::HeaderMap, name: &str) -> Resul
 /// Decodes a JSON request body: 400 `M_NOT_JSON` when it is not JSON, 400 `M_BAD_JSON` (with
 /// the reason) when it is JSON of the wrong shape.
 pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, MatrixError> {
-    serde_json::from_slice(body).map_err(|e| match e.classify() {
+    serde_json::from_slice(body).map_err(json_error)
+}
+
+fn json_error(e: serde_json::Error) -> MatrixError {
+    match e.classify() {
         serde_json::error::Category::Data => MatrixError::bad_json(e.to_string()),
         // valid JSON, but nested deeper than any Matrix body: the wrong shape, not "not JSON"
         _ if e.to_string().starts_with("recursion limit exceeded") => {
             MatrixError::bad_json(format!("JSON nested too deeply: {e}"))
         }
         _ => MatrixError::not_json(format!("Content not JSON: {e}")),
-    })
+    }
+}
+
+/// Decodes a JSON request body that must be an object: serde would read a struct from a list
+/// too, which a JSON API must refuse as the wrong shape (400 `M_BAD_JSON`).
+pub fn json_object_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, MatrixError> {
+    match first_byte(body) {
+        Some(b'{') | None => json_body(body),
+        Some(_) => match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+            Ok(_) => Err(MatrixError::bad_json("the body must be a JSON object")),
+            Err(e) => Err(json_error(e)),
+        },
+    }
+}
+
+fn first_byte(body: &[u8]) -> Option<u8> {
+    body.iter().copied().find(|b| !b.is_ascii_whitespace())
 }
 
 /// Decodes a JSON request body where the spec documents none: an empty body is the default
@@ -356,6 +376,14 @@ pub fn decode_response<T: serde::de::DeserializeOwned, B: AsRef<[u8]>>(
     let status = response.status();
     let body = response.body().as_ref();
     if status.is_success() {
+        // no success of the Matrix API has an `errcode`: a success status with an error body is
+        // the error it says it is
+        if body.windows(9).any(|w| w == b"\"errcode\"") {
+            if let Ok(mut error) = serde_json::from_slice::<MatrixError>(body) {
+                error.status = status;
+                return Err(FromHttpResponseError::Matrix(error));
+            }
+        }
         return serde_json::from_slice(body).map_err(|e| FromHttpResponseError::Decode {
             status,
             message: e.to_string(),
@@ -369,6 +397,22 @@ pub fn decode_response<T: serde::de::DeserializeOwned, B: AsRef<[u8]>>(
         }
         Err(e) => Err(FromHttpResponseError::Decode { status, message: e.to_string(), excerpt: excerpt(body) }),
     }
+}
+
+/// [`decode_response`] for a response that must be a JSON object (see [`json_object_body`]).
+pub fn decode_object_response<T: serde::de::DeserializeOwned, B: AsRef<[u8]>>(
+    response: http::Response<B>,
+) -> Result<T, FromHttpResponseError> {
+    let status = response.status();
+    let body = response.body().as_ref();
+    if status.is_success() && first_byte(body).is_some_and(|b| b != b'{') {
+        return Err(FromHttpResponseError::Decode {
+            status,
+            message: "the body is not a JSON object".to_owned(),
+            excerpt: excerpt(body),
+        });
+    }
+    decode_response(response)
 }
 
 /// Assembles an HTTP request for an operation.

@@ -120,13 +120,10 @@ async fn bodies_that_are_not_json_are_m_not_json() {
 #[tokio::test]
 async fn json_of_the_wrong_shape_is_m_bad_json_with_the_reason() {
     let cases = [
-        // serde reads a struct from a list too, so the reason names the first element
-        (
-            json!([1, 2, 3]),
-            "invalid type: integer `1`, expected struct ThreePidCredentials",
-        ),
-        (json!("a string"), "invalid type: string"),
-        (json!(null), "invalid type: null"),
+        (json!([1, 2, 3]), "must be a JSON object"),
+        (json!([]), "must be a JSON object"),
+        (json!("a string"), "must be a JSON object"),
+        (json!(null), "must be a JSON object"),
         (json!({"three_pid_creds": null}), "invalid type: null"),
         (json!({"three_pid_creds": "creds"}), "invalid type: string"),
         (

@@ -88,7 +88,7 @@ impl crate::IncomingResponse for Response {
     fn try_from_http_response<B: AsRef<[u8]>>(
         response: http::Response<B>,
     ) -> Result<Self, crate::FromHttpResponseError> {
-        crate::runtime::convert::decode_response(response)
+        crate::runtime::convert::decode_object_response(response)
     }
 }
 impl crate::OutgoingResponse for Response {

@@ -88,7 +88,7 @@ impl crate::IncomingRequest for Request {
     fn try_from_http_request<B: AsRef<[u8]>>(
         request: &http::Request<B>,
     ) -> Result<Self, crate::MatrixError> {
-        crate::runtime::convert::json_body(request.body().as_ref())
+        crate::runtime::convert::json_object_body(request.body().as_ref())
     }
 }
 impl crate::IncomingResponse for Response {

@@ -409,8 +409,17 @@ fn outgoing_request(op: &Operation, space: &TypeSpace) -> TokenStream {
     }
 }
 
+/// Whether a body is a JSON object read into a struct (which serde would also read from a list).
+fn is_struct(shape: &Shape, space: &TypeSpace) -> bool {
+    match shape {
+        Shape::Fields(_) => true,
+        Shape::Whole(Ty::Named(id)) => matches!(space.get(*id).kind, crate::ir::TypeKind::Struct(_)),
+        Shape::Whole(_) => false,
+    }
+}
+
 /// `impl IncomingRequest`: the server side.
-fn incoming_request(op: &Operation) -> TokenStream {
+fn incoming_request(op: &Operation, space: &TypeSpace) -> TokenStream {
     let has_path = op.params.iter().any(|p| p.location == ParamLocation::Path);
     let has_query = op.params.iter().any(|p| p.location == ParamLocation::Query);
     let path_decl = if has_path {
@@ -467,7 +476,7 @@ fn incoming_request(op: &Operation) -> TokenStream {
             return quote! {
                 impl crate::IncomingRequest for Request {
                     fn try_from_http_request<B: AsRef<[u8]>>(request: &http::Request<B>) -> Result<Self, crate::MatrixError> {
-                        crate::runtime::convert::json_body(request.body().as_ref())
+                        crate::runtime::convert::json_object_body(request.body().as_ref())
                     }
                 }
             };
@@ -475,6 +484,9 @@ fn incoming_request(op: &Operation) -> TokenStream {
         BodyMode::None => quote!(),
         BodyMode::Whole if op.body.as_ref().is_some_and(|b| b.synthesized) => {
             quote!(body: crate::runtime::convert::json_body_or_empty(request.body().as_ref())?,)
+        }
+        BodyMode::Whole if op.body.as_ref().is_some_and(|b| is_struct(&b.shape, space)) => {
+            quote!(body: crate::runtime::convert::json_object_body(request.body().as_ref())?,)
         }
         BodyMode::Whole => quote!(body: crate::runtime::convert::json_body(request.body().as_ref())?,),
         BodyMode::Helper(def) => {
@@ -521,7 +533,7 @@ fn incoming_with_helper(
             fn try_from_http_request<B: AsRef<[u8]>>(request: &http::Request<B>) -> Result<Self, crate::MatrixError> {
                 #path_decl
                 #query_decl
-                let body: RequestBodyOwned = crate::runtime::convert::json_body(request.body().as_ref())?;
+                let body: RequestBodyOwned = crate::runtime::convert::json_object_body(request.body().as_ref())?;
                 Ok(Self { #(#inits)* #body_inits })
             }
         }
@@ -579,14 +591,19 @@ fn body_helpers(op: &Operation, space: &TypeSpace) -> TokenStream {
 }
 
 /// `impl IncomingResponse` and `impl OutgoingResponse`.
-fn response_conversions(op: &Operation) -> TokenStream {
+fn response_conversions(op: &Operation, space: &TypeSpace) -> TokenStream {
     let status = success_status(op);
     let whole = !matches!(op.success.body, Some(Shape::Fields(_)));
+    let decode = if op.success.body.as_ref().is_some_and(|s| is_struct(s, space)) {
+        quote!(crate::runtime::convert::decode_object_response)
+    } else {
+        quote!(crate::runtime::convert::decode_response)
+    };
     if whole {
         quote! {
             impl crate::IncomingResponse for Response {
                 fn try_from_http_response<B: AsRef<[u8]>>(response: http::Response<B>) -> Result<Self, crate::FromHttpResponseError> {
-                    crate::runtime::convert::decode_response(response).map(|body| Self { body })
+                    #decode(response).map(|body| Self { body })
                 }
             }
 
@@ -600,7 +617,7 @@ fn response_conversions(op: &Operation) -> TokenStream {
         quote! {
             impl crate::IncomingResponse for Response {
                 fn try_from_http_response<B: AsRef<[u8]>>(response: http::Response<B>) -> Result<Self, crate::FromHttpResponseError> {
-                    crate::runtime::convert::decode_response(response)
+                    #decode(response)
                 }
             }
 
@@ -635,9 +652,9 @@ pub fn operation_file(op: &Operation, space: &TypeSpace) -> TokenStream {
     let request = request(op, space);
     let response = response(op, space);
     let outgoing = outgoing_request(op, space);
-    let incoming = incoming_request(op);
+    let incoming = incoming_request(op, space);
     let helpers = body_helpers(op, space);
-    let responses = response_conversions(op);
+    let responses = response_conversions(op, space);
     let doc = super::inner_doc_attrs(&doc);
     quote! {
         #doc
