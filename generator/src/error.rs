@@ -109,6 +109,12 @@ impl Error {
         &self.0.location
     }
 
+    /// The same error at another (more precise) location.
+    pub fn with_location(mut self, location: Location) -> Self {
+        self.0.location = location;
+        self
+    }
+
     pub fn message(&self) -> &str {
         &self.0.message
     }

@@ -150,7 +150,10 @@ pub fn generate(settings: &Settings) -> Result<Generated> {
     timings.normalize = t.elapsed();
 
     let t = Instant::now();
-    let (api, ir_warnings) = ir::build(&normalized, &emit::reserved_names())?;
+    let (api, ir_warnings) = ir::build(&normalized, &emit::reserved_names()).map_err(|e| {
+        let at = normalized.loader.complete(e.location());
+        e.with_location(at)
+    })?;
     timings.ir = t.elapsed();
 
     let t = Instant::now();
@@ -166,7 +169,10 @@ pub fn generate(settings: &Settings) -> Result<Generated> {
     timings.format = t.elapsed();
 
     let mut warnings = normalized.warnings;
-    warnings.extend(ir_warnings);
+    warnings.extend(ir_warnings.into_iter().map(|w| Warning {
+        location: normalized.loader.complete(&w.location),
+        message: w.message,
+    }));
     Ok(Generated {
         files,
         warnings,

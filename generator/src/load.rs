@@ -25,17 +25,26 @@ pub struct SourceFile {
     pub display: String,
     /// The file's content as JSON.
     pub value: Value,
-    /// Line and column (1-based) of every node, by JSON pointer.
-    positions: HashMap<String, (usize, usize)>,
+    /// The text, kept to find positions when a diagnostic needs them.
+    text: String,
+    /// Line and column (1-based) of every node, by JSON pointer: computed on first use, since
+    /// only diagnostics need them.
+    positions: std::cell::OnceCell<HashMap<String, (usize, usize)>>,
 }
 
 impl SourceFile {
+    /// The location of a node without its line and column (cheap): see [`Loader::complete`].
+    pub fn node_location(&self, pointer: &str) -> Location {
+        Location::node(self.display.clone(), pointer)
+    }
+
     /// The location of `pointer` in this file: the line of the node itself or, for a pointer
     /// the file does not hold, of its nearest ancestor that it does.
     pub fn locate(&self, pointer: &str) -> Location {
+        let positions = self.positions.get_or_init(|| positions(&self.text));
         let mut probe = pointer;
         let position = loop {
-            if let Some(p) = self.positions.get(probe) {
+            if let Some(p) = positions.get(probe) {
                 break Some(*p);
             }
             match probe.rfind('/') {
@@ -101,6 +110,14 @@ impl Loader {
         }
     }
 
+    /// Adds the line and column to a location that names a file and a pointer.
+    pub fn complete(&self, location: &Location) -> Location {
+        match (&location.file, &location.pointer, location.line) {
+            (Some(file), Some(pointer), None) => self.locate_by_display(file, pointer),
+            _ => location.clone(),
+        }
+    }
+
     /// How diagnostics name `path` (canonical): relative to the root where possible.
     pub fn display(&self, path: &Path) -> String {
         let rel = path.strip_prefix(&self.root).unwrap_or(path);
@@ -118,6 +135,7 @@ impl Loader {
     /// refusing anything that leaves the root, lexically or through a symbolic link.
     /// `at` is where the reference stands, for the error.
     pub fn confine(&self, base: Option<FileId>, relative: &str, at: &Location) -> Result<PathBuf> {
+        let at = &self.complete(at);
         let rel = Path::new(relative);
         if rel.is_absolute() || relative.starts_with('\\') || relative.contains(':') {
             return Err(Error::new(
@@ -275,12 +293,12 @@ pub fn parse_bytes(bytes: &[u8], display: String) -> Result<SourceFile> {
             format!("invalid YAML: {message}"),
         )
     })?;
-    let positions = positions(text);
     let mut file = SourceFile {
         path: PathBuf::new(),
         display,
         value: Value::Null,
-        positions,
+        text: text.to_owned(),
+        positions: std::cell::OnceCell::new(),
     };
     file.value = to_json(&yaml, "", &file)?;
     Ok(file)

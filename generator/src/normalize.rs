@@ -37,37 +37,44 @@ pub struct Normalized {
     pub documents: Vec<Document>,
     pub schemas: IndexMap<String, NamedSchema>,
     pub warnings: Vec<Warning>,
+    /// The loaded files, to give later diagnostics their lines.
+    pub loader: crate::load::Loader,
 }
 
 /// Upgrades and reads the bundle. `placeholders` maps `NAME` to its value for `%NAME%`.
-pub fn normalize(bundle: Bundle, placeholders: &BTreeMap<String, String>) -> Result<Normalized> {
-    let mut warnings = bundle.warnings.clone();
+pub fn normalize(mut bundle: Bundle, placeholders: &BTreeMap<String, String>) -> Result<Normalized> {
+    let mut warnings = std::mem::take(&mut bundle.warnings);
     let mut schemas = IndexMap::new();
-    for (key, hoisted) in &bundle.schemas {
-        let mut value = hoisted.value.clone();
+    let hoisted_schemas = std::mem::take(&mut bundle.schemas);
+    for (key, hoisted) in hoisted_schemas {
+        let mut value = hoisted.value;
         substitute(&mut value, placeholders);
         let value = upgrade_schema(value, &mut warnings);
-        let schema: openapiv3::Schema = serde_json::from_value(value)
-            .map_err(|e| Error::new(hoisted.location.clone(), format!("this schema cannot be read: {e}")))?;
+        let schema: openapiv3::Schema = serde_json::from_value(value).map_err(|e| {
+            Error::new(
+                bundle.loader.complete(&hoisted.location),
+                format!("this schema cannot be read: {e}"),
+            )
+        })?;
         schemas.insert(
-            key.clone(),
+            key,
             NamedSchema {
-                location: hoisted.location.clone(),
-                name_hint: hoisted.name_hint.clone(),
+                location: hoisted.location,
+                name_hint: hoisted.name_hint,
                 schema,
             },
         );
     }
     let mut documents = Vec::new();
     let mut operation_ids: HashMap<String, Location> = HashMap::new();
-    for doc in &bundle.documents {
-        let mut value = doc.value.clone();
+    for doc in std::mem::take(&mut bundle.documents) {
+        let mut value = doc.value;
         substitute(&mut value, placeholders);
         let mut origins = HashMap::new();
         let upgraded = if value.get("swagger").is_some() {
             upgrade_document(&bundle, &doc.file, value, &mut warnings, &mut origins)?
         } else {
-            record_origins(&bundle, &doc.file, &value, &mut origins);
+            record_origins(&doc.file, &value, &mut origins);
             value
         };
         check_operations(&bundle, &doc.file, &upgraded, &mut operation_ids, &mut warnings)?;
@@ -78,7 +85,7 @@ pub fn normalize(bundle: Bundle, placeholders: &BTreeMap<String, String>) -> Res
             )
         })?;
         documents.push(Document {
-            file: doc.file.clone(),
+            file: doc.file,
             api,
             origins,
         });
@@ -87,6 +94,7 @@ pub fn normalize(bundle: Bundle, placeholders: &BTreeMap<String, String>) -> Res
         documents,
         schemas,
         warnings,
+        loader: bundle.loader,
     })
 }
 
@@ -110,14 +118,14 @@ fn op_pointer(path: &str, method: &str) -> String {
     push_token(&push_token("/paths", path), method)
 }
 
-fn record_origins(bundle: &Bundle, file: &str, doc: &Value, origins: &mut HashMap<(String, String), Location>) {
+fn record_origins(file: &str, doc: &Value, origins: &mut HashMap<(String, String), Location>) {
     if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
         for (path, item) in paths {
             for method in METHODS {
                 if item.get(method).is_some() {
                     origins.insert(
                         (path.clone(), (*method).to_owned()),
-                        bundle.locate(file, &op_pointer(path, method)),
+                        Location::node(file, op_pointer(path, method)),
                     );
                 }
             }
@@ -147,14 +155,14 @@ fn check_operations(
         for method in METHODS {
             let Some(op) = item.get(method) else { continue };
             let pointer = op_pointer(path, method);
-            let at = bundle.locate(file, &pointer);
+            let at = Location::node(file, pointer.clone());
             if let Some(id) = op.get("operationId").and_then(Value::as_str) {
                 if let Some(first) = ids.get(id) {
                     return Err(Error::new(
                         bundle.locate(file, &push_token(&pointer, "operationId")),
                         format!(
                             "operationId `{id}` is already used at {}",
-                            first.to_string().trim_end_matches(": ")
+                            bundle.loader.complete(first).to_string().trim_end_matches(": ")
                         ),
                     ));
                 }
@@ -179,7 +187,7 @@ fn check_operations(
             for name in template_names(path) {
                 if !declared.contains(&name) {
                     return Err(Error::new(
-                        at.clone(),
+                        bundle.loader.complete(&at),
                         format!("the path has `{{{name}}}` but the operation declares no path parameter `{name}`"),
                     ));
                 }
@@ -281,7 +289,7 @@ fn upgrade_document(
                     continue;
                 }
                 let pointer = op_pointer(path, key);
-                origins.insert((path.clone(), key.clone()), bundle.locate(file, &pointer));
+                origins.insert((path.clone(), key.clone()), Location::node(file, pointer.clone()));
                 let ctx = OpCtx {
                     bundle,
                     file,

@@ -293,7 +293,7 @@ impl Resolver {
             };
             out.insert(k.clone(), walked);
         }
-        let origin = self.at(file, pointer);
+        let origin = self.loader.file(file).node_location(pointer);
         out.insert(ORIGIN_KEY.to_owned(), origin_value(&origin));
         Ok(Value::Object(out))
     }
@@ -371,7 +371,7 @@ impl Resolver {
             Some(last) if !target.pointer.is_empty() => last.replace("~1", "/").replace("~0", "~"),
             _ => file_stem(&file.display),
         };
-        let location = file.locate(&target.pointer);
+        let location = file.node_location(&target.pointer);
         // reserve the key first, so that recursion finds it and the outer schema comes first
         self.schemas.insert(
             key.clone(),
@@ -424,12 +424,16 @@ impl Resolver {
     /// Parses a `$ref` standing at `pointer` of `file`.
     fn parse_ref(&mut self, file: FileId, pointer: &str, reference: &Value) -> Result<Target> {
         let ref_pointer = push_token(pointer, "$ref");
-        let at = self.at(file, &ref_pointer);
+        // cheap: the line is looked up only if the reference turns out to be bad
+        let at = self.loader.file(file).node_location(&ref_pointer);
         let Some(raw) = reference.as_str() else {
-            return Err(Error::new(at, "`$ref` must be a string"));
+            return Err(Error::new(self.loader.complete(&at), "`$ref` must be a string"));
         };
         if raw.contains("://") {
-            return Err(Error::new(at, format!("`{raw}`: remote references are not supported")));
+            return Err(Error::new(
+                self.loader.complete(&at),
+                format!("`{raw}`: remote references are not supported"),
+            ));
         }
         let (path, fragment) = match raw.split_once('#') {
             Some((p, f)) if f.is_empty() || f.starts_with('/') => (p, f),
@@ -439,7 +443,7 @@ impl Resolver {
                     Ok(_) if !p.is_empty() => (raw, ""),
                     _ => {
                         return Err(Error::new(
-                            at,
+                            self.loader.complete(&at),
                             format!(
                             "`{raw}`: the fragment `{f}` is not a JSON pointer (it must be empty or start with `/`)"
                         ),
@@ -458,7 +462,7 @@ impl Resolver {
         };
         if self.loader.file(target_file).get(&fragment).is_none() {
             return Err(Error::new(
-                at,
+                self.loader.complete(&at),
                 format!(
                     "`{raw}`: `{}` has no node at `#{fragment}`",
                     self.loader.file(target_file).display

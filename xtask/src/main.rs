@@ -7,14 +7,16 @@ use std::time::Instant;
 
 use matrix_api_generator::{generate, write, Settings};
 
-const USAGE: &str = "usage: cargo xtask gen [--spec DIR] [--root DIR] [--out DIR] [--crate-name NAME] [--check]
+const USAGE: &str =
+    "usage: cargo xtask gen [--spec DIR] [--root DIR] [--out DIR] [--crate-name NAME] [--check] [--timings]
 
   --spec DIR        the spec folder; every top-level *.yaml in it is an API document
                     (default: spec/client-server)
   --root DIR        no $ref may leave this folder (default: the spec folder)
   --out DIR         the crate folder to write (default: generated)
   --crate-name NAME the generated crate's package name (default: matrix-client-server-api)
-  --check           write nothing; fail if the output folder is not up to date";
+  --check           write nothing; fail if the output folder is not up to date
+  --timings         print the time each stage took";
 
 fn workspace_root() -> PathBuf {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -30,6 +32,7 @@ struct Args {
     out: PathBuf,
     crate_name: Option<String>,
     check: bool,
+    timings: bool,
 }
 
 fn parse(args: &[String]) -> Result<Args, String> {
@@ -40,6 +43,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
         out: ws.join("generated"),
         crate_name: None,
         check: false,
+        timings: false,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -50,6 +54,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
             "--out" => parsed.out = PathBuf::from(value("--out")?),
             "--crate-name" => parsed.crate_name = Some(value("--crate-name")?),
             "--check" => parsed.check = true,
+            "--timings" => parsed.timings = true,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument `{other}`")),
         }
@@ -77,6 +82,19 @@ fn gen(args: &Args) -> ExitCode {
     };
     for w in &generated.warnings {
         eprintln!("warning: {w}");
+    }
+    if args.timings {
+        let t = &generated.timings;
+        let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+        println!(
+            "stages: load {:.1} ms, resolve {:.1} ms, normalize {:.1} ms, IR {:.1} ms, emit {:.1} ms, format {:.1} ms",
+            ms(t.load),
+            ms(t.resolve),
+            ms(t.normalize),
+            ms(t.ir),
+            ms(t.emit),
+            ms(t.format)
+        );
     }
     let summary = format!(
         "{}, {}, {}",
