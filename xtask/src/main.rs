@@ -7,6 +7,8 @@ use std::time::Instant;
 
 use matrix_api_generator::{generate, write, Settings};
 
+mod bench_compile;
+
 const USAGE: &str =
     "usage: cargo xtask gen [--spec DIR] [--root DIR] [--out DIR] [--crate-name NAME] [--check] [--timings]
 
@@ -167,8 +169,9 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Some("bench-compile") => bench_compile::run(&args[1..], &workspace_root()),
         _ => {
-            eprintln!("{USAGE}");
+            eprintln!("{USAGE}\n\n       cargo xtask bench-compile [--spec DIR --root DIR] [--ruma] [--release]");
             ExitCode::from(2)
         }
     }

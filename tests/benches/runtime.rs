@@ -1,0 +1,189 @@
+//! The generated code at run time, side by side with its practical limit in the same run:
+//! decoding and encoding through the generated types against hand-written minimal
+//! `#[derive(Deserialize, Serialize)]` structs, and the generated router against a hand-written
+//! axum handler doing the same work. `cargo bench -p matrix-api-tests`.
+
+use std::sync::Arc;
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use matrix_client_server_api::operations::{get_account_3pids, post_3pids};
+use matrix_client_server_api::server::{router, Api};
+use matrix_client_server_api::types::{Medium, ThirdPartyIdentifier};
+use matrix_client_server_api::{AccessToken, MatrixError};
+use serde::{Deserialize, Serialize};
+use tower::ServiceExt;
+
+/// The practical limit: a minimal struct with `medium: String`.
+#[derive(Deserialize, Serialize)]
+struct MinimalThreepid {
+    medium: String,
+    address: String,
+    validated_at: i64,
+    added_at: i64,
+}
+
+#[derive(Deserialize, Serialize)]
+struct MinimalResponse {
+    threepids: Vec<MinimalThreepid>,
+}
+
+/// The other limit: `medium` a closed enum, as ruma's types decode it without allocating.
+#[derive(Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+enum ClosedMedium {
+    Email,
+    Msisdn,
+}
+
+#[derive(Deserialize, Serialize)]
+struct EnumThreepid {
+    medium: ClosedMedium,
+    address: String,
+    validated_at: i64,
+    added_at: i64,
+}
+
+#[derive(Deserialize, Serialize)]
+struct EnumResponse {
+    threepids: Vec<EnumThreepid>,
+}
+
+const ENTRIES: usize = 10_000;
+
+fn big_response() -> Vec<u8> {
+    let threepids: Vec<serde_json::Value> = (0..ENTRIES)
+        .map(|i| {
+            serde_json::json!({
+                "medium": if i % 2 == 0 { "email" } else { "msisdn" },
+                "address": if i % 2 == 0 { format!("user{i}@example.org") } else { format!("4477009{i:05}") },
+                "validated_at": 1535176800000_i64 + i as i64,
+                "added_at": 1535336848756_i64 + i as i64,
+            })
+        })
+        .collect();
+    serde_json::to_vec(&serde_json::json!({ "threepids": threepids })).unwrap()
+}
+
+fn decode_encode(c: &mut Criterion) {
+    let body = big_response();
+    let mut g = c.benchmark_group(format!(
+        "GET /account/3pid response, {ENTRIES} entries ({} KB)",
+        body.len() / 1024
+    ));
+    g.throughput(Throughput::Elements(ENTRIES as u64));
+    g.bench_function("decode: generated", |b| {
+        b.iter(|| serde_json::from_slice::<get_account_3pids::Response>(&body).unwrap())
+    });
+    g.bench_function("decode: minimal struct, medium: String", |b| {
+        b.iter(|| serde_json::from_slice::<MinimalResponse>(&body).unwrap())
+    });
+    g.bench_function("decode: minimal struct, medium: closed enum", |b| {
+        b.iter(|| serde_json::from_slice::<EnumResponse>(&body).unwrap())
+    });
+    let generated: get_account_3pids::Response = serde_json::from_slice(&body).unwrap();
+    let minimal: MinimalResponse = serde_json::from_slice(&body).unwrap();
+    let closed: EnumResponse = serde_json::from_slice(&body).unwrap();
+    g.bench_function("encode: generated", |b| {
+        b.iter(|| serde_json::to_vec(&generated).unwrap())
+    });
+    g.bench_function("encode: minimal struct, medium: String", |b| {
+        b.iter(|| serde_json::to_vec(&minimal).unwrap())
+    });
+    g.bench_function("encode: minimal struct, medium: closed enum", |b| {
+        b.iter(|| serde_json::to_vec(&closed).unwrap())
+    });
+    g.finish();
+
+    let request =
+        br#"{"three_pid_creds":{"id_server":"matrix.org","sid":"abc123987","client_secret":"d0n'tT3ll"},"bind":false}"#;
+    let mut g = c.benchmark_group("POST /account/3pid request body");
+    g.bench_function("decode: generated", |b| {
+        b.iter(|| serde_json::from_slice::<post_3pids::Request>(request).unwrap())
+    });
+    let decoded: post_3pids::Request = serde_json::from_slice(request).unwrap();
+    g.bench_function("encode: generated", |b| {
+        b.iter(|| serde_json::to_vec(&decoded).unwrap())
+    });
+    g.finish();
+}
+
+struct Fixed;
+
+fn one() -> Vec<ThirdPartyIdentifier> {
+    vec![ThirdPartyIdentifier {
+        medium: Medium::Email,
+        address: "monkey@banana.island".into(),
+        validated_at: 1535176800000,
+        added_at: 1535336848756,
+    }]
+}
+
+impl Api for Fixed {
+    async fn get_account_3pids(
+        &self,
+        token: AccessToken,
+        _: get_account_3pids::Request,
+    ) -> Result<get_account_3pids::Response, MatrixError> {
+        if token.as_str() != "token-alice" {
+            return Err(MatrixError::unknown_token("Unrecognised access token."));
+        }
+        Ok(get_account_3pids::Response { threepids: Some(one()) })
+    }
+}
+
+/// The same work by hand: the bearer token from the header, the same answer as JSON.
+async fn hand_written(headers: http::HeaderMap) -> axum::response::Response {
+    let token = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let (status, body) = match token {
+        Some("token-alice") => (
+            200,
+            serde_json::to_vec(&get_account_3pids::Response { threepids: Some(one()) }).unwrap(),
+        ),
+        _ => (401, br#"{"errcode":"M_UNKNOWN_TOKEN"}"#.to_vec()),
+    };
+    let mut r = axum::response::Response::new(axum::body::Body::from(body));
+    *r.status_mut() = http::StatusCode::from_u16(status).unwrap();
+    r.headers_mut()
+        .insert("content-type", http::HeaderValue::from_static("application/json"));
+    r
+}
+
+fn server(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let generated = router(Arc::new(Fixed));
+    let by_hand = axum::Router::new().route("/_matrix/client/r0/account/3pid", axum::routing::get(hand_written));
+    let request = || {
+        http::Request::builder()
+            .uri("/_matrix/client/r0/account/3pid")
+            .header("authorization", "Bearer token-alice")
+            .body(axum::body::Body::empty())
+            .unwrap()
+    };
+    let mut g = c.benchmark_group("GET /account/3pid through a router, in process");
+    for (name, app) in [
+        ("generated router", &generated),
+        ("hand-written axum handler", &by_hand),
+    ] {
+        g.bench_function(name, |b| {
+            b.to_async(&rt).iter_batched(
+                || (app.clone(), request()),
+                |(app, req)| async move {
+                    let response = app.oneshot(req).await.unwrap();
+                    assert_eq!(response.status(), 200);
+                    axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap()
+                },
+                BatchSize::SmallInput,
+            )
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, decode_encode, server);
+criterion_main!(benches);
