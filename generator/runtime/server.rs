@@ -105,32 +105,9 @@ where
     Fut: Future<Output = Result<T, MatrixError>>,
     T: OutgoingResponse,
 {
-    let (parts, body) = request.into_parts();
-    let declared = parts.headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return error_response(&MatrixError::too_large(format!("The request body is larger than {limit} bytes")));
-    }
-    let bytes = match axum::body::to_bytes(body, limit).await {
-        Ok(b) => b,
-        Err(e) => {
-            let too_large = error_chain(&e).contains("length limit exceeded");
-            let error = if too_large {
-                MatrixError::too_large(format!("The request body is larger than {limit} bytes"))
-            } else {
-                MatrixError::not_json(format!("Cannot read the request body: {e}"))
-            };
-            return error_response(&error);
-        }
-    };
-    let request = http::Request::from_parts(parts, bytes);
-    let token = match access_token(&request) {
-        Ok(t) => t,
-        Err(e) => return error_response(&e),
-    };
-    let token = match (auth, token) {
-        (AuthKind::AccessToken, None) => return error_response(&MatrixError::missing_token("Missing access token.")),
-        (AuthKind::None, _) => None,
-        (_, t) => t,
+    let (token, request) = match prepare(request, limit, auth).await {
+        Ok(prepared) => prepared,
+        Err(response) => return response,
     };
     let decoded = match R::try_from_http_request(&request) {
         Ok(r) => r,
@@ -143,6 +120,40 @@ where
         },
         Err(e) => error_response(&e),
     }
+}
+
+/// What every operation does first: the body read within the limit, the access token taken and
+/// checked against what the operation needs. Not generic, so that it is compiled once.
+async fn prepare(
+    request: axum::extract::Request,
+    limit: usize,
+    auth: AuthKind,
+) -> Result<(Option<AccessToken>, http::Request<axum::body::Bytes>), axum::response::Response> {
+    let (parts, body) = request.into_parts();
+    let declared = parts.headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(error_response(&MatrixError::too_large(format!("The request body is larger than {limit} bytes"))));
+    }
+    let bytes = match axum::body::to_bytes(body, limit).await {
+        Ok(b) => b,
+        Err(e) => {
+            let too_large = error_chain(&e).contains("length limit exceeded");
+            let error = if too_large {
+                MatrixError::too_large(format!("The request body is larger than {limit} bytes"))
+            } else {
+                MatrixError::not_json(format!("Cannot read the request body: {e}"))
+            };
+            return Err(error_response(&error));
+        }
+    };
+    let request = http::Request::from_parts(parts, bytes);
+    let token = access_token(&request).map_err(|e| error_response(&e))?;
+    let token = match (auth, token) {
+        (AuthKind::AccessToken, None) => return Err(error_response(&MatrixError::missing_token("Missing access token."))),
+        (AuthKind::None, _) => None,
+        (_, t) => t,
+    };
+    Ok((token, request))
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {

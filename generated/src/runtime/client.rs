@@ -150,15 +150,21 @@ impl Client {
             token_in_query: self.token_in_query,
         };
         let http_request = request.to_http_request(&base).map_err(|e| ClientError::InvalidRequest(e.0))?;
-        let reqwest_request =
-            reqwest::Request::try_from(http_request).map_err(|e| ClientError::InvalidRequest(e.to_string()))?;
-        let response = self.http.execute(reqwest_request).await.map_err(ClientError::Transport)?;
+        let response = self.execute(http_request).await?;
+        Ok(R::Response::try_from_http_response(response)?)
+    }
+
+    /// Sends an HTTP request and reads the whole answer. Not generic, so that it is compiled
+    /// once rather than once per operation.
+    pub async fn execute(&self, request: http::Request<Vec<u8>>) -> Result<http::Response<bytes::Bytes>, ClientError> {
+        let request = reqwest::Request::try_from(request).map_err(|e| ClientError::InvalidRequest(e.to_string()))?;
+        let response = self.http.execute(request).await.map_err(ClientError::Transport)?;
         let status = response.status();
         let headers = response.headers().clone();
         let body = response.bytes().await.map_err(ClientError::Transport)?;
         let mut http_response = http::Response::new(body);
         *http_response.status_mut() = status;
         *http_response.headers_mut() = headers;
-        Ok(R::Response::try_from_http_response(http_response)?)
+        Ok(http_response)
     }
 }

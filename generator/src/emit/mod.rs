@@ -138,7 +138,7 @@ path = "src/lib.rs"
 [features]
 default = []
 # An async HTTP client over reqwest (rustls): `Client`, one method per operation.
-client = ["dep:reqwest"]
+client = ["dep:reqwest", "dep:bytes"]
 # An axum router serving an implementation of the `Api` trait.
 server = ["dep:axum"]
 
@@ -147,6 +147,7 @@ http = "1"
 serde = {{ version = "1", features = ["derive"] }}
 serde_json = "1"
 reqwest = {{ version = "0.12", default-features = false, features = ["rustls-tls"], optional = true }}
+bytes = {{ version = "1", optional = true }}
 axum = {{ version = "0.8", default-features = false, optional = true }}
 
 [dev-dependencies]
