@@ -266,6 +266,16 @@ pub fn query_list<T: ParamValue>(query: &[(String, String)], name: &str, explode
     Ok(out)
 }
 
+/// The query parameters not in `known` (nor `access_token`): the spec's "any further query
+/// fields" (`fields...`).
+pub fn query_rest(query: &[(String, String)], known: &[&str]) -> std::collections::BTreeMap<String, String> {
+    query
+        .iter()
+        .filter(|(k, _)| k != "access_token" && !known.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
 /// The path parameters of `template` (`/rooms/{roomId}/invite`) in `path`, which may carry any
 /// prefix (`/_matrix/client/v3/rooms/!a:b/invite`), decoded, in template order.
 pub fn path_params(template: &str, path: &str) -> Result<Vec<String>, MatrixError> {

@@ -75,7 +75,11 @@ fn param_field(p: &Param, space: &TypeSpace) -> Field {
                 ParamLocation::Query => "query",
                 ParamLocation::Header => "header",
             };
-            let mut d = format!("The `{}` {place} parameter.", p.wire);
+            let mut d = if p.catch_all {
+                format!("Further query parameters (the spec's `{}...`), by name.", p.wire)
+            } else {
+                format!("The `{}` {place} parameter.", p.wire)
+            };
             if let Some(doc) = &p.doc {
                 d.push_str(&format!("\n\n{doc}"));
             }
@@ -329,6 +333,9 @@ fn outgoing_request(op: &Operation, space: &TypeSpace) -> TokenStream {
         let wire = &p.wire;
         match p.location {
             ParamLocation::Path => {}
+            ParamLocation::Query if p.catch_all => {
+                query.push(quote!(for (name, value) in &self.#field { query.push(name, value); }));
+            }
             ParamLocation::Query => {
                 let push = |value: TokenStream| {
                     if is_list(&p.ty) {
@@ -448,6 +455,15 @@ fn incoming_request(op: &Operation, space: &TypeSpace) -> TokenStream {
                 } else {
                     quote!(Some(#v))
                 }
+            }
+            ParamLocation::Query if p.catch_all => {
+                let known: Vec<&str> = op
+                    .params
+                    .iter()
+                    .filter(|q| q.location == ParamLocation::Query && !q.catch_all)
+                    .map(|q| q.wire.as_str())
+                    .collect();
+                quote!(crate::runtime::convert::query_rest(&query, &[#(#known),*]))
             }
             ParamLocation::Query => {
                 let explode = p.explode;

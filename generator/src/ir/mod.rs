@@ -55,6 +55,8 @@ pub struct Param {
     pub example: Option<Value>,
     /// For arrays in a query: one `name=value` pair per item (`explode`), else comma-joined.
     pub explode: bool,
+    /// A query parameter named `name...`: "any further query fields", kept as a map of them.
+    pub catch_all: bool,
 }
 
 /// What a request or response body holds.
@@ -294,15 +296,23 @@ fn operation(
             Ty::Vec(inner) if matches!(*inner, Ty::Vec(_) | Ty::Map(_)) => Ty::Json,
             other => other,
         };
+        // `fields...` in a query: the Matrix spec's way of saying "any further query fields"
+        let catch_all = location == ParamLocation::Query && data.name.ends_with("...");
+        let wire = if catch_all {
+            data.name.trim_end_matches('.').to_owned()
+        } else {
+            data.name.clone()
+        };
         params.push(Param {
-            name: unique(&snake(&data.name), &mut taken),
-            wire: data.name.clone(),
+            name: unique(&snake(&wire), &mut taken),
+            wire,
             location,
-            required: data.required,
-            ty,
+            required: data.required || catch_all,
+            ty: if catch_all { Ty::Map(Box::new(Ty::String)) } else { ty },
             doc: data.description.clone(),
             example: data.example.clone(),
             explode,
+            catch_all,
         });
     }
 
