@@ -425,7 +425,31 @@ pub fn decode_object_response<T: serde::de::DeserializeOwned, B: AsRef<[u8]>>(
     decode_response(response)
 }
 
-/// Assembles an HTTP request for an operation.
+/// Decodes a response whose success body is bytes, not JSON: the bytes and their content type;
+/// an error status is a Matrix error (or a decode error), as for JSON responses.
+pub fn decode_binary_response<B: AsRef<[u8]>>(
+    response: http::Response<B>,
+) -> Result<(Vec<u8>, Option<String>), FromHttpResponseError> {
+    if response.status().is_success() {
+        let content_type =
+            response.headers().get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        return Ok((response.body().as_ref().to_vec(), content_type));
+    }
+    decode_response::<serde::de::IgnoredAny, B>(response).map(|_| (Vec::new(), None))
+}
+
+/// A response of bytes with `status` and a content type (`application/octet-stream` if none).
+pub fn binary_response(status: u16, body: &[u8], content_type: Option<&str>) -> Result<http::Response<Vec<u8>>, MatrixError> {
+    let mut response = http::Response::new(body.to_vec());
+    *response.status_mut() = http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::OK);
+    let value = http::HeaderValue::from_str(content_type.unwrap_or("application/octet-stream"))
+        .map_err(|_| MatrixError::unknown("the content type is not a valid header value"))?;
+    response.headers_mut().insert(http::header::CONTENT_TYPE, value);
+    Ok(response)
+}
+
+/// Assembles an HTTP request for an operation. `json`: the body is JSON (else bytes, sent as
+/// `application/octet-stream` unless a `Content-Type` parameter says otherwise).
 pub fn build_request(
     metadata: &Metadata,
     base: &Base<'_>,
@@ -433,6 +457,7 @@ pub fn build_request(
     query: QueryWriter,
     headers: Vec<(&'static str, String)>,
     body: Option<Vec<u8>>,
+    json: bool,
 ) -> Result<http::Request<Vec<u8>>, IntoHttpError> {
     let prefix = base.prefix.unwrap_or(metadata.base_path);
     let mut query = query;
@@ -448,11 +473,13 @@ pub fn build_request(
     if let (Some(t), false) = (token, base.token_in_query) {
         builder = builder.header(http::header::AUTHORIZATION, format!("Bearer {t}"));
     }
+    let has_content_type = headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
     for (name, value) in headers {
         builder = builder.header(name, value);
     }
-    if body.is_some() {
-        builder = builder.header(http::header::CONTENT_TYPE, "application/json");
+    if body.is_some() && !has_content_type {
+        let content_type = if json { "application/json" } else { "application/octet-stream" };
+        builder = builder.header(http::header::CONTENT_TYPE, content_type);
     }
     builder
         .body(body.unwrap_or_default())

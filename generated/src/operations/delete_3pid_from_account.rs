@@ -64,6 +64,7 @@ impl crate::OutgoingRequest for Request {
             query,
             headers,
             body,
+            true,
         )
     }
 }

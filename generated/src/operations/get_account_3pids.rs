@@ -73,6 +73,7 @@ impl crate::OutgoingRequest for Request {
             query,
             headers,
             body,
+            true,
         )
     }
 }

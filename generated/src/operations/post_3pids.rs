@@ -81,6 +81,7 @@ impl crate::OutgoingRequest for Request {
             query,
             headers,
             body,
+            true,
         )
     }
 }

@@ -62,6 +62,7 @@ impl crate::OutgoingRequest for Request {
             query,
             headers,
             body,
+            true,
         )
     }
 }

@@ -44,6 +44,7 @@ pub fn ty_tokens(ty: &Ty, space: &TypeSpace) -> TokenStream {
             quote!(crate::types::#name)
         }
         Ty::ErrorCode => quote!(crate::ErrorCode),
+        Ty::Bytes => quote!(Vec<u8>),
     }
 }
 

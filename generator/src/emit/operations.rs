@@ -120,6 +120,18 @@ fn request(op: &Operation, space: &TypeSpace) -> TokenStream {
             ));
             body_doc = None;
         }
+        Some(Body {
+            shape: Shape::Binary,
+            doc,
+            ..
+        }) => {
+            def.fields.push(body_field(
+                &Ty::Bytes,
+                doc.clone()
+                    .or_else(|| Some("The raw request body: bytes, not JSON.".to_owned())),
+            ));
+            body_doc = None;
+        }
         None => body_doc = None,
     }
     let wire_is_self = params_only == 0
@@ -171,6 +183,20 @@ fn response(op: &Operation, space: &TypeSpace) -> TokenStream {
     }
     match &r.body {
         Some(Shape::Fields(def)) => emit_struct("Response", &doc, def, space, true),
+        Some(Shape::Binary) => {
+            let mut content_type = body_field(&Ty::String, Some("The `Content-Type` of the body.".to_owned()));
+            content_type.name = "content_type".to_owned();
+            content_type.wire = "Content-Type".to_owned();
+            content_type.required = false;
+            let def = StructDef {
+                fields: vec![
+                    body_field(&Ty::Bytes, Some("The raw response body: bytes, not JSON.".to_owned())),
+                    content_type,
+                ],
+                additional: None,
+            };
+            emit_struct("Response", &doc, &def, space, false)
+        }
         Some(Shape::Whole(ty)) => {
             let def = StructDef {
                 fields: vec![body_field(ty, Some("The response body.".to_owned()))],
@@ -265,6 +291,8 @@ enum BodyMode<'a> {
     /// Body fields beside parameters: helper structs carry them.
     Helper(&'a StructDef),
     Whole,
+    /// Raw bytes.
+    Binary,
 }
 
 fn body_mode(op: &Operation) -> BodyMode<'_> {
@@ -284,6 +312,9 @@ fn body_mode(op: &Operation) -> BodyMode<'_> {
         Some(Body {
             shape: Shape::Whole(_), ..
         }) => BodyMode::Whole,
+        Some(Body {
+            shape: Shape::Binary, ..
+        }) => BodyMode::Binary,
     }
 }
 
@@ -366,6 +397,7 @@ fn outgoing_request(op: &Operation, space: &TypeSpace) -> TokenStream {
     }
     let body = match body_mode(op) {
         BodyMode::None => quote!(None),
+        BodyMode::Binary => quote!(Some(self.body.clone())),
         BodyMode::SelfIsBody => quote!(Some(
             serde_json::to_vec(self).map_err(|e| crate::IntoHttpError(e.to_string()))?
         )),
@@ -390,6 +422,7 @@ fn outgoing_request(op: &Operation, space: &TypeSpace) -> TokenStream {
     };
     let _ = space;
     let query_mut = if query.is_empty() { quote!() } else { quote!(mut) };
+    let json = !matches!(body_mode(op), BodyMode::Binary);
     let headers_decl = if headers.is_empty() {
         quote!(let headers = Vec::new();)
     } else {
@@ -410,7 +443,7 @@ fn outgoing_request(op: &Operation, space: &TypeSpace) -> TokenStream {
                 #headers_decl
                 #(#headers)*
                 let body: Option<Vec<u8>> = #body;
-                crate::runtime::convert::build_request(&METADATA, base, &path, query, headers, body)
+                crate::runtime::convert::build_request(&METADATA, base, &path, query, headers, body, #json)
             }
         }
     }
@@ -421,7 +454,7 @@ fn is_struct(shape: &Shape, space: &TypeSpace) -> bool {
     match shape {
         Shape::Fields(_) => true,
         Shape::Whole(Ty::Named(id)) => matches!(space.get(*id).kind, crate::ir::TypeKind::Struct(_)),
-        Shape::Whole(_) => false,
+        Shape::Whole(_) | Shape::Binary => false,
     }
 }
 
@@ -498,6 +531,7 @@ fn incoming_request(op: &Operation, space: &TypeSpace) -> TokenStream {
             };
         }
         BodyMode::None => quote!(),
+        BodyMode::Binary => quote!(body: request.body().as_ref().to_vec(),),
         BodyMode::Whole if op.body.as_ref().is_some_and(|b| b.synthesized) => {
             quote!(body: crate::runtime::convert::json_body_or_empty(request.body().as_ref())?,)
         }
@@ -615,6 +649,21 @@ fn response_conversions(op: &Operation, space: &TypeSpace) -> TokenStream {
     } else {
         quote!(crate::runtime::convert::decode_response)
     };
+    if matches!(op.success.body, Some(Shape::Binary)) {
+        return quote! {
+            impl crate::IncomingResponse for Response {
+                fn try_from_http_response<B: AsRef<[u8]>>(response: http::Response<B>) -> Result<Self, crate::FromHttpResponseError> {
+                    crate::runtime::convert::decode_binary_response(response).map(|(body, content_type)| Self { body, content_type })
+                }
+            }
+
+            impl crate::OutgoingResponse for Response {
+                fn try_into_http_response(&self) -> Result<http::Response<Vec<u8>>, crate::MatrixError> {
+                    crate::runtime::convert::binary_response(#status, &self.body, self.content_type.as_deref())
+                }
+            }
+        };
+    }
     if whole {
         quote! {
             impl crate::IncomingResponse for Response {

@@ -66,6 +66,8 @@ pub enum Shape {
     Fields(StructDef),
     /// Any other body: held whole in a `body` field.
     Whole(Ty),
+    /// Bytes that are not JSON (media uploads and downloads), with their content type.
+    Binary,
 }
 
 #[derive(Clone, Debug)]
@@ -229,7 +231,7 @@ fn operation(
             let schema = media.and_then(|m| m.schema.as_ref());
             let example = media.and_then(|m| m.example.clone());
             let shape = match schema {
-                Some(s) => shape(builder, s, &format!("{type_prefix}Request"))?,
+                Some(s) => shape(builder, s, &format!("{type_prefix}Request"), true)?,
                 None => Shape::Whole(Ty::JsonObject),
             };
             Some(Body {
@@ -347,7 +349,7 @@ fn operation(
             Status::Default => "ResponseDefault".to_owned(),
         };
         let body = match media.and_then(|m| m.schema.as_ref()) {
-            Some(s) => Some(shape(builder, s, &format!("{type_prefix}{suffix}"))?),
+            Some(s) => Some(shape(builder, s, &format!("{type_prefix}{suffix}"), false)?),
             None => None,
         };
         responses.push(ResponseDef {
@@ -403,7 +405,25 @@ fn operation(
     })
 }
 
-fn shape(builder: &mut TypeBuilder<'_>, s: &ReferenceOr<openapiv3::Schema>, parent: &str) -> Result<Shape> {
+/// `binary_strings`: a plain `type: string` body is raw bytes (a request body such as the
+/// content repository's upload), not a JSON string.
+fn shape(
+    builder: &mut TypeBuilder<'_>,
+    s: &ReferenceOr<openapiv3::Schema>,
+    parent: &str,
+    binary_strings: bool,
+) -> Result<Shape> {
+    if let ReferenceOr::Item(schema) = s {
+        if let openapiv3::SchemaKind::Type(openapiv3::Type::String(st)) = &schema.schema_kind {
+            let binary = matches!(
+                st.format,
+                openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::Binary)
+            );
+            if binary || (binary_strings && st.enumeration.is_empty()) {
+                return Ok(Shape::Binary);
+            }
+        }
+    }
     Ok(match builder.inline_struct(s, parent)? {
         Some(def) => Shape::Fields(def),
         None => Shape::Whole(builder.ty(s, &Naming::new(parent))?),

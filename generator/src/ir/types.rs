@@ -37,6 +37,8 @@ pub enum Ty {
     Named(TypeId),
     /// A Matrix error code (`errcode`): the crate's `ErrorCode` open enum.
     ErrorCode,
+    /// Raw bytes (a body that is not JSON).
+    Bytes,
 }
 
 /// A field of a struct.
