@@ -137,7 +137,10 @@ async fn prepare(
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(error_response(&MatrixError::too_large(format!("The request body is larger than {limit} bytes"))));
     }
-    let bytes = match axum::body::to_bytes(body, limit).await {
+    // a request that says it has no body (a GET) is not read at all
+    let empty = axum::body::HttpBody::size_hint(&body).exact() == Some(0);
+    let read = if empty { Ok(axum::body::Bytes::new()) } else { axum::body::to_bytes(body, limit).await };
+    let bytes = match read {
         Ok(b) => b,
         Err(e) => {
             let too_large = error_chain(&e).contains("length limit exceeded");
