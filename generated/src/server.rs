@@ -93,6 +93,62 @@ pub trait Api: Send + Sync + 'static {
         async { Err(crate::MatrixError::unrecognized()) }
     }
 }
+async fn dispatch_get_account_3pids<A: Api>(
+    api: Arc<A>,
+    token: Option<crate::AccessToken>,
+    request: crate::operations::get_account_3pids::Request,
+) -> Result<crate::operations::get_account_3pids::Response, crate::MatrixError> {
+    match token {
+        Some(token) => api.get_account_3pids(token, request).await,
+        None => Err(crate::MatrixError::missing_token("Missing access token.")),
+    }
+}
+async fn dispatch_post_3pids<A: Api>(
+    api: Arc<A>,
+    token: Option<crate::AccessToken>,
+    request: crate::operations::post_3pids::Request,
+) -> Result<crate::operations::post_3pids::Response, crate::MatrixError> {
+    match token {
+        Some(token) => api.post_3pids(token, request).await,
+        None => Err(crate::MatrixError::missing_token("Missing access token.")),
+    }
+}
+async fn dispatch_delete_3pid_from_account<A: Api>(
+    api: Arc<A>,
+    token: Option<crate::AccessToken>,
+    request: crate::operations::delete_3pid_from_account::Request,
+) -> Result<crate::operations::delete_3pid_from_account::Response, crate::MatrixError> {
+    match token {
+        Some(token) => api.delete_3pid_from_account(token, request).await,
+        None => Err(crate::MatrixError::missing_token("Missing access token.")),
+    }
+}
+async fn dispatch_request_token_to_3pid_email<A: Api>(
+    api: Arc<A>,
+    token: Option<crate::AccessToken>,
+    request: crate::operations::request_token_to_3pid_email::Request,
+) -> Result<
+    crate::operations::request_token_to_3pid_email::Response,
+    crate::MatrixError,
+> {
+    {
+        let _ = token;
+        api.request_token_to_3pid_email(request).await
+    }
+}
+async fn dispatch_request_token_to_3pid_msisdn<A: Api>(
+    api: Arc<A>,
+    token: Option<crate::AccessToken>,
+    request: crate::operations::request_token_to_3pid_msisdn::Request,
+) -> Result<
+    crate::operations::request_token_to_3pid_msisdn::Response,
+    crate::MatrixError,
+> {
+    {
+        let _ = token;
+        api.request_token_to_3pid_msisdn(request).await
+    }
+}
 /// A router serving `api` under the spec's base paths, with the default configuration.
 pub fn router<A: Api>(api: Arc<A>) -> axum::Router {
     router_with_config(api, crate::ServerConfig::default())
@@ -108,57 +164,22 @@ pub fn router_with_config<A: Api>(
         router = router
             .route(
                 &format!("{prefix}{}", "/account/3pid"),
-                axum::routing::get({
-                        let api = api.clone();
-                        move |req: axum::extract::Request| {
-                            let api = api.clone();
-                            async move {
-                                crate::runtime::server::handle(
-                                        req,
-                                        limit,
-                                        crate::AuthKind::AccessToken,
-                                        |
-                                            token,
-                                            request: crate::operations::get_account_3pids::Request|
-                                        async move {
-                                            match token {
-                                                Some(token) => api.get_account_3pids(token, request).await,
-                                                None => {
-                                                    Err(
-                                                        crate::MatrixError::missing_token("Missing access token."),
-                                                    )
-                                                }
-                                            }
-                                        },
-                                    )
-                                    .await
-                            }
-                        }
-                    })
-                    .post({
-                        let api = api.clone();
-                        move |req: axum::extract::Request| {
-                            let api = api.clone();
-                            async move {
-                                crate::runtime::server::handle(
-                                        req,
-                                        limit,
-                                        crate::AuthKind::AccessToken,
-                                        |token, request: crate::operations::post_3pids::Request| async move {
-                                            match token {
-                                                Some(token) => api.post_3pids(token, request).await,
-                                                None => {
-                                                    Err(
-                                                        crate::MatrixError::missing_token("Missing access token."),
-                                                    )
-                                                }
-                                            }
-                                        },
-                                    )
-                                    .await
-                            }
-                        }
-                    })
+                axum::routing::get(
+                        crate::runtime::server::endpoint(
+                            &api,
+                            limit,
+                            crate::AuthKind::AccessToken,
+                            dispatch_get_account_3pids::<A>,
+                        ),
+                    )
+                    .post(
+                        crate::runtime::server::endpoint(
+                            &api,
+                            limit,
+                            crate::AuthKind::AccessToken,
+                            dispatch_post_3pids::<A>,
+                        ),
+                    )
                     .options(crate::runtime::server::preflight)
                     .fallback(|| async {
                         crate::runtime::server::method_not_allowed(
@@ -169,35 +190,14 @@ pub fn router_with_config<A: Api>(
         router = router
             .route(
                 &format!("{prefix}{}", "/account/3pid/delete"),
-                axum::routing::post({
-                        let api = api.clone();
-                        move |req: axum::extract::Request| {
-                            let api = api.clone();
-                            async move {
-                                crate::runtime::server::handle(
-                                        req,
-                                        limit,
-                                        crate::AuthKind::AccessToken,
-                                        |
-                                            token,
-                                            request: crate::operations::delete_3pid_from_account::Request|
-                                        async move {
-                                            match token {
-                                                Some(token) => {
-                                                    api.delete_3pid_from_account(token, request).await
-                                                }
-                                                None => {
-                                                    Err(
-                                                        crate::MatrixError::missing_token("Missing access token."),
-                                                    )
-                                                }
-                                            }
-                                        },
-                                    )
-                                    .await
-                            }
-                        }
-                    })
+                axum::routing::post(
+                        crate::runtime::server::endpoint(
+                            &api,
+                            limit,
+                            crate::AuthKind::AccessToken,
+                            dispatch_delete_3pid_from_account::<A>,
+                        ),
+                    )
                     .options(crate::runtime::server::preflight)
                     .fallback(|| async {
                         crate::runtime::server::method_not_allowed("OPTIONS, POST")
@@ -206,29 +206,14 @@ pub fn router_with_config<A: Api>(
         router = router
             .route(
                 &format!("{prefix}{}", "/account/3pid/email/requestToken"),
-                axum::routing::post({
-                        let api = api.clone();
-                        move |req: axum::extract::Request| {
-                            let api = api.clone();
-                            async move {
-                                crate::runtime::server::handle(
-                                        req,
-                                        limit,
-                                        crate::AuthKind::None,
-                                        |
-                                            token,
-                                            request: crate::operations::request_token_to_3pid_email::Request|
-                                        async move {
-                                            {
-                                                let _ = token;
-                                                api.request_token_to_3pid_email(request).await
-                                            }
-                                        },
-                                    )
-                                    .await
-                            }
-                        }
-                    })
+                axum::routing::post(
+                        crate::runtime::server::endpoint(
+                            &api,
+                            limit,
+                            crate::AuthKind::None,
+                            dispatch_request_token_to_3pid_email::<A>,
+                        ),
+                    )
                     .options(crate::runtime::server::preflight)
                     .fallback(|| async {
                         crate::runtime::server::method_not_allowed("OPTIONS, POST")
@@ -237,29 +222,14 @@ pub fn router_with_config<A: Api>(
         router = router
             .route(
                 &format!("{prefix}{}", "/account/3pid/msisdn/requestToken"),
-                axum::routing::post({
-                        let api = api.clone();
-                        move |req: axum::extract::Request| {
-                            let api = api.clone();
-                            async move {
-                                crate::runtime::server::handle(
-                                        req,
-                                        limit,
-                                        crate::AuthKind::None,
-                                        |
-                                            token,
-                                            request: crate::operations::request_token_to_3pid_msisdn::Request|
-                                        async move {
-                                            {
-                                                let _ = token;
-                                                api.request_token_to_3pid_msisdn(request).await
-                                            }
-                                        },
-                                    )
-                                    .await
-                            }
-                        }
-                    })
+                axum::routing::post(
+                        crate::runtime::server::endpoint(
+                            &api,
+                            limit,
+                            crate::AuthKind::None,
+                            dispatch_request_token_to_3pid_msisdn::<A>,
+                        ),
+                    )
                     .options(crate::runtime::server::preflight)
                     .fallback(|| async {
                         crate::runtime::server::method_not_allowed("OPTIONS, POST")

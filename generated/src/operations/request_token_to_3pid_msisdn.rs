@@ -48,7 +48,7 @@ impl crate::OutgoingRequest for Request {
         &self,
         base: &crate::Base<'_>,
     ) -> Result<http::Request<Vec<u8>>, crate::IntoHttpError> {
-        let path: String = "/account/3pid/msisdn/requestToken".to_owned();
+        let path = "/account/3pid/msisdn/requestToken".to_owned();
         let query = crate::runtime::convert::QueryWriter::new();
         let headers = Vec::new();
         let body: Option<Vec<u8>> = Some(

@@ -1,7 +1,7 @@
 //! Emits one module per operation: its metadata, `Request` and `Response`.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{format_ident, quote};
 
 use super::doc_attrs;
 use super::models::{debug_impl, has_default, ident, pretty, struct_fields, ty_tokens};
@@ -318,9 +318,11 @@ fn body_mode(op: &Operation) -> BodyMode<'_> {
     }
 }
 
-/// `format!` arguments building the path from the template.
+/// Statements building `path` from the template: each parameter encoded into a local first,
+/// so that the `format!` stays readable.
 fn path_expr(op: &Operation) -> TokenStream {
     let mut fmt = String::new();
+    let mut locals = Vec::new();
     let mut args = Vec::new();
     let mut rest = op.path.as_str();
     while let Some(open) = rest.find('{') {
@@ -330,23 +332,25 @@ fn path_expr(op: &Operation) -> TokenStream {
         fmt.push_str(&rest[..open].replace('{', "{{").replace('}', "}}"));
         fmt.push_str("{}");
         let name = &rest[open + 1..close];
+        let local = format_ident!("p{}", args.len());
         if let Some(p) = op
             .params
             .iter()
             .find(|p| p.location == ParamLocation::Path && p.wire == name)
         {
             let field = ident(&p.name);
-            args.push(quote!(crate::runtime::convert::encode(&crate::runtime::ParamValue::to_param(&self.#field))));
+            locals.push(quote!(let #local = crate::runtime::convert::encode(&crate::runtime::ParamValue::to_param(&self.#field));));
         } else {
-            args.push(quote!(""));
+            locals.push(quote!(let #local = "";));
         }
+        args.push(local);
         rest = &rest[close + 1..];
     }
     fmt.push_str(&rest.replace('{', "{{").replace('}', "}}"));
     if args.is_empty() {
-        quote!(#fmt.to_owned())
+        quote!(let path = #fmt.to_owned();)
     } else {
-        quote!(format!(#fmt, #(#args),*))
+        quote!(#(#locals)* let path = format!(#fmt, #(#args),*);)
     }
 }
 
@@ -437,7 +441,7 @@ fn outgoing_request(op: &Operation, space: &TypeSpace) -> TokenStream {
             type Response = Response;
 
             fn to_http_request(&self, base: &crate::Base<'_>) -> Result<http::Request<Vec<u8>>, crate::IntoHttpError> {
-                let path: String = #path;
+                #path
                 let #query_mut query = crate::runtime::convert::QueryWriter::new();
                 #(#query)*
                 #headers_decl

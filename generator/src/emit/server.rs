@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{format_ident, quote};
 
 use super::doc_attrs;
 use super::models::ident;
@@ -69,6 +69,7 @@ pub fn server_file(api: &Api) -> TokenStream {
         }
     }
     let mut by_base: BTreeMap<String, Vec<TokenStream>> = BTreeMap::new();
+    let mut dispatchers = Vec::new();
     for ((base, route), ops) in &routes {
         let mut chain = Vec::new();
         let mut allow: Vec<&str> = Vec::new();
@@ -92,17 +93,17 @@ pub fn server_file(api: &Api) -> TokenStream {
                 Auth::Required => quote!(AccessToken),
                 Auth::Optional => quote!(OptionalAccessToken),
             };
-            let handler = quote! {{
-                let api = api.clone();
-                move |req: axum::extract::Request| {
-                    let api = api.clone();
-                    async move {
-                        crate::runtime::server::handle(req, limit, crate::AuthKind::#auth, |token, request: crate::operations::#name::Request| async move {
-                            #call
-                        }).await
-                    }
+            let dispatch = format_ident!("dispatch_{}", op.name.trim_start_matches("r#"));
+            dispatchers.push(quote! {
+                async fn #dispatch<A: Api>(
+                    api: Arc<A>,
+                    token: Option<crate::AccessToken>,
+                    request: crate::operations::#name::Request,
+                ) -> Result<crate::operations::#name::Response, crate::MatrixError> {
+                    #call
                 }
-            }};
+            });
+            let handler = quote!(crate::runtime::server::endpoint(&api, limit, crate::AuthKind::#auth, #dispatch::<A>));
             let routing = ident(&method.to_ascii_lowercase());
             chain.push(if i == 0 {
                 quote!(axum::routing::#routing(#handler))
@@ -151,6 +152,8 @@ pub fn server_file(api: &Api) -> TokenStream {
         pub trait Api: Send + Sync + 'static {
             #(#methods)*
         }
+
+        #(#dispatchers)*
 
         /// A router serving `api` under the spec's base paths, with the default configuration.
         pub fn router<A: Api>(api: Arc<A>) -> axum::Router {
