@@ -45,7 +45,7 @@ impl From<&str> for Medium {
         match s {
             "email" => Self::Email,
             "msisdn" => Self::Msisdn,
-            _ => Self::_Custom(crate::runtime::PrivOwnedStr(s.into())),
+            _ => Self::_Custom(crate::runtime::PrivOwnedStr::new(s)),
         }
     }
 }

@@ -34,7 +34,7 @@ macro_rules! error_codes {
             fn from(s: &str) -> Self {
                 match s {
                     $($wire => ErrorCode::$variant,)*
-                    _ => ErrorCode::_Custom(PrivOwnedStr(s.into())),
+                    _ => ErrorCode::_Custom(PrivOwnedStr::new(s)),
                 }
             }
         }

@@ -11,9 +11,15 @@ use std::marker::PhantomData;
 /// this crate, so a known value is always its own variant: build enums with `From<&str>`.
 #[doc(hidden)]
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct PrivOwnedStr(pub(crate) Box<str>);
+pub struct PrivOwnedStr(pub(crate) Box<String>);
 
 impl PrivOwnedStr {
+    /// Keeps an unknown value. Boxed twice so that an open enum is one pointer wide, as small as
+    /// it can be while it keeps any text.
+    pub fn new(s: &str) -> Self {
+        PrivOwnedStr(Box::new(s.to_owned()))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -313,7 +313,7 @@ fn enum_item(def: &TypeDef, e: &EnumDef) -> TokenStream {
             fn from(s: &str) -> Self {
                 match s {
                     #(#from_str)*
-                    _ => Self::_Custom(crate::runtime::PrivOwnedStr(s.into())),
+                    _ => Self::_Custom(crate::runtime::PrivOwnedStr::new(s)),
                 }
             }
         }
