@@ -5,7 +5,6 @@ use quote::quote;
 
 use super::doc_attrs;
 use super::models::ident;
-use crate::docs::markdown;
 use crate::ir::{Api, Body, Operation};
 
 /// Whether an operation's `Request` has no fields, so that its method takes no argument.
@@ -21,22 +20,10 @@ pub fn request_is_empty(op: &Operation) -> bool {
         }
 }
 
-fn method_doc(op: &Operation) -> String {
-    let mut doc = format!("`{} {}`", op.method, op.path);
-    if let Some(s) = &op.summary {
-        doc.push_str(&format!(": {}", markdown(s.trim())));
-    }
-    doc.push_str(&format!(
-        "\n\nSee [`crate::operations::{}`].",
-        op.name.trim_start_matches("r#")
-    ));
-    doc
-}
-
 pub fn client_file(api: &Api) -> TokenStream {
     let methods = api.operations.iter().map(|op| {
         let name = ident(&op.name);
-        let doc = doc_attrs(&method_doc(op));
+        let doc = doc_attrs(&super::method_doc(op, ""));
         if request_is_empty(op) {
             quote! {
                 #doc

@@ -43,6 +43,20 @@ pub fn reserved_names() -> std::collections::HashSet<String> {
     .collect()
 }
 
+/// The documentation of an operation's method (on the client and on the server trait):
+/// method, path, summary, a link to its module, then `extra`.
+pub fn method_doc(op: &crate::ir::Operation, extra: &str) -> String {
+    let mut doc = format!("`{} {}`", op.method, op.path);
+    if let Some(s) = &op.summary {
+        doc.push_str(&format!(": {}", crate::docs::markdown(s.trim())));
+    }
+    doc.push_str(&format!(
+        "\n\nSee [`crate::operations::{}`].{extra}",
+        op.name.trim_start_matches("r#")
+    ));
+    doc
+}
+
 /// `#[doc = "..."]` attributes for a Markdown text (none for an empty one).
 pub fn doc_attrs(text: &str) -> TokenStream {
     if text.trim().is_empty() {

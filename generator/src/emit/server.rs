@@ -8,20 +8,7 @@ use quote::{format_ident, quote};
 
 use super::doc_attrs;
 use super::models::ident;
-use crate::docs::markdown;
 use crate::ir::{Api, Auth, Operation};
-
-fn method_doc(op: &Operation) -> String {
-    let mut doc = format!("`{} {}`", op.method, op.path);
-    if let Some(s) = &op.summary {
-        doc.push_str(&format!(": {}", markdown(s.trim())));
-    }
-    doc.push_str(&format!(
-        "\n\nSee [`crate::operations::{}`]. Unless implemented, answers 404 `M_UNRECOGNIZED`.",
-        op.name.trim_start_matches("r#")
-    ));
-    doc
-}
 
 /// `/rooms/{roomId}/invite` → `/rooms/{p0}/invite`: the router matches; the operation decodes.
 fn route_path(path: &str) -> String {
@@ -44,7 +31,7 @@ fn route_path(path: &str) -> String {
 pub fn server_file(api: &Api) -> TokenStream {
     let methods = api.operations.iter().map(|op| {
         let name = ident(&op.name);
-        let doc = doc_attrs(&method_doc(op));
+        let doc = doc_attrs(&super::method_doc(op, " Unless implemented, answers 404 `M_UNRECOGNIZED`."));
         let (token_param, unused) = match op.auth {
             Auth::Required => (quote!(access_token: crate::AccessToken,), quote!((access_token, request))),
             Auth::Optional => (quote!(access_token: Option<crate::AccessToken>,), quote!((access_token, request))),
