@@ -86,6 +86,9 @@ fn the_whole_client_server_api_conforms() {
     let dir = tempfile::tempdir().unwrap();
     let mut settings = matrix_api_generator::Settings::new(&spec_dir);
     settings.root = Some(corpus.clone());
+    // a name of its own: cargo names build outputs by package name and version (not path), and
+    // the seed's crate is built in the same target folder, maybe at the same time
+    settings.crate_name = "matrix-client-server-api-corpus".to_owned();
     let generated = matrix_api_generator::generate(&settings).unwrap();
     matrix_api_generator::write::write(dir.path(), &generated.files).unwrap();
     let errors: Vec<&str> = spec.spec_errors.iter().map(String::as_str).collect();
@@ -132,7 +135,7 @@ fn the_whole_client_server_api_conforms() {
         &["doc", "--offline", "--quiet", "--no-deps", "--all-features"],
         Some("-D warnings"),
     );
-    let lib = "matrix_client_server_api";
+    let lib = "matrix_client_server_api_corpus";
     std::fs::write(dir.path().join("tests/router.rs"), ROUTER_TEST.replace("CRATE", lib)).unwrap();
     let toml = std::fs::read_to_string(dir.path().join("Cargo.toml")).unwrap();
     std::fs::write(
