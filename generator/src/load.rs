@@ -545,17 +545,3 @@ mod tests {
         assert!(err.message().starts_with("invalid YAML"), "{err}");
     }
 }
-#[cfg(test)]
-mod debug_marks {
-    #[test]
-    fn show() {
-        struct R;
-        impl yaml_rust2::parser::MarkedEventReceiver for R {
-            fn on_event(&mut self, ev: yaml_rust2::parser::Event, m: yaml_rust2::scanner::Marker) {
-                println!("{ev:?} {} {} {}", m.line(), m.col(), m.index());
-            }
-        }
-        let mut p = yaml_rust2::parser::Parser::new_from_str("a:\n  b: 1\n  200:\n    - x\n    - y: 2\n");
-        p.load(&mut R, false).unwrap();
-    }
-}
