@@ -13,8 +13,8 @@ pub fn markdown(rst: &str) -> String {
     let mut literal_next = false;
     while i < lines.len() {
         let line = &lines[i];
-        let trimmed = line.trim_start();
-        let indent = line.len() - trimmed.len();
+        let indent = indent_of(line);
+        let trimmed = &line[indent..];
         // directives: `.. code:: json`, `.. note::`, link targets `.. _name: url`
         if let Some(rest) = trimmed.strip_prefix(".. ") {
             if rest.starts_with("code") || rest.starts_with("sourcecode") {
@@ -118,8 +118,10 @@ fn is_list_continuation(lines: &[String], i: usize) -> bool {
     })
 }
 
+/// Leading spaces (tabs are spaces by now). Only ASCII counts: slicing by it never splits a
+/// character, whatever white space a description starts with.
 fn indent_of(l: &str) -> usize {
-    l.len() - l.trim_start().len()
+    l.bytes().take_while(|b| *b == b' ').count()
 }
 
 /// The lines from `start` indented more than `indent` (blank lines inside included).
@@ -327,6 +329,13 @@ mod tests {
         assert_eq!(md, "Example:\n\n```text\n{\"a\": 1}\n[x]\n```\n\nAfter.");
         let md = markdown(".. code:: json\n\n  {\"b\": 2}\n\nDone");
         assert_eq!(md, "```json\n{\"b\": 2}\n```\n\nDone");
+    }
+
+    #[test]
+    fn unicode_white_space_is_not_indentation() {
+        // U+3000 is white space three bytes long: a dedent by bytes must not split it
+        let md = markdown("  two spaces\n\u{3000}ideographic space\n\u{a0}no-break");
+        assert!(md.contains("ideographic space"), "{md}");
     }
 
     #[test]
