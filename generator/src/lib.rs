@@ -126,19 +126,23 @@ pub fn api_documents(loader: &load::Loader, spec_dir: &Path) -> Result<Vec<PathB
 
 /// Loads and resolves the spec: the first two stages, on their own.
 pub fn resolve_spec(settings: &Settings) -> Result<resolve::Bundle> {
+    let (loader, docs) = open(settings)?;
+    resolve::resolve(loader, &docs)
+}
+
+/// A loader confined to the settings' root, and the spec folder's API documents.
+fn open(settings: &Settings) -> Result<(load::Loader, Vec<PathBuf>)> {
     let root = settings.root.clone().unwrap_or_else(|| settings.spec_dir.clone());
     let loader = load::Loader::new(&root)?;
     let docs = api_documents(&loader, &settings.spec_dir)?;
-    resolve::resolve(loader, &docs)
+    Ok((loader, docs))
 }
 
 /// Runs the pipeline up to formatting, in memory. Nothing is written.
 pub fn generate(settings: &Settings) -> Result<Generated> {
     let mut timings = Timings::default();
     let t = Instant::now();
-    let root = settings.root.clone().unwrap_or_else(|| settings.spec_dir.clone());
-    let loader = load::Loader::new(&root)?;
-    let docs = api_documents(&loader, &settings.spec_dir)?;
+    let (loader, docs) = open(settings)?;
     timings.load = t.elapsed();
 
     let t = Instant::now();

@@ -652,11 +652,8 @@ pub fn upgrade_schema(v: Value, warnings: &mut Vec<Warning>) -> Value {
     for key in ["items", "additionalProperties", "not"] {
         if let Some(inner) = s.shift_remove(key) {
             let inner = match inner {
-                Value::Array(items) if key == "items" => {
-                    // tuple validation has no OpenAPI 3.0 form: any item
-                    let _ = items;
-                    json!({})
-                }
+                // tuple validation has no OpenAPI 3.0 form: any item
+                Value::Array(_) if key == "items" => json!({}),
                 other => upgrade_schema(other, warnings),
             };
             s.insert(key.into(), inner);

@@ -120,10 +120,6 @@ pub fn write(out_dir: &Path, files: &BTreeMap<String, String>) -> Result<WriteRe
     }
     // 2. old files aside, new files in place; on failure undo every step taken
     let mut done: Vec<(PathBuf, Option<PathBuf>)> = Vec::new();
-    let mut aside = orphans
-        .iter()
-        .map(|rel| (out_dir.join(rel), None))
-        .collect::<Vec<(PathBuf, Option<PathBuf>)>>();
     let undo = |done: &[(PathBuf, Option<PathBuf>)]| {
         for (target, backup) in done.iter().rev() {
             match backup {
@@ -162,14 +158,15 @@ pub fn write(out_dir: &Path, files: &BTreeMap<String, String>) -> Result<WriteRe
             }
         }
     }
-    for (path, backup) in aside.iter_mut() {
-        let b = sibling(path, "gen-old");
-        if let Err(e) = std::fs::rename(&*path, &b) {
+    // files no longer generated are set aside too, so that a failure can restore them
+    for rel in &orphans {
+        let path = out_dir.join(rel);
+        let b = sibling(&path, "gen-old");
+        if let Err(e) = std::fs::rename(&path, &b) {
             undo(&done);
-            return Err(Error::io(path, "cannot remove", &e));
+            return Err(Error::io(&path, "cannot remove", &e));
         }
-        *backup = Some(b.clone());
-        done.push((path.clone(), Some(b)));
+        done.push((path, Some(b)));
     }
     // 3. committed: drop the old files
     for (_, backup) in &done {

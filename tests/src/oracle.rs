@@ -382,47 +382,22 @@ impl Files {
         }
     }
 
-    /// The properties, required names and enum-valued properties of an object schema, its
-    /// `allOf` merged.
-    fn object_shape(
-        &mut self,
-        file: &Path,
-        schema: &Value,
-        depth: usize,
-    ) -> (Vec<String>, Vec<String>, BTreeMap<String, Vec<String>>) {
+    /// The required property names of an object schema, its `allOf` merged.
+    fn required_properties(&mut self, file: &Path, schema: &Value, depth: usize) -> Vec<String> {
         let (file, schema) = self.deref(file, schema);
-        let mut props = Vec::new();
         let mut required = Vec::new();
-        let mut enums = BTreeMap::new();
         if depth > 8 {
-            return (props, required, enums);
+            return required;
         }
         if let Some(Value::Array(all)) = schema.get("allOf") {
             for part in all {
-                let (p, r, e) = self.object_shape(&file, part, depth + 1);
-                props.extend(p);
-                required.extend(r);
-                enums.extend(e);
-            }
-        }
-        if let Some(Value::Object(ps)) = schema.get("properties") {
-            for (k, v) in ps {
-                props.push(k.clone());
-                let (_, pv) = self.deref(&file, v);
-                if let Some(Value::Array(values)) = pv.get("enum") {
-                    if pv.get("type").and_then(Value::as_str) == Some("string") {
-                        enums.insert(
-                            k.clone(),
-                            values.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
-                        );
-                    }
-                }
+                required.extend(self.required_properties(&file, part, depth + 1));
             }
         }
         if let Some(Value::Array(req)) = schema.get("required") {
             required.extend(req.iter().filter_map(Value::as_str).map(str::to_owned));
         }
-        (props, required, enums)
+        required
     }
 }
 
@@ -681,7 +656,7 @@ fn object_cases(
     if kind == Kind::Error || schema.is_null() {
         return;
     }
-    let (_, required, _) = files.object_shape(file, schema, 0);
+    let required = files.required_properties(file, schema, 0);
     if let Some(obj) = example.as_object() {
         for key in obj.keys() {
             let mut reduced = obj.clone();

@@ -70,7 +70,6 @@ impl crate::IncomingRequest for Request {
     fn try_from_http_request<B: AsRef<[u8]>>(
         request: &http::Request<B>,
     ) -> Result<Self, crate::MatrixError> {
-        let _ = request;
         Ok(Self {
             body: crate::runtime::convert::json_body_or_empty(request.body().as_ref())?,
         })

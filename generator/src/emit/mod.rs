@@ -32,8 +32,9 @@ pub const RUNTIME: &[(&str, &str)] = &[
     ("server.rs", include_str!("../../runtime/server.rs")),
 ];
 
-/// Names the emitters declare themselves in `crate::types`' namespace neighbours; spec types
-/// never take them.
+/// Names the generated crate already uses (each operation's `Request` and `Response`, the
+/// support code's types, common std names): spec types never take them, so that no glob import
+/// makes two of them collide.
 pub fn reserved_names() -> std::collections::HashSet<String> {
     [
         "Request", "Response", "Metadata", "Method", "AuthKind", "Option", "Result", "String", "Vec", "Box",

@@ -53,7 +53,8 @@ pub fn has_default(ty: &Ty) -> bool {
     !matches!(ty, Ty::Named(_) | Ty::ErrorCode)
 }
 
-/// Whether comparing values of a type with `==` is total (no floats inside).
+/// The Rust type of a field: boxed where it closes a cycle, an `Option` unless required and
+/// not nullable.
 fn field_type(f: &Field, space: &TypeSpace) -> TokenStream {
     let mut t = ty_tokens(&f.ty, space);
     if f.boxed {

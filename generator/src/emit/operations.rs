@@ -61,8 +61,7 @@ fn module_doc(op: &Operation) -> String {
     text
 }
 
-fn param_field(p: &Param, space: &TypeSpace) -> Field {
-    let _ = space;
+fn param_field(p: &Param) -> Field {
     Field {
         wire: p.wire.clone(),
         name: p.name.clone(),
@@ -95,7 +94,7 @@ fn param_field(p: &Param, space: &TypeSpace) -> Field {
 fn request(op: &Operation, space: &TypeSpace) -> TokenStream {
     let mut def = StructDef::default();
     for p in &op.params {
-        def.fields.push(param_field(p, space));
+        def.fields.push(param_field(p));
     }
     let params_only = def.fields.len();
     let body_doc;
@@ -299,12 +298,9 @@ fn body_mode(op: &Operation) -> BodyMode<'_> {
     match &op.body {
         None => BodyMode::None,
         Some(Body {
-            shape: Shape::Fields(def),
+            shape: Shape::Fields(_),
             ..
-        }) if op.params.is_empty() => {
-            let _ = def;
-            BodyMode::SelfIsBody
-        }
+        }) if op.params.is_empty() => BodyMode::SelfIsBody,
         Some(Body {
             shape: Shape::Fields(def),
             ..
@@ -359,7 +355,7 @@ fn is_list(ty: &Ty) -> bool {
 }
 
 /// `impl OutgoingRequest`: the client side.
-fn outgoing_request(op: &Operation, space: &TypeSpace) -> TokenStream {
+fn outgoing_request(op: &Operation) -> TokenStream {
     let path = path_expr(op);
     let mut query = Vec::new();
     let mut headers = Vec::new();
@@ -424,7 +420,6 @@ fn outgoing_request(op: &Operation, space: &TypeSpace) -> TokenStream {
             quote!(Some(serde_json::to_vec(&RequestBodyRef { #(#inits)* #add }).map_err(|e| crate::IntoHttpError(e.to_string()))?))
         }
     };
-    let _ = space;
     let query_mut = if query.is_empty() { quote!() } else { quote!(mut) };
     let json = !matches!(body_mode(op), BodyMode::Binary);
     let headers_decl = if headers.is_empty() {
@@ -524,7 +519,9 @@ fn incoming_request(op: &Operation, space: &TypeSpace) -> TokenStream {
         };
         inits.push(quote!(#field: #value,));
     }
-    let body = match body_mode(op) {
+    // the JSON body: decoded into `Request` itself, into a helper beside the parameters, or into
+    // a `body` field
+    let (body_decl, body_inits) = match body_mode(op) {
         BodyMode::SelfIsBody => {
             return quote! {
                 impl crate::IncomingRequest for Request {
@@ -534,15 +531,20 @@ fn incoming_request(op: &Operation, space: &TypeSpace) -> TokenStream {
                 }
             };
         }
-        BodyMode::None => quote!(),
-        BodyMode::Binary => quote!(body: request.body().as_ref().to_vec(),),
-        BodyMode::Whole if op.body.as_ref().is_some_and(|b| b.synthesized) => {
-            quote!(body: crate::runtime::convert::json_body_or_empty(request.body().as_ref())?,)
-        }
-        BodyMode::Whole if op.body.as_ref().is_some_and(|b| is_struct(&b.shape, space)) => {
-            quote!(body: crate::runtime::convert::json_object_body(request.body().as_ref())?,)
-        }
-        BodyMode::Whole => quote!(body: crate::runtime::convert::json_body(request.body().as_ref())?,),
+        BodyMode::None => (quote!(), quote!()),
+        BodyMode::Binary => (quote!(), quote!(body: request.body().as_ref().to_vec(),)),
+        BodyMode::Whole if op.body.as_ref().is_some_and(|b| b.synthesized) => (
+            quote!(),
+            quote!(body: crate::runtime::convert::json_body_or_empty(request.body().as_ref())?,),
+        ),
+        BodyMode::Whole if op.body.as_ref().is_some_and(|b| is_struct(&b.shape, space)) => (
+            quote!(),
+            quote!(body: crate::runtime::convert::json_object_body(request.body().as_ref())?,),
+        ),
+        BodyMode::Whole => (
+            quote!(),
+            quote!(body: crate::runtime::convert::json_body(request.body().as_ref())?,),
+        ),
         BodyMode::Helper(def) => {
             let names = def.fields.iter().map(|f| {
                 let n = ident(&f.name);
@@ -552,42 +554,25 @@ fn incoming_request(op: &Operation, space: &TypeSpace) -> TokenStream {
                 let n = super::models::additional_name(def);
                 quote!(#n: body.#n,)
             });
-            inits.insert(0, quote!());
-            return incoming_with_helper(op, path_decl, query_decl, inits, quote!(#(#names)* #add));
+            (
+                quote!(let body: RequestBodyOwned = crate::runtime::convert::json_object_body(request.body().as_ref())?;),
+                quote!(#(#names)* #add),
+            )
         }
     };
-    let request_name = if op.params.is_empty() && body.is_empty() {
-        quote!(_request)
+    // an operation with neither parameters nor body does not look at the request
+    let unused = if op.params.is_empty() && body_inits.is_empty() {
+        quote!(let _ = request;)
     } else {
-        quote!(request)
+        quote!()
     };
-    let _ = &request_name;
     quote! {
         impl crate::IncomingRequest for Request {
             fn try_from_http_request<B: AsRef<[u8]>>(request: &http::Request<B>) -> Result<Self, crate::MatrixError> {
-                let _ = request;
+                #unused
                 #path_decl
                 #query_decl
-                Ok(Self { #(#inits)* #body })
-            }
-        }
-    }
-}
-
-fn incoming_with_helper(
-    op: &Operation,
-    path_decl: TokenStream,
-    query_decl: TokenStream,
-    inits: Vec<TokenStream>,
-    body_inits: TokenStream,
-) -> TokenStream {
-    let _ = op;
-    quote! {
-        impl crate::IncomingRequest for Request {
-            fn try_from_http_request<B: AsRef<[u8]>>(request: &http::Request<B>) -> Result<Self, crate::MatrixError> {
-                #path_decl
-                #query_decl
-                let body: RequestBodyOwned = crate::runtime::convert::json_object_body(request.body().as_ref())?;
+                #body_decl
                 Ok(Self { #(#inits)* #body_inits })
             }
         }
@@ -720,7 +705,7 @@ pub fn operation_file(op: &Operation, space: &TypeSpace) -> TokenStream {
     };
     let request = request(op, space);
     let response = response(op, space);
-    let outgoing = outgoing_request(op, space);
+    let outgoing = outgoing_request(op);
     let incoming = incoming_request(op, space);
     let helpers = body_helpers(op, space);
     let responses = response_conversions(op, space);

@@ -136,8 +136,7 @@ pub fn build(norm: &Normalized, reserved: &HashSet<String>) -> Result<(Api, Vec<
     let mut routes: Vec<(String, String, Location)> = Vec::new();
     let mut warnings = Vec::new();
     // Named schemas first, in the order they were reached, so that they claim their names.
-    for (key, named) in &norm.schemas {
-        let _ = named;
+    for key in norm.schemas.keys() {
         builder.ty(
             &ReferenceOr::Reference {
                 reference: format!(

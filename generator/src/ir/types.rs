@@ -362,7 +362,7 @@ impl<'a> TypeBuilder<'a> {
                         || !a.all_of.is_empty()
                         || a.additional_properties.is_some();
                     if !objectish {
-                        return Ok(self.any_ty(s, a));
+                        return Ok(any_ty(a));
                     }
                 }
                 let parts = self.object_parts(s, 0)?;
@@ -397,19 +397,6 @@ impl<'a> TypeBuilder<'a> {
             [one] => one.clone(),
             _ => Ty::Json,
         })
-    }
-
-    /// A schema without a usable `type`.
-    fn any_ty(&self, s: &Schema, a: &openapiv3::AnySchema) -> Ty {
-        let _ = s;
-        match a.typ.as_deref() {
-            Some("string") => Ty::String,
-            Some("integer") => Ty::I64,
-            Some("number") => Ty::F64,
-            Some("boolean") => Ty::Bool,
-            Some("array") => Ty::Vec(Box::new(Ty::Json)),
-            _ => Ty::Json,
-        }
     }
 
     /// The single schema an `allOf` (without properties of its own) stands for.
@@ -591,6 +578,18 @@ impl<'a> TypeBuilder<'a> {
         let mut space = TypeSpace { defs };
         box_cycles(&mut space);
         (space, self.warnings)
+    }
+}
+
+/// A schema without a usable `type` (or with one that does not fit its other keywords).
+fn any_ty(a: &openapiv3::AnySchema) -> Ty {
+    match a.typ.as_deref() {
+        Some("string") => Ty::String,
+        Some("integer") => Ty::I64,
+        Some("number") => Ty::F64,
+        Some("boolean") => Ty::Bool,
+        Some("array") => Ty::Vec(Box::new(Ty::Json)),
+        _ => Ty::Json,
     }
 }
 
