@@ -3,13 +3,17 @@
 // Source: administrative_contact.yaml
 
 //! One method per operation on [`Client`](crate::Client); [`Client::send`](crate::Client::send) sends any request.
+#[allow(clippy::wrong_self_convention)]
 impl crate::Client {
     /// `GET /account/3pid`: Gets a list of a user's third party identifiers.
     ///
     /// See [`crate::operations::get_account_3pids`].
     pub async fn get_account_3pids(
         &self,
-    ) -> Result<crate::operations::get_account_3pids::Response, crate::ClientError> {
+    ) -> ::std::result::Result<
+        crate::operations::get_account_3pids::Response,
+        crate::ClientError,
+    > {
         self.send(
                 &crate::operations::get_account_3pids::Request {
                 },
@@ -22,7 +26,10 @@ impl crate::Client {
     pub async fn post_3pids(
         &self,
         request: crate::operations::post_3pids::Request,
-    ) -> Result<crate::operations::post_3pids::Response, crate::ClientError> {
+    ) -> ::std::result::Result<
+        crate::operations::post_3pids::Response,
+        crate::ClientError,
+    > {
         self.send(&request).await
     }
     /// `POST /account/3pid/delete`: Deletes a third party identifier from the user's account
@@ -31,7 +38,7 @@ impl crate::Client {
     pub async fn delete_3pid_from_account(
         &self,
         request: crate::operations::delete_3pid_from_account::Request,
-    ) -> Result<
+    ) -> ::std::result::Result<
         crate::operations::delete_3pid_from_account::Response,
         crate::ClientError,
     > {
@@ -43,7 +50,7 @@ impl crate::Client {
     pub async fn request_token_to_3pid_email(
         &self,
         request: crate::operations::request_token_to_3pid_email::Request,
-    ) -> Result<
+    ) -> ::std::result::Result<
         crate::operations::request_token_to_3pid_email::Response,
         crate::ClientError,
     > {
@@ -55,7 +62,7 @@ impl crate::Client {
     pub async fn request_token_to_3pid_msisdn(
         &self,
         request: crate::operations::request_token_to_3pid_msisdn::Request,
-    ) -> Result<
+    ) -> ::std::result::Result<
         crate::operations::request_token_to_3pid_msisdn::Response,
         crate::ClientError,
     > {

@@ -25,12 +25,13 @@ pub mod runtime;
 #[cfg(feature = "server")]
 pub mod server;
 pub mod types;
-pub use runtime::{
-    AccessToken, AuthKind, Base, Endpoint, ErrorCode, FromHttpResponseError,
-    IncomingRequest, IncomingResponse, IntoHttpError, MatrixError, Metadata, Method,
-    OutgoingRequest, OutgoingResponse, ParamValue,
-};
 #[cfg(feature = "client")]
 pub use runtime::client::{Client, ClientError};
+pub use runtime::convert::{
+    AccessToken, Base, Endpoint, IncomingRequest, IncomingResponse, OutgoingRequest,
+    OutgoingResponse, ParamValue,
+};
+pub use runtime::error::{ErrorCode, FromHttpResponseError, IntoHttpError, MatrixError};
+pub use runtime::metadata::{AuthKind, Metadata, Method, PathSegment};
 #[cfg(feature = "server")]
 pub use runtime::server::ServerConfig;

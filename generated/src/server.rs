@@ -13,10 +13,10 @@
 //! header; an unknown path is 404 `M_UNRECOGNIZED`. Every answer carries CORS headers, and
 //! `OPTIONS` on a known path is a CORS preflight, as the spec asks. Where the spec defines
 //! the same method and path twice, the first definition is served.
-use std::sync::Arc;
 /// One method per operation. Each has a default answering 404 `M_UNRECOGNIZED`, so an
 /// implementation overrides only the operations it serves.
-pub trait Api: Send + Sync + 'static {
+#[allow(clippy::wrong_self_convention)]
+pub trait Api: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// `GET /account/3pid`: Gets a list of a user's third party identifiers.
     ///
     /// See [`crate::operations::get_account_3pids`]. Unless implemented, answers 404 `M_UNRECOGNIZED`.
@@ -24,14 +24,14 @@ pub trait Api: Send + Sync + 'static {
         &self,
         access_token: crate::AccessToken,
         request: crate::operations::get_account_3pids::Request,
-    ) -> impl std::future::Future<
-        Output = Result<
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
             crate::operations::get_account_3pids::Response,
             crate::MatrixError,
         >,
-    > + Send {
+    > + ::std::marker::Send {
         let _ = (access_token, request);
-        async { Err(crate::MatrixError::unrecognized()) }
+        async { ::std::result::Result::Err(crate::MatrixError::unrecognized()) }
     }
     /// `POST /account/3pid`: Adds contact information to the user's account.
     ///
@@ -40,11 +40,14 @@ pub trait Api: Send + Sync + 'static {
         &self,
         access_token: crate::AccessToken,
         request: crate::operations::post_3pids::Request,
-    ) -> impl std::future::Future<
-        Output = Result<crate::operations::post_3pids::Response, crate::MatrixError>,
-    > + Send {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            crate::operations::post_3pids::Response,
+            crate::MatrixError,
+        >,
+    > + ::std::marker::Send {
         let _ = (access_token, request);
-        async { Err(crate::MatrixError::unrecognized()) }
+        async { ::std::result::Result::Err(crate::MatrixError::unrecognized()) }
     }
     /// `POST /account/3pid/delete`: Deletes a third party identifier from the user's account
     ///
@@ -53,14 +56,14 @@ pub trait Api: Send + Sync + 'static {
         &self,
         access_token: crate::AccessToken,
         request: crate::operations::delete_3pid_from_account::Request,
-    ) -> impl std::future::Future<
-        Output = Result<
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
             crate::operations::delete_3pid_from_account::Response,
             crate::MatrixError,
         >,
-    > + Send {
+    > + ::std::marker::Send {
         let _ = (access_token, request);
-        async { Err(crate::MatrixError::unrecognized()) }
+        async { ::std::result::Result::Err(crate::MatrixError::unrecognized()) }
     }
     /// `POST /account/3pid/email/requestToken`: Requests a validation token be sent to the given email address for the purpose of adding an email address to an account
     ///
@@ -68,14 +71,14 @@ pub trait Api: Send + Sync + 'static {
     fn request_token_to_3pid_email(
         &self,
         request: crate::operations::request_token_to_3pid_email::Request,
-    ) -> impl std::future::Future<
-        Output = Result<
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
             crate::operations::request_token_to_3pid_email::Response,
             crate::MatrixError,
         >,
-    > + Send {
+    > + ::std::marker::Send {
         let _ = request;
-        async { Err(crate::MatrixError::unrecognized()) }
+        async { ::std::result::Result::Err(crate::MatrixError::unrecognized()) }
     }
     /// `POST /account/3pid/msisdn/requestToken`: Requests a validation token be sent to the given email address for the purpose of adding a phone number to an account.
     ///
@@ -83,51 +86,71 @@ pub trait Api: Send + Sync + 'static {
     fn request_token_to_3pid_msisdn(
         &self,
         request: crate::operations::request_token_to_3pid_msisdn::Request,
-    ) -> impl std::future::Future<
-        Output = Result<
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
             crate::operations::request_token_to_3pid_msisdn::Response,
             crate::MatrixError,
         >,
-    > + Send {
+    > + ::std::marker::Send {
         let _ = request;
-        async { Err(crate::MatrixError::unrecognized()) }
+        async { ::std::result::Result::Err(crate::MatrixError::unrecognized()) }
     }
 }
 async fn dispatch_get_account_3pids<A: Api>(
-    api: Arc<A>,
-    token: Option<crate::AccessToken>,
+    api: ::std::sync::Arc<A>,
+    token: ::std::option::Option<crate::AccessToken>,
     request: crate::operations::get_account_3pids::Request,
-) -> Result<crate::operations::get_account_3pids::Response, crate::MatrixError> {
+) -> ::std::result::Result<
+    crate::operations::get_account_3pids::Response,
+    crate::MatrixError,
+> {
     match token {
-        Some(token) => api.get_account_3pids(token, request).await,
-        None => Err(crate::MatrixError::missing_token("Missing access token.")),
+        ::std::option::Option::Some(token) => api.get_account_3pids(token, request).await,
+        ::std::option::Option::None => {
+            ::std::result::Result::Err(
+                crate::MatrixError::missing_token("Missing access token."),
+            )
+        }
     }
 }
 async fn dispatch_post_3pids<A: Api>(
-    api: Arc<A>,
-    token: Option<crate::AccessToken>,
+    api: ::std::sync::Arc<A>,
+    token: ::std::option::Option<crate::AccessToken>,
     request: crate::operations::post_3pids::Request,
-) -> Result<crate::operations::post_3pids::Response, crate::MatrixError> {
+) -> ::std::result::Result<crate::operations::post_3pids::Response, crate::MatrixError> {
     match token {
-        Some(token) => api.post_3pids(token, request).await,
-        None => Err(crate::MatrixError::missing_token("Missing access token.")),
+        ::std::option::Option::Some(token) => api.post_3pids(token, request).await,
+        ::std::option::Option::None => {
+            ::std::result::Result::Err(
+                crate::MatrixError::missing_token("Missing access token."),
+            )
+        }
     }
 }
 async fn dispatch_delete_3pid_from_account<A: Api>(
-    api: Arc<A>,
-    token: Option<crate::AccessToken>,
+    api: ::std::sync::Arc<A>,
+    token: ::std::option::Option<crate::AccessToken>,
     request: crate::operations::delete_3pid_from_account::Request,
-) -> Result<crate::operations::delete_3pid_from_account::Response, crate::MatrixError> {
+) -> ::std::result::Result<
+    crate::operations::delete_3pid_from_account::Response,
+    crate::MatrixError,
+> {
     match token {
-        Some(token) => api.delete_3pid_from_account(token, request).await,
-        None => Err(crate::MatrixError::missing_token("Missing access token.")),
+        ::std::option::Option::Some(token) => {
+            api.delete_3pid_from_account(token, request).await
+        }
+        ::std::option::Option::None => {
+            ::std::result::Result::Err(
+                crate::MatrixError::missing_token("Missing access token."),
+            )
+        }
     }
 }
 async fn dispatch_request_token_to_3pid_email<A: Api>(
-    api: Arc<A>,
-    token: Option<crate::AccessToken>,
+    api: ::std::sync::Arc<A>,
+    token: ::std::option::Option<crate::AccessToken>,
     request: crate::operations::request_token_to_3pid_email::Request,
-) -> Result<
+) -> ::std::result::Result<
     crate::operations::request_token_to_3pid_email::Response,
     crate::MatrixError,
 > {
@@ -137,10 +160,10 @@ async fn dispatch_request_token_to_3pid_email<A: Api>(
     }
 }
 async fn dispatch_request_token_to_3pid_msisdn<A: Api>(
-    api: Arc<A>,
-    token: Option<crate::AccessToken>,
+    api: ::std::sync::Arc<A>,
+    token: ::std::option::Option<crate::AccessToken>,
     request: crate::operations::request_token_to_3pid_msisdn::Request,
-) -> Result<
+) -> ::std::result::Result<
     crate::operations::request_token_to_3pid_msisdn::Response,
     crate::MatrixError,
 > {
@@ -150,21 +173,21 @@ async fn dispatch_request_token_to_3pid_msisdn<A: Api>(
     }
 }
 /// A router serving `api` under the spec's base paths, with the default configuration.
-pub fn router<A: Api>(api: Arc<A>) -> axum::Router {
+pub fn router<A: Api>(api: ::std::sync::Arc<A>) -> ::axum::Router {
     router_with_config(api, crate::ServerConfig::default())
 }
 /// A router serving `api` as `config` says (body limit, further versions).
 pub fn router_with_config<A: Api>(
-    api: Arc<A>,
+    api: ::std::sync::Arc<A>,
     config: crate::ServerConfig,
-) -> axum::Router {
+) -> ::axum::Router {
     let limit = config.body_limit;
-    let mut router = axum::Router::new();
+    let mut router = ::axum::Router::new();
     for prefix in config.prefixes("/_matrix/client/r0") {
         router = router
             .route(
-                &format!("{prefix}{}", "/account/3pid"),
-                axum::routing::get(
+                &::std::format!("{prefix}{}", "/account/3pid"),
+                ::axum::routing::get(
                         crate::runtime::server::endpoint(
                             &api,
                             limit,
@@ -189,8 +212,8 @@ pub fn router_with_config<A: Api>(
             );
         router = router
             .route(
-                &format!("{prefix}{}", "/account/3pid/delete"),
-                axum::routing::post(
+                &::std::format!("{prefix}{}", "/account/3pid/delete"),
+                ::axum::routing::post(
                         crate::runtime::server::endpoint(
                             &api,
                             limit,
@@ -205,8 +228,8 @@ pub fn router_with_config<A: Api>(
             );
         router = router
             .route(
-                &format!("{prefix}{}", "/account/3pid/email/requestToken"),
-                axum::routing::post(
+                &::std::format!("{prefix}{}", "/account/3pid/email/requestToken"),
+                ::axum::routing::post(
                         crate::runtime::server::endpoint(
                             &api,
                             limit,
@@ -221,8 +244,8 @@ pub fn router_with_config<A: Api>(
             );
         router = router
             .route(
-                &format!("{prefix}{}", "/account/3pid/msisdn/requestToken"),
-                axum::routing::post(
+                &::std::format!("{prefix}{}", "/account/3pid/msisdn/requestToken"),
+                ::axum::routing::post(
                         crate::runtime::server::endpoint(
                             &api,
                             limit,

@@ -6,7 +6,13 @@
 /// A Matrix-level Error
 ///
 /// Defined in `definitions/errors/error.yaml`.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
 pub struct Error {
     /// An error code.
     ///
@@ -15,13 +21,21 @@ pub struct Error {
     /// A human-readable error message.
     ///
     /// Example: `"An unknown error occurred"`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub error: ::std::option::Option<::std::string::String>,
 }
 /// One of `email`, `msisdn`.
 ///
 /// Defined in `administrative_contact.yaml#/paths/~1account~13pid/get/responses/200/schema/properties/threepids/items/properties/medium`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash,
+    ::std::cmp::PartialOrd,
+    ::std::cmp::Ord
+)]
 pub enum Medium {
     /// `email`
     Email,
@@ -40,7 +54,7 @@ impl Medium {
         }
     }
 }
-impl From<&str> for Medium {
+impl ::std::convert::From<&str> for Medium {
     fn from(s: &str) -> Self {
         match s {
             "email" => Self::Email,
@@ -49,42 +63,51 @@ impl From<&str> for Medium {
         }
     }
 }
-impl From<String> for Medium {
-    fn from(s: String) -> Self {
-        Self::from(s.as_str())
+impl ::std::convert::From<::std::string::String> for Medium {
+    fn from(s: ::std::string::String) -> Self {
+        <Self as ::std::convert::From<&str>>::from(s.as_str())
     }
 }
-impl AsRef<str> for Medium {
+impl ::std::convert::AsRef<str> for Medium {
     fn as_ref(&self) -> &str {
         self.as_str()
     }
 }
-impl std::fmt::Display for Medium {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl ::std::fmt::Display for Medium {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-impl serde::Serialize for Medium {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+impl ::serde::Serialize for Medium {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
-impl<'de> serde::Deserialize<'de> for Medium {
-    fn deserialize<D: serde::Deserializer<'de>>(
+impl<'de> ::serde::Deserialize<'de> for Medium {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> Result<Self, D::Error> {
+    ) -> ::std::result::Result<Self, D::Error> {
         crate::runtime::deserialize_open_enum(deserializer)
     }
 }
 /// Third party identifier.
 ///
 /// Defined in `administrative_contact.yaml#/paths/~1account~13pid/get/responses/200/schema/properties/threepids/items`.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
 pub struct ThirdPartyIdentifier {
     /// The medium of the third party identifier.
     pub medium: crate::types::Medium,
     /// The third party identifier address.
-    pub address: String,
+    pub address: ::std::string::String,
     /// The timestamp, in milliseconds, when the identifier was
     /// validated by the identity service.
     pub validated_at: i64,
@@ -94,17 +117,22 @@ pub struct ThirdPartyIdentifier {
 /// The third party credentials to associate with the account.
 ///
 /// Defined in `administrative_contact.yaml#/paths/~1account~13pid/post/parameters/0/schema/properties/three_pid_creds`.
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
 pub struct ThreePidCredentials {
     /// The client secret used in the session with the Identity Server.
-    pub client_secret: String,
+    pub client_secret: ::std::string::String,
     /// The Identity Server to use.
-    pub id_server: String,
+    pub id_server: ::std::string::String,
     /// The session identifier given by the Identity Server.
-    pub sid: String,
+    pub sid: ::std::string::String,
 }
-impl std::fmt::Debug for ThreePidCredentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl ::std::fmt::Debug for ThreePidCredentials {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.debug_struct("ThreePidCredentials")
             .field("client_secret", &"<redacted>")
             .field("id_server", &self.id_server)

@@ -48,6 +48,15 @@ pub enum AuthKind {
     OptionalAccessToken,
 }
 
+/// One `/`-separated segment of a path template.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PathSegment {
+    /// Text matched as it is.
+    Literal(&'static str),
+    /// A path parameter standing for the whole segment, by its name in the spec.
+    Param(&'static str),
+}
+
 /// The metadata of one operation of the spec.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Metadata {
@@ -56,6 +65,8 @@ pub struct Metadata {
     /// The path template below the base path, with `{name}` placeholders
     /// (`/rooms/{roomId}/invite`).
     pub path: &'static str,
+    /// The path template, parsed into its segments.
+    pub segments: &'static [PathSegment],
     /// The base path the spec serves the API under (`/_matrix/client/r0`).
     pub base_path: &'static str,
     /// The spec's `operationId`.

@@ -69,11 +69,14 @@ impl fmt::Display for Location {
 /// A located message: the payload of both [`Error`] and warnings.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// Where it points.
     pub location: Location,
+    /// What it says.
     pub message: String,
 }
 
 impl Diagnostic {
+    /// A message at a location.
     pub fn new(location: Location, message: impl Into<String>) -> Self {
         Diagnostic {
             location,
@@ -91,38 +94,68 @@ impl fmt::Display for Diagnostic {
 /// A warning: the spec is sloppy but its meaning is clear, so generation goes on.
 pub type Warning = Diagnostic;
 
+/// What kind of failure an [`Error`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The spec is at fault: fix the spec.
+    Spec,
+    /// Reading or writing a file failed (the output folder, permissions, a full disk).
+    Io,
+    /// The generator is at fault: a bug to report.
+    Internal,
+}
+
 /// Why generation failed. Displayed as `FILE:LINE:COL: #POINTER: message`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Error(Box<Diagnostic>);
+pub struct Error(Box<(ErrorKind, Diagnostic)>);
 
 impl Error {
+    /// A fault of the spec, at `location`.
     pub fn new(location: Location, message: impl Into<String>) -> Self {
-        Error(Box::new(Diagnostic::new(location, message)))
+        Error(Box::new((ErrorKind::Spec, Diagnostic::new(location, message))))
     }
 
     /// An error about the generator's environment rather than a spec node (I/O on the output).
     pub fn io(path: &std::path::Path, what: &str, err: &std::io::Error) -> Self {
-        Error::new(Location::default(), format!("{what} {}: {err}", path.display()))
+        Error(Box::new((
+            ErrorKind::Io,
+            Diagnostic::new(Location::default(), format!("{what} {}: {err}", path.display())),
+        )))
     }
 
+    /// A bug of the generator.
+    pub fn internal(message: impl fmt::Display) -> Self {
+        Error(Box::new((
+            ErrorKind::Internal,
+            Diagnostic::new(Location::default(), format!("internal error: {message}")),
+        )))
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        self.0 .0
+    }
+
+    /// Where in the spec it points.
     pub fn location(&self) -> &Location {
-        &self.0.location
+        &self.0 .1.location
     }
 
     /// The same error at another (more precise) location.
     pub fn with_location(mut self, location: Location) -> Self {
-        self.0.location = location;
+        self.0 .1.location = location;
         self
     }
 
+    /// What went wrong.
     pub fn message(&self) -> &str {
-        &self.0.message
+        &self.0 .1.message
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
+        self.0 .1.fmt(f)
     }
 }
 

@@ -1,19 +1,47 @@
-//! Tolerance for real-world spec bugs whose meaning is clear. Each repair is made on a raw API
-//! document before references are resolved, and each yields a located warning.
+//! Stage 2, fixups: tolerance for real-world spec slips whose meaning is clear. Each repair is
+//! named in [`FIXUPS`], is made on a raw API document before its references are resolved, and
+//! yields a located warning for every place it repairs.
 
 use serde_json::Value;
 
 use crate::error::{push_token, Warning};
+use crate::frontend::Version;
 use crate::load::SourceFile;
 
-/// Repairs `doc` (the content of `file`) in place, returning one warning per repair.
-pub fn apply(doc: &mut Value, file: &SourceFile) -> Vec<Warning> {
+/// A repair of one kind of spec slip, named by its function.
+pub struct Fixup {
+    /// The input versions the slip is found in.
+    pub versions: &'static [Version],
+    repair: fn(&mut serde_json::Map<String, Value>, &SourceFile, &mut Vec<Warning>),
+}
+
+/// Every repair, in the order they are made.
+pub const FIXUPS: &[Fixup] = &[
+    Fixup {
+        versions: &[Version::Swagger2, Version::OpenApi30, Version::OpenApi31],
+        repair: trim_paths,
+    },
+    Fixup {
+        versions: &[Version::Swagger2],
+        repair: schema_under_examples,
+    },
+];
+
+/// Repairs `doc` (the content of `file`, written in `version`) in place, returning one warning
+/// per repair.
+pub fn apply(doc: &mut Value, version: Version, file: &SourceFile) -> Vec<Warning> {
     let mut warnings = Vec::new();
     let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
         return warnings;
     };
+    for fixup in FIXUPS.iter().filter(|f| f.versions.contains(&version)) {
+        (fixup.repair)(paths, file, &mut warnings);
+    }
+    warnings
+}
 
-    // 1. Path templates with surrounding white space ("/rooms/{roomId}/invite ").
+/// Path templates with surrounding white space (`"/rooms/{roomId}/invite "`).
+fn trim_paths(paths: &mut serde_json::Map<String, Value>, file: &SourceFile, warnings: &mut Vec<Warning>) {
     let keys: Vec<String> = paths.keys().cloned().collect();
     for key in keys {
         let trimmed = key.trim();
@@ -27,8 +55,10 @@ pub fn apply(doc: &mut Value, file: &SourceFile) -> Vec<Warning> {
             }
         }
     }
+}
 
-    // 2. A response `schema` indented one level too deep, under `examples`.
+/// A response `schema` indented one level too deep, under `examples`.
+fn schema_under_examples(paths: &mut serde_json::Map<String, Value>, file: &SourceFile, warnings: &mut Vec<Warning>) {
     for (path, item) in paths.iter_mut() {
         let Some(item) = item.as_object_mut() else { continue };
         for (method, op) in item.iter_mut() {
@@ -70,7 +100,6 @@ pub fn apply(doc: &mut Value, file: &SourceFile) -> Vec<Warning> {
             }
         }
     }
-    warnings
 }
 
 /// Whether a value under `examples` is a schema rather than a media type's example: media type

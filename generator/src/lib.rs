@@ -1,31 +1,41 @@
 //! Generates a Rust crate of typed models, client calls and server routes from the Matrix API
-//! spec (Swagger 2.0 YAML, or OpenAPI 3.0).
+//! spec (Swagger 2.0, OpenAPI 3.0 or OpenAPI 3.1 YAML).
 //!
-//! A pipeline of named stages, each a module: [`load`] (YAML with locations) → [`resolve`]
-//! (`$ref`s across files, confined to the spec root) → [`normalize`] (one document model,
-//! `openapiv3`) → [`ir`] (operations and a type space with unique Rust names) → [`emit`] →
-//! [`format`](mod@format) (`prettyplease`) → [`write`](mod@write) (all or nothing).
+//! A pipeline of named stages, each a module: load (YAML with locations) → fixups (named spec
+//! slips, each a warning) → resolve (`$ref`s across files, confined to the spec root) → a front
+//! end per input version (one document model) → IR (operations and a type space with unique Rust
+//! names) → emit (one output per kind of file) → format (`prettyplease`) → write (all or
+//! nothing).
 //!
-//! The library never prints and never exits: it returns an [`Error`] or the generated files with
-//! their [`Warning`]s.
+//! The library never prints and never exits: [`generate`] returns an [`Error`] or the generated
+//! files with their [`Warning`]s, and [`write()`](write::write) puts them in place.
+#![deny(missing_docs)]
 
-pub mod docs;
-pub mod emit;
-pub mod error;
-pub mod fixups;
-pub mod format;
-pub mod ir;
-pub mod load;
-pub mod naming;
-pub mod normalize;
-pub mod resolve;
+mod emit;
+mod error;
+mod fixups;
+mod format;
+mod frontend;
+mod ir;
+mod load;
+mod resolve;
 pub mod write;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-pub use error::{Diagnostic, Error, Location, Result, Warning};
+pub use error::{Diagnostic, Error, ErrorKind, Location, Result, Warning};
+
+/// The stages on their own, for the benchmarks and the fuzz target: not a stable interface.
+#[doc(hidden)]
+pub mod stages {
+    pub use crate::emit::{emit, CrateInfo};
+    pub use crate::format::format;
+    pub use crate::frontend::read as front_end;
+    pub use crate::ir::build as ir;
+    pub use crate::resolve_spec;
+}
 
 /// What to generate from where.
 #[derive(Clone, Debug)]
@@ -36,6 +46,7 @@ pub struct Settings {
     pub root: Option<PathBuf>,
     /// The generated crate's package name.
     pub crate_name: String,
+    /// The generated crate's version.
     pub crate_version: String,
     /// Values for `%NAME%` placeholders in the spec.
     pub placeholders: BTreeMap<String, String>,
@@ -58,11 +69,19 @@ impl Settings {
 /// Time spent in each stage.
 #[derive(Clone, Debug, Default)]
 pub struct Timings {
+    /// Reading and parsing the API documents (the files they refer to are part of resolve).
     pub load: Duration,
+    /// Repairing known spec slips.
+    pub fixups: Duration,
+    /// Following `$ref`s, loading the files they name.
     pub resolve: Duration,
-    pub normalize: Duration,
+    /// Reading each document with the front end of its version.
+    pub front_end: Duration,
+    /// Building the IR.
     pub ir: Duration,
+    /// Emitting token streams.
     pub emit: Duration,
+    /// Formatting them.
     pub format: Duration,
 }
 
@@ -71,15 +90,20 @@ pub struct Timings {
 pub struct Generated {
     /// File contents by path relative to the crate folder.
     pub files: BTreeMap<String, String>,
+    /// Where the spec is sloppy but its meaning clear.
     pub warnings: Vec<Warning>,
+    /// How many API documents were read.
     pub documents: usize,
+    /// How many operations were generated.
     pub operations: usize,
+    /// How many named types were generated.
     pub types: usize,
+    /// Time spent in each stage.
     pub timings: Timings,
 }
 
 /// The API documents of a spec folder: its top-level `*.yaml` files, sorted by name.
-pub fn api_documents(loader: &load::Loader, spec_dir: &Path) -> Result<Vec<PathBuf>> {
+fn api_documents(loader: &load::Loader, spec_dir: &Path) -> Result<Vec<PathBuf>> {
     let dir = spec_dir
         .canonicalize()
         .map_err(|e| Error::new(Location::default(), format!("spec folder {}: {e}", spec_dir.display())))?;
@@ -124,38 +148,76 @@ pub fn api_documents(loader: &load::Loader, spec_dir: &Path) -> Result<Vec<PathB
     Ok(docs)
 }
 
-/// Loads and resolves the spec: the first two stages, on their own.
-pub fn resolve_spec(settings: &Settings) -> Result<resolve::Bundle> {
-    let (loader, docs) = open(settings)?;
-    resolve::resolve(loader, &docs)
-}
-
 /// A loader confined to the settings' root, and the spec folder's API documents.
 fn open(settings: &Settings) -> Result<(load::Loader, Vec<PathBuf>)> {
     let root = settings.root.clone().unwrap_or_else(|| settings.spec_dir.clone());
     let loader = load::Loader::new(&root)?;
-    let docs = api_documents(&loader, &settings.spec_dir)?;
-    Ok((loader, docs))
+    let paths = api_documents(&loader, &settings.spec_dir)?;
+    Ok((loader, paths))
+}
+
+/// Stage 1, load: one API document, parsed, with the version it declares.
+fn load_document(loader: &mut load::Loader, path: &Path) -> Result<resolve::Input> {
+    let id = loader.load(path)?;
+    let file = loader.file(id);
+    if file.value.is_null() {
+        return Err(Error::new(Location::file(file.display.clone()), "the file is empty"));
+    }
+    let version = frontend::Version::detect(&file.value, file)?;
+    match file.value.get("paths") {
+        Some(serde_json::Value::Object(_)) => {}
+        Some(_) => return Err(Error::new(file.locate("/paths"), "`paths` must be a mapping")),
+        None => return Err(Error::new(file.locate(""), "the document has no `paths`")),
+    }
+    Ok(resolve::Input {
+        file: id,
+        version,
+        value: file.value.clone(),
+    })
+}
+
+/// The first three stages, document by document (so that the first error met is the one
+/// reported, in file order): load, fixups, resolve.
+#[doc(hidden)]
+pub fn resolve_spec(settings: &Settings, timings: &mut Timings) -> Result<resolve::Bundle> {
+    let (loader, paths) = open(settings)?;
+    let mut resolver = resolve::Resolver::new(loader);
+    let mut warnings = Vec::new();
+    for path in paths {
+        let t = Instant::now();
+        let mut input = load_document(resolver.loader(), &path)?;
+        timings.load += t.elapsed();
+
+        let t = Instant::now();
+        let file = resolver.loader().file(input.file);
+        warnings.extend(fixups::apply(&mut input.value, input.version, file));
+        timings.fixups += t.elapsed();
+
+        let t = Instant::now();
+        resolver.add(input)?;
+        timings.resolve += t.elapsed();
+    }
+    Ok(resolver.finish(warnings))
+}
+
+/// Loads and resolves the spec: the first three stages, on their own. `Ok` says the spec's
+/// documents and every file they refer to were read and every reference followed.
+pub fn check_references(settings: &Settings) -> Result<()> {
+    resolve_spec(settings, &mut Timings::default()).map(|_| ())
 }
 
 /// Runs the pipeline up to formatting, in memory. Nothing is written.
 pub fn generate(settings: &Settings) -> Result<Generated> {
     let mut timings = Timings::default();
-    let t = Instant::now();
-    let (loader, docs) = open(settings)?;
-    timings.load = t.elapsed();
+    let bundle = resolve_spec(settings, &mut timings)?;
 
     let t = Instant::now();
-    let bundle = resolve::resolve(loader, &docs)?;
-    timings.resolve = t.elapsed();
+    let spec = frontend::read(bundle, &settings.placeholders)?;
+    timings.front_end = t.elapsed();
 
     let t = Instant::now();
-    let normalized = normalize::normalize(bundle, &settings.placeholders)?;
-    timings.normalize = t.elapsed();
-
-    let t = Instant::now();
-    let (api, ir_warnings) = ir::build(&normalized, &emit::reserved_names()).map_err(|e| {
-        let at = normalized.loader.complete(e.location());
+    let (api, ir_warnings) = ir::build(&spec).map_err(|e| {
+        let at = spec.loader.complete(e.location());
         e.with_location(at)
     })?;
     timings.ir = t.elapsed();
@@ -172,11 +234,15 @@ pub fn generate(settings: &Settings) -> Result<Generated> {
     let files = format::format(emitted, &api.sources)?;
     timings.format = t.elapsed();
 
-    let mut warnings = normalized.warnings;
-    warnings.extend(ir_warnings.into_iter().map(|w| Warning {
-        location: normalized.loader.complete(&w.location),
-        message: w.message,
-    }));
+    let mut warnings = spec.warnings;
+    warnings.extend(ir_warnings);
+    let warnings = warnings
+        .into_iter()
+        .map(|w| Warning {
+            location: spec.loader.complete(&w.location),
+            message: w.message,
+        })
+        .collect();
     Ok(Generated {
         files,
         warnings,

@@ -1,4 +1,4 @@
-//! Stage 2, resolve: follow every `$ref` — to whole files, to JSON pointers in other files and
+//! Stage 3, resolve: follow every `$ref` — to whole files, to JSON pointers in other files and
 //! within a file, and where Swagger 2.0 does not allow one — relative to the file that holds it,
 //! confined to the spec root.
 //!
@@ -14,6 +14,7 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
 use crate::error::{escape_token, push_token, Error, Location, Result, Warning};
+use crate::frontend::Version;
 use crate::load::{FileId, Loader};
 
 /// The JSON types a schema's `type` may name.
@@ -27,29 +28,51 @@ pub const ORIGIN_KEY: &str = "x-origin";
 /// Prefix of hoisted schema references.
 pub const SCHEMA_REF_PREFIX: &str = "#/components/schemas/";
 
+/// One API document, loaded, its version known and its slips repaired: what this stage reads.
+#[derive(Debug)]
+pub struct Input {
+    /// The loaded file.
+    pub file: FileId,
+    /// The version it declares.
+    pub version: Version,
+    /// Its content, repaired by the fixups stage.
+    pub value: Value,
+}
+
 /// One API document with its references resolved.
 #[derive(Debug)]
 pub struct Document {
     /// File, relative to the spec root.
     pub file: String,
+    /// The version it declares.
+    pub version: Version,
+    /// Its content.
     pub value: Value,
 }
 
 /// A schema reached through a `$ref`, hoisted out of its file.
 #[derive(Debug)]
 pub struct HoistedSchema {
+    /// Where it is written.
     pub location: Location,
     /// A name suggested by the place it lives: the file stem or the last pointer token.
     pub name_hint: String,
+    /// The schema, its references resolved.
     pub value: Value,
+    /// The index of the document it was first reached from (whose dialect it is read in).
+    pub document: usize,
 }
 
 /// Every document and every referenced schema, references resolved.
 #[derive(Debug)]
 pub struct Bundle {
+    /// The documents, in the order given.
     pub documents: Vec<Document>,
+    /// The hoisted schemas, by key, in the order first reached.
     pub schemas: IndexMap<String, HoistedSchema>,
+    /// What earlier stages read past.
     pub warnings: Vec<Warning>,
+    /// The loaded files.
     pub loader: Loader,
 }
 
@@ -73,84 +96,15 @@ enum Ctx {
     Other,
 }
 
-/// Resolves the documents `paths` (canonical, inside the loader's root).
-pub fn resolve(mut loader: Loader, documents: &[std::path::PathBuf]) -> Result<Bundle> {
-    let mut ids = Vec::new();
-    for path in documents {
-        ids.push(loader.load(path)?);
-    }
-    let mut r = Resolver {
-        loader,
-        schemas: IndexMap::new(),
-        inlining: Vec::new(),
-    };
-    let mut out = Vec::new();
-    let mut warnings = Vec::new();
-    for id in ids {
-        let file = r.loader.file(id);
-        let display = file.display.clone();
-        let mut value = file.value.clone();
-        if value.is_null() {
-            return Err(Error::new(Location::file(display), "the file is empty"));
-        }
-        if !value.is_object() {
-            return Err(Error::new(
-                file.locate(""),
-                "an API document must be a mapping with `swagger: \"2.0\"` or `openapi: 3.0.x`",
-            ));
-        }
-        check_version(&value, file)?;
-        warnings.extend(crate::fixups::apply(&mut value, file));
-        let value = r.walk(id, "", &value, Ctx::Document)?;
-        out.push(Document { file: display, value });
-    }
-    Ok(Bundle {
-        documents: out,
-        schemas: r.schemas,
-        warnings,
-        loader: r.loader,
-    })
-}
-
-fn check_version(doc: &Value, file: &crate::load::SourceFile) -> Result<()> {
-    check_version_field(doc, file)?;
-    match doc.get("paths") {
-        Some(Value::Object(_)) => Ok(()),
-        Some(_) => Err(Error::new(file.locate("/paths"), "`paths` must be a mapping")),
-        None => Err(Error::new(file.locate(""), "the document has no `paths`")),
-    }
-}
-
-fn check_version_field(doc: &Value, file: &crate::load::SourceFile) -> Result<()> {
-    if let Some(v) = doc.get("swagger") {
-        return match v.as_str() {
-            Some("2.0") => Ok(()),
-            _ => Err(Error::new(
-                file.locate("/swagger"),
-                format!("unsupported Swagger version {v}; this generator reads Swagger \"2.0\" and OpenAPI 3.0.x"),
-            )),
-        };
-    }
-    if let Some(v) = doc.get("openapi") {
-        return match v.as_str() {
-            Some(s) if s.starts_with("3.0") => Ok(()),
-            _ => Err(Error::new(
-                file.locate("/openapi"),
-                format!("unsupported OpenAPI version {v}; this generator reads Swagger \"2.0\" and OpenAPI 3.0.x"),
-            )),
-        };
-    }
-    Err(Error::new(
-        file.locate(""),
-        "not an API document: it has neither `swagger: \"2.0\"` nor `openapi: 3.0.x`",
-    ))
-}
-
-struct Resolver {
+/// Resolves documents one at a time, sharing the schemas they reach.
+pub struct Resolver {
     loader: Loader,
     schemas: IndexMap<String, HoistedSchema>,
     /// Non-schema references being inlined, to refuse a cycle.
     inlining: Vec<(FileId, String)>,
+    /// The index of the document being walked.
+    document: usize,
+    documents: Vec<Document>,
 }
 
 /// Where a reference points.
@@ -160,6 +114,44 @@ struct Target {
 }
 
 impl Resolver {
+    /// A resolver loading referenced files with `loader`.
+    pub fn new(loader: Loader) -> Self {
+        Resolver {
+            loader,
+            schemas: IndexMap::new(),
+            inlining: Vec::new(),
+            document: 0,
+            documents: Vec::new(),
+        }
+    }
+
+    /// The loader, to load the next document with.
+    pub fn loader(&mut self) -> &mut Loader {
+        &mut self.loader
+    }
+
+    /// Resolves one more document.
+    pub fn add(&mut self, input: Input) -> Result<()> {
+        self.document = self.documents.len();
+        let value = self.walk(input.file, "", &input.value, Ctx::Document)?;
+        self.documents.push(Document {
+            file: self.loader.file(input.file).display.clone(),
+            version: input.version,
+            value,
+        });
+        Ok(())
+    }
+
+    /// The documents resolved so far and every schema they reach.
+    pub fn finish(self, warnings: Vec<Warning>) -> Bundle {
+        Bundle {
+            documents: self.documents,
+            schemas: self.schemas,
+            warnings,
+            loader: self.loader,
+        }
+    }
+
     fn at(&self, file: FileId, pointer: &str) -> Location {
         self.loader.file(file).locate(pointer)
     }
@@ -379,6 +371,7 @@ impl Resolver {
                 location,
                 name_hint,
                 value: Value::Null,
+                document: self.document,
             },
         );
         let node = self.node(&target)?;
@@ -504,9 +497,9 @@ fn origin_value(loc: &Location) -> Value {
     Value::Object(o)
 }
 
-/// Reads back an origin written by the resolver.
-pub fn origin_of(extensions: &IndexMap<String, Value>) -> Location {
-    let Some(o) = extensions.get(ORIGIN_KEY) else {
+/// Reads back an origin the resolver wrote under [`ORIGIN_KEY`].
+pub fn origin_of(origin: Option<&Value>) -> Location {
+    let Some(o) = origin else {
         return Location::default();
     };
     Location {

@@ -1,4 +1,4 @@
-//! Stage 7, write: all or nothing. Every changed file is first written beside its target, then
+//! Stage 8, write: all or nothing. Every changed file is first written beside its target, then
 //! all are renamed into place; on any failure the temporary files are removed and the output
 //! folder is as it was. Files whose bytes did not change are not touched. Files the generator
 //! wrote before (recognised by their header) that it no longer writes are removed; files
@@ -13,8 +13,11 @@ use crate::format::MARKER;
 /// What a write changed.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct WriteReport {
+    /// The files written, relative to the output folder.
     pub written: Vec<String>,
+    /// The generated files removed because they are no longer generated.
     pub removed: Vec<String>,
+    /// How many files were already up to date.
     pub unchanged: usize,
 }
 

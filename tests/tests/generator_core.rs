@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use matrix_api_generator::{generate, resolve_spec, write, Settings};
+use matrix_api_generator::{generate, stages, write, Settings};
 use matrix_api_tests::{corpus, fixture, shared, workspace};
 
 fn seed_settings() -> Settings {
@@ -77,7 +77,9 @@ fn seed_generates_the_five_operations_and_their_types() {
     // required → plain, optional → Option with skip_serializing_if
     assert!(types.contains("pub validated_at: i64,"));
     assert!(
-        types.contains("#[serde(default, skip_serializing_if = \"Option::is_none\")]\n    pub error: Option<String>,")
+        types.contains(
+            "#[serde(default, skip_serializing_if = \"::std::option::Option::is_none\")]\n    pub error: ::std::option::Option<::std::string::String>,"
+        )
     );
     // RST became Markdown in the rustdoc
     let email = &g.files["src/operations/request_token_to_3pid_email.rs"];
@@ -112,20 +114,20 @@ fn references_resolve_by_file_pointer_and_within_a_file() {
     assert!(types.contains("/// The reference has a sibling description.\n    pub owner:"));
     // a pointer into a file, recursive: the direct cycle is boxed, the one through Vec is not
     assert!(types.contains("pub struct TreeNode {"));
-    assert!(types.contains("pub children: Option<Vec<crate::types::TreeNode>>,"));
-    assert!(types.contains("pub parent: Option<Box<crate::types::TreeNode>>,"));
+    assert!(types.contains("pub children: ::std::option::Option<::std::vec::Vec<crate::types::TreeNode>>,"));
+    assert!(types.contains("pub parent: ::std::option::Option<::std::boxed::Box<crate::types::TreeNode>>,"));
     // within the file: `#/definitions/Local`, with a keyword and a collision after case conversion
     assert!(types.contains("pub struct Local {"));
-    assert!(types.contains("pub r#type: Option<String>,"));
+    assert!(types.contains("pub r#type: ::std::option::Option<::std::string::String>,"));
     assert!(types.contains("#[serde(rename = \"fooBar\")]"));
-    assert!(types.contains("pub foo_bar: Option<String>,"));
+    assert!(types.contains("pub foo_bar: ::std::option::Option<::std::string::String>,"));
     assert!(types.contains("#[serde(rename = \"foo_bar\")]"));
-    assert!(types.contains("pub foo_bar_2: Option<i64>,"));
+    assert!(types.contains("pub foo_bar_2: ::std::option::Option<i64>,"));
     // the security definitions came through a `$ref` Swagger 2.0 does not allow there
     let get = &g.files["src/operations/get_thing.rs"];
     assert!(get.contains("auth: crate::AuthKind::AccessToken"));
     assert!(get.contains("base_path: \"/_matrix/client/r0\""));
-    assert!(get.contains("pub thing_id: String,"));
+    assert!(get.contains("pub thing_id: ::std::string::String,"));
 }
 
 #[test]
@@ -146,7 +148,7 @@ fn the_whole_client_server_api_loads_and_resolves() {
     let Some(corpus) = corpus() else { return };
     let mut s = Settings::new(corpus.join("api/client-server"));
     s.root = Some(corpus.clone());
-    let bundle = resolve_spec(&s).unwrap();
+    let bundle = stages::resolve_spec(&s, &mut Default::default()).unwrap();
     assert_eq!(bundle.documents.len(), 51);
     let ops: usize = bundle
         .documents
@@ -224,4 +226,59 @@ fn output_does_not_depend_on_where_the_spec_lives_or_its_listing_order() {
     let a = generate(&Settings::new(&original)).unwrap();
     let b = generate(&Settings::new(&moved)).unwrap();
     assert_eq!(a.files, b.files);
+}
+
+/// The same API written in Swagger 2.0 and in OpenAPI 3.0 (`tests/fixtures/same_api/`): path,
+/// query (exploded and joined lists), header and body parameters, path-level parameters,
+/// a schema in another file that refers to itself, a nullable field, an inline enum, examples,
+/// an error response, a binary upload, optional and required security, a map of a named type.
+/// The two front ends must agree on every byte of the crate but one thing: a "Defined in" line
+/// cites where the schema stands in its own document, and a Swagger 2.0 parameter carries its
+/// schema itself where OpenAPI 3.0 puts it under `schema`.
+#[test]
+fn swagger_2_and_openapi_3_0_of_the_same_api_generate_the_same_crate() {
+    let gen = |version: &str| {
+        let mut s = Settings::new(fixture("same_api").join(version));
+        s.crate_name = "same-api".to_owned();
+        let g = generate(&s).unwrap_or_else(|e| panic!("{version}: {e}"));
+        assert!(g.warnings.is_empty(), "{version}: {:?}", g.warnings);
+        assert_eq!((g.operations, g.types), (4, 3), "{version}");
+        g.files
+    };
+    let cite = |files: BTreeMap<String, String>| -> BTreeMap<String, String> {
+        files
+            .into_iter()
+            .map(|(path, text)| (path, text.replace("/parameters/0/schema/items", "/parameters/0/items")))
+            .collect()
+    };
+    let swagger = gen("swagger2");
+    let openapi = cite(gen("openapi30"));
+    assert_eq!(swagger.keys().collect::<Vec<_>>(), openapi.keys().collect::<Vec<_>>());
+    for (path, text) in &swagger {
+        let other = &openapi[path];
+        if text != other {
+            let line = text
+                .lines()
+                .zip(other.lines())
+                .position(|(a, b)| a != b)
+                .unwrap_or_default();
+            panic!(
+                "{path} differs from line {}:\n  swagger2:  {:?}\n  openapi30: {:?}",
+                line + 1,
+                text.lines().nth(line),
+                other.lines().nth(line)
+            );
+        }
+    }
+    // and what they agree on is the API: both ways of sending the lists, the nullable field
+    let ops = &swagger["src/operations/get_things.rs"];
+    assert!(ops.contains("query_list(&query, \"kinds\", true)"), "{ops}");
+    assert!(ops.contains("query_list(&query, \"ids\", false)"), "{ops}");
+    assert!(
+        ops.contains("pub next: ::std::option::Option<::std::string::String>"),
+        "{ops}"
+    );
+    assert!(
+        swagger["src/types.rs"].contains("pub parent: ::std::option::Option<::std::boxed::Box<crate::types::Thing>>")
+    );
 }

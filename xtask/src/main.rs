@@ -89,10 +89,11 @@ fn gen(args: &Args) -> ExitCode {
         let t = &generated.timings;
         let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
         println!(
-            "stages: load {:.1} ms, resolve {:.1} ms, normalize {:.1} ms, IR {:.1} ms, emit {:.1} ms, format {:.1} ms",
+            "stages: load {:.1} ms, fixups {:.1} ms, resolve {:.1} ms, front end {:.1} ms, IR {:.1} ms, emit {:.1} ms, format {:.1} ms",
             ms(t.load),
+            ms(t.fixups),
             ms(t.resolve),
-            ms(t.normalize),
+            ms(t.front_end),
             ms(t.ir),
             ms(t.emit),
             ms(t.format)

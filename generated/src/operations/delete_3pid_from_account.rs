@@ -18,13 +18,24 @@
 pub const METADATA: crate::Metadata = crate::Metadata {
     method: crate::Method::Post,
     path: "/account/3pid/delete",
+    segments: &[
+        crate::PathSegment::Literal("account"),
+        crate::PathSegment::Literal("3pid"),
+        crate::PathSegment::Literal("delete"),
+    ],
     base_path: "/_matrix/client/r0",
     operation_id: "delete3pidFromAccount",
     name: "delete_3pid_from_account",
     auth: crate::AuthKind::AccessToken,
 };
 /// The request of `delete3pidFromAccount`.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+)]
 pub struct Request {
     /// The medium of the third party identifier being removed.
     ///
@@ -33,14 +44,19 @@ pub struct Request {
     /// The third party address being removed.
     ///
     /// Example: `"example@domain.com"`
-    pub address: String,
+    pub address: ::std::string::String,
 }
 /// The 200 response of `delete3pidFromAccount`: The homeserver has disassociated the third party identifier from the
 /// user.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+)]
 pub struct Response {
     /// The response body.
-    pub body: serde_json::Map<String, serde_json::Value>,
+    pub body: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl crate::Endpoint for Request {
     const METADATA: crate::Metadata = METADATA;
@@ -50,12 +66,15 @@ impl crate::OutgoingRequest for Request {
     fn to_http_request(
         &self,
         base: &crate::Base<'_>,
-    ) -> Result<http::Request<Vec<u8>>, crate::IntoHttpError> {
-        let path = "/account/3pid/delete".to_owned();
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::IntoHttpError,
+    > {
+        let path = ::std::borrow::ToOwned::to_owned("/account/3pid/delete");
         let query = crate::runtime::convert::QueryWriter::new();
-        let headers = Vec::new();
-        let body: Option<Vec<u8>> = Some(
-            serde_json::to_vec(self).map_err(|e| crate::IntoHttpError(e.to_string()))?,
+        let headers = ::std::vec::Vec::new();
+        let body: ::std::option::Option<::std::vec::Vec<u8>> = ::std::option::Option::Some(
+            crate::runtime::convert::to_json(self)?,
         );
         crate::runtime::convert::build_request(
             &METADATA,
@@ -69,23 +88,26 @@ impl crate::OutgoingRequest for Request {
     }
 }
 impl crate::IncomingRequest for Request {
-    fn try_from_http_request<B: AsRef<[u8]>>(
-        request: &http::Request<B>,
-    ) -> Result<Self, crate::MatrixError> {
+    fn try_from_http_request<B: ::std::convert::AsRef<[u8]>>(
+        request: &::http::Request<B>,
+    ) -> ::std::result::Result<Self, crate::MatrixError> {
         crate::runtime::convert::json_object_body(request.body().as_ref())
     }
 }
 impl crate::IncomingResponse for Response {
-    fn try_from_http_response<B: AsRef<[u8]>>(
-        response: http::Response<B>,
-    ) -> Result<Self, crate::FromHttpResponseError> {
+    fn try_from_http_response<B: ::std::convert::AsRef<[u8]>>(
+        response: ::http::Response<B>,
+    ) -> ::std::result::Result<Self, crate::FromHttpResponseError> {
         crate::runtime::convert::decode_response(response).map(|body| Self { body })
     }
 }
 impl crate::OutgoingResponse for Response {
     fn try_into_http_response(
         &self,
-    ) -> Result<http::Response<Vec<u8>>, crate::MatrixError> {
+    ) -> ::std::result::Result<
+        ::http::Response<::std::vec::Vec<u8>>,
+        crate::MatrixError,
+    > {
         crate::runtime::convert::json_response(200u16, &self.body)
     }
 }

@@ -24,13 +24,22 @@
 pub const METADATA: crate::Metadata = crate::Metadata {
     method: crate::Method::Get,
     path: "/account/3pid",
+    segments: &[
+        crate::PathSegment::Literal("account"),
+        crate::PathSegment::Literal("3pid"),
+    ],
     base_path: "/_matrix/client/r0",
     operation_id: "getAccount3PIDs",
     name: "get_account_3pids",
     auth: crate::AuthKind::AccessToken,
 };
 /// The request of `getAccount3PIDs`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+)]
 pub struct Request {}
 /// The 200 response of `getAccount3PIDs`: The lookup was successful.
 ///
@@ -48,10 +57,19 @@ pub struct Request {}
 ///   ]
 /// }
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+)]
 pub struct Response {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub threepids: Option<Vec<crate::types::ThirdPartyIdentifier>>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub threepids: ::std::option::Option<
+        ::std::vec::Vec<crate::types::ThirdPartyIdentifier>,
+    >,
 }
 impl crate::Endpoint for Request {
     const METADATA: crate::Metadata = METADATA;
@@ -61,11 +79,14 @@ impl crate::OutgoingRequest for Request {
     fn to_http_request(
         &self,
         base: &crate::Base<'_>,
-    ) -> Result<http::Request<Vec<u8>>, crate::IntoHttpError> {
-        let path = "/account/3pid".to_owned();
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::IntoHttpError,
+    > {
+        let path = ::std::borrow::ToOwned::to_owned("/account/3pid");
         let query = crate::runtime::convert::QueryWriter::new();
-        let headers = Vec::new();
-        let body: Option<Vec<u8>> = None;
+        let headers = ::std::vec::Vec::new();
+        let body: ::std::option::Option<::std::vec::Vec<u8>> = ::std::option::Option::None;
         crate::runtime::convert::build_request(
             &METADATA,
             base,
@@ -78,24 +99,27 @@ impl crate::OutgoingRequest for Request {
     }
 }
 impl crate::IncomingRequest for Request {
-    fn try_from_http_request<B: AsRef<[u8]>>(
-        request: &http::Request<B>,
-    ) -> Result<Self, crate::MatrixError> {
+    fn try_from_http_request<B: ::std::convert::AsRef<[u8]>>(
+        request: &::http::Request<B>,
+    ) -> ::std::result::Result<Self, crate::MatrixError> {
         let _ = request;
-        Ok(Self {})
+        ::std::result::Result::Ok(Self {})
     }
 }
 impl crate::IncomingResponse for Response {
-    fn try_from_http_response<B: AsRef<[u8]>>(
-        response: http::Response<B>,
-    ) -> Result<Self, crate::FromHttpResponseError> {
+    fn try_from_http_response<B: ::std::convert::AsRef<[u8]>>(
+        response: ::http::Response<B>,
+    ) -> ::std::result::Result<Self, crate::FromHttpResponseError> {
         crate::runtime::convert::decode_object_response(response)
     }
 }
 impl crate::OutgoingResponse for Response {
     fn try_into_http_response(
         &self,
-    ) -> Result<http::Response<Vec<u8>>, crate::MatrixError> {
+    ) -> ::std::result::Result<
+        ::http::Response<::std::vec::Vec<u8>>,
+        crate::MatrixError,
+    > {
         crate::runtime::convert::json_response(200u16, self)
     }
 }

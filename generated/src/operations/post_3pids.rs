@@ -18,6 +18,10 @@
 pub const METADATA: crate::Metadata = crate::Metadata {
     method: crate::Method::Post,
     path: "/account/3pid",
+    segments: &[
+        crate::PathSegment::Literal("account"),
+        crate::PathSegment::Literal("3pid"),
+    ],
     base_path: "/_matrix/client/r0",
     operation_id: "post3PIDs",
     name: "post_3pids",
@@ -37,15 +41,21 @@ pub const METADATA: crate::Metadata = crate::Metadata {
 ///   "bind": false
 /// }
 /// ```
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+)]
 pub struct Request {
     /// The third party credentials to associate with the account.
     pub three_pid_creds: crate::types::ThreePidCredentials,
     /// Whether the homeserver should also bind this third party
     /// identifier to the account's Matrix ID with the passed identity
     /// server. Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bind: Option<bool>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub bind: ::std::option::Option<bool>,
 }
 /// The 200 response of `post3PIDs`: The addition was successful.
 ///
@@ -54,10 +64,15 @@ pub struct Request {
 /// ```json
 /// {}
 /// ```
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+)]
 pub struct Response {
     /// The response body.
-    pub body: serde_json::Map<String, serde_json::Value>,
+    pub body: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl crate::Endpoint for Request {
     const METADATA: crate::Metadata = METADATA;
@@ -67,12 +82,15 @@ impl crate::OutgoingRequest for Request {
     fn to_http_request(
         &self,
         base: &crate::Base<'_>,
-    ) -> Result<http::Request<Vec<u8>>, crate::IntoHttpError> {
-        let path = "/account/3pid".to_owned();
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::IntoHttpError,
+    > {
+        let path = ::std::borrow::ToOwned::to_owned("/account/3pid");
         let query = crate::runtime::convert::QueryWriter::new();
-        let headers = Vec::new();
-        let body: Option<Vec<u8>> = Some(
-            serde_json::to_vec(self).map_err(|e| crate::IntoHttpError(e.to_string()))?,
+        let headers = ::std::vec::Vec::new();
+        let body: ::std::option::Option<::std::vec::Vec<u8>> = ::std::option::Option::Some(
+            crate::runtime::convert::to_json(self)?,
         );
         crate::runtime::convert::build_request(
             &METADATA,
@@ -86,23 +104,26 @@ impl crate::OutgoingRequest for Request {
     }
 }
 impl crate::IncomingRequest for Request {
-    fn try_from_http_request<B: AsRef<[u8]>>(
-        request: &http::Request<B>,
-    ) -> Result<Self, crate::MatrixError> {
+    fn try_from_http_request<B: ::std::convert::AsRef<[u8]>>(
+        request: &::http::Request<B>,
+    ) -> ::std::result::Result<Self, crate::MatrixError> {
         crate::runtime::convert::json_object_body(request.body().as_ref())
     }
 }
 impl crate::IncomingResponse for Response {
-    fn try_from_http_response<B: AsRef<[u8]>>(
-        response: http::Response<B>,
-    ) -> Result<Self, crate::FromHttpResponseError> {
+    fn try_from_http_response<B: ::std::convert::AsRef<[u8]>>(
+        response: ::http::Response<B>,
+    ) -> ::std::result::Result<Self, crate::FromHttpResponseError> {
         crate::runtime::convert::decode_response(response).map(|body| Self { body })
     }
 }
 impl crate::OutgoingResponse for Response {
     fn try_into_http_response(
         &self,
-    ) -> Result<http::Response<Vec<u8>>, crate::MatrixError> {
+    ) -> ::std::result::Result<
+        ::http::Response<::std::vec::Vec<u8>>,
+        crate::MatrixError,
+    > {
         crate::runtime::convert::json_response(200u16, &self.body)
     }
 }

@@ -22,22 +22,38 @@
 pub const METADATA: crate::Metadata = crate::Metadata {
     method: crate::Method::Post,
     path: "/account/3pid/msisdn/requestToken",
+    segments: &[
+        crate::PathSegment::Literal("account"),
+        crate::PathSegment::Literal("3pid"),
+        crate::PathSegment::Literal("msisdn"),
+        crate::PathSegment::Literal("requestToken"),
+    ],
     base_path: "/_matrix/client/r0",
     operation_id: "requestTokenTo3PIDMSISDN",
     name: "request_token_to_3pid_msisdn",
     auth: crate::AuthKind::None,
 };
 /// The request of `requestTokenTo3PIDMSISDN`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+)]
 pub struct Request {
     /// The request body.
-    pub body: serde_json::Map<String, serde_json::Value>,
+    pub body: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 /// The 200 response of `requestTokenTo3PIDMSISDN`: An SMS message was sent to the given phone number.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+)]
 pub struct Response {
     /// The response body: the spec gives it no schema.
-    pub body: serde_json::Map<String, serde_json::Value>,
+    pub body: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl crate::Endpoint for Request {
     const METADATA: crate::Metadata = METADATA;
@@ -47,13 +63,15 @@ impl crate::OutgoingRequest for Request {
     fn to_http_request(
         &self,
         base: &crate::Base<'_>,
-    ) -> Result<http::Request<Vec<u8>>, crate::IntoHttpError> {
-        let path = "/account/3pid/msisdn/requestToken".to_owned();
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::IntoHttpError,
+    > {
+        let path = ::std::borrow::ToOwned::to_owned("/account/3pid/msisdn/requestToken");
         let query = crate::runtime::convert::QueryWriter::new();
-        let headers = Vec::new();
-        let body: Option<Vec<u8>> = Some(
-            serde_json::to_vec(&self.body)
-                .map_err(|e| crate::IntoHttpError(e.to_string()))?,
+        let headers = ::std::vec::Vec::new();
+        let body: ::std::option::Option<::std::vec::Vec<u8>> = ::std::option::Option::Some(
+            crate::runtime::convert::to_json(&self.body)?,
         );
         crate::runtime::convert::build_request(
             &METADATA,
@@ -67,25 +85,28 @@ impl crate::OutgoingRequest for Request {
     }
 }
 impl crate::IncomingRequest for Request {
-    fn try_from_http_request<B: AsRef<[u8]>>(
-        request: &http::Request<B>,
-    ) -> Result<Self, crate::MatrixError> {
-        Ok(Self {
+    fn try_from_http_request<B: ::std::convert::AsRef<[u8]>>(
+        request: &::http::Request<B>,
+    ) -> ::std::result::Result<Self, crate::MatrixError> {
+        ::std::result::Result::Ok(Self {
             body: crate::runtime::convert::json_body_or_empty(request.body().as_ref())?,
         })
     }
 }
 impl crate::IncomingResponse for Response {
-    fn try_from_http_response<B: AsRef<[u8]>>(
-        response: http::Response<B>,
-    ) -> Result<Self, crate::FromHttpResponseError> {
+    fn try_from_http_response<B: ::std::convert::AsRef<[u8]>>(
+        response: ::http::Response<B>,
+    ) -> ::std::result::Result<Self, crate::FromHttpResponseError> {
         crate::runtime::convert::decode_response(response).map(|body| Self { body })
     }
 }
 impl crate::OutgoingResponse for Response {
     fn try_into_http_response(
         &self,
-    ) -> Result<http::Response<Vec<u8>>, crate::MatrixError> {
+    ) -> ::std::result::Result<
+        ::http::Response<::std::vec::Vec<u8>>,
+        crate::MatrixError,
+    > {
         crate::runtime::convert::json_response(200u16, &self.body)
     }
 }

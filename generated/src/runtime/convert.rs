@@ -7,7 +7,7 @@
 use std::fmt;
 
 use super::error::{FromHttpResponseError, IntoHttpError, MatrixError};
-use super::metadata::{AuthKind, Metadata};
+use super::metadata::{AuthKind, Metadata, PathSegment};
 
 /// An access token. Its `Debug` never shows it.
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -279,25 +279,31 @@ pub fn query_rest(query: &[(String, String)], known: &[&str]) -> std::collection
         .collect()
 }
 
-/// The path parameters of `template` (`/rooms/{roomId}/invite`) in `path`, which may carry any
-/// prefix (`/_matrix/client/v3/rooms/!a:b/invite`), decoded, in template order.
-pub fn path_params(template: &str, path: &str) -> Result<Vec<String>, MatrixError> {
-    let t: Vec<&str> = template.trim_start_matches('/').split('/').collect();
+/// The path parameters of `metadata`'s template (`/rooms/{roomId}/invite`) in `path`, which may
+/// carry any prefix (`/_matrix/client/v3/rooms/!a:b/invite`), decoded, in template order.
+pub fn path_params(metadata: &Metadata, path: &str) -> Result<Vec<String>, MatrixError> {
+    let template = metadata.segments;
     let p: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    if p.len() < t.len() {
+    if p.len() < template.len() {
         return Err(MatrixError::unrecognized());
     }
-    let tail = &p[p.len() - t.len()..];
+    let tail = &p[p.len() - template.len()..];
     let mut out = Vec::new();
-    for (ts, ps) in t.iter().zip(tail) {
-        if ts.starts_with('{') && ts.ends_with('}') {
-            let name = &ts[1..ts.len() - 1];
-            out.push(decode(ps, false).map_err(|e| MatrixError::invalid_param(format!("path parameter `{name}`: {e}")))?);
-        } else if ts != ps {
-            return Err(MatrixError::unrecognized());
+    for (segment, actual) in template.iter().zip(tail) {
+        match segment {
+            PathSegment::Param(name) => out.push(
+                decode(actual, false).map_err(|e| MatrixError::invalid_param(format!("path parameter `{name}`: {e}")))?,
+            ),
+            PathSegment::Literal(text) if text != actual => return Err(MatrixError::unrecognized()),
+            PathSegment::Literal(_) => {}
         }
     }
     Ok(out)
+}
+
+/// A request body as JSON.
+pub fn to_json<T: serde::Serialize + ?Sized>(body: &T) -> Result<Vec<u8>, IntoHttpError> {
+    serde_json::to_vec(body).map_err(|e| IntoHttpError(e.to_string()))
 }
 
 /// Path parameter `i` (named `name`) as a `T`.
@@ -366,9 +372,16 @@ pub fn json_body_or_empty<T: serde::de::DeserializeOwned + Default>(body: &[u8])
 
 /// A JSON response with `status`.
 pub fn json_response<T: serde::Serialize + ?Sized>(status: u16, body: &T) -> Result<http::Response<Vec<u8>>, MatrixError> {
+    let status = http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::OK);
+    // 204 and 304 never carry a body
+    if status == http::StatusCode::NO_CONTENT || status == http::StatusCode::NOT_MODIFIED {
+        let mut response = http::Response::new(Vec::new());
+        *response.status_mut() = status;
+        return Ok(response);
+    }
     let bytes = serde_json::to_vec(body).map_err(|e| MatrixError::unknown(format!("cannot encode the response: {e}")))?;
     let mut response = http::Response::new(bytes);
-    *response.status_mut() = http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::OK);
+    *response.status_mut() = status;
     response
         .headers_mut()
         .insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));

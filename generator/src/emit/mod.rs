@@ -1,10 +1,18 @@
-//! Stage 5, emit: the IR becomes token streams, one per file of the generated crate. Emitters
-//! read only the IR.
+//! Stage 6, emit: the IR becomes the files of the generated crate. Each kind of output is one
+//! module behind the small [`Output`] trait: it reads the IR and returns its files, the modules
+//! it adds to `lib.rs`, the support code it needs, and the Cargo features and dependencies that
+//! go with them. This module assembles them into a crate: `Cargo.toml` (written with a TOML
+//! library), `lib.rs` and `runtime/mod.rs`.
+//!
+//! Adding an output is one new module and one line in [`OUTPUTS`].
 
-pub mod client;
-pub mod models;
-pub mod operations;
-pub mod server;
+mod client;
+mod manifest;
+mod models;
+mod operations;
+mod rust;
+mod server;
+mod support;
 
 use std::collections::BTreeMap;
 
@@ -12,6 +20,22 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::ir::Api;
+use rust::{ident, inner_doc_attrs};
+
+/// Every output, in the order their contributions are assembled.
+pub const OUTPUTS: &[&dyn Output] = &[
+    &models::Models,
+    &operations::Operations,
+    &client::ClientOutput,
+    &server::ServerOutput,
+    &support::Support,
+];
+
+/// One kind of output of the generator.
+pub trait Output: Sync {
+    /// What it contributes to the crate for `api`.
+    fn emit(&self, api: &Api) -> Emitted;
+}
 
 /// What a file of the generated crate is before formatting.
 pub enum FileContent {
@@ -21,223 +45,219 @@ pub enum FileContent {
     Text(String),
 }
 
-/// Support code copied into every generated crate, as (path under `src/runtime`, text).
-pub const RUNTIME: &[(&str, &str)] = &[
-    ("mod.rs", include_str!("../../runtime/mod.rs")),
-    ("client.rs", include_str!("../../runtime/client.rs")),
-    ("convert.rs", include_str!("../../runtime/convert.rs")),
-    ("error.rs", include_str!("../../runtime/error.rs")),
-    ("metadata.rs", include_str!("../../runtime/metadata.rs")),
-    ("open_enum.rs", include_str!("../../runtime/open_enum.rs")),
-    ("server.rs", include_str!("../../runtime/server.rs")),
-];
-
-/// Names the generated crate already uses (each operation's `Request` and `Response`, the
-/// support code's types, common std names): spec types never take them, so that no glob import
-/// makes two of them collide.
-pub fn reserved_names() -> std::collections::HashSet<String> {
-    [
-        "Request", "Response", "Metadata", "Method", "AuthKind", "Option", "Result", "String", "Vec", "Box",
-    ]
-    .into_iter()
-    .map(str::to_owned)
-    .collect()
+/// A module an output adds to the crate's root.
+pub struct Module {
+    /// Its name (a file `src/{name}.rs` or folder `src/{name}/` of the output's).
+    pub name: &'static str,
+    /// The Cargo feature it needs, if any.
+    pub feature: Option<&'static str>,
 }
 
-/// The documentation of an operation's method (on the client and on the server trait):
-/// method, path, summary, a link to its module, then `extra`.
-pub fn method_doc(op: &crate::ir::Operation, extra: &str) -> String {
-    let mut doc = format!("`{} {}`", op.method, op.path);
-    if let Some(s) = &op.summary {
-        doc.push_str(&format!(": {}", crate::docs::markdown(s.trim())));
+/// A file of support code copied into `src/runtime/`.
+pub struct RuntimeFile {
+    /// The module name (`client` for `src/runtime/client.rs`).
+    pub name: &'static str,
+    /// Its text.
+    pub text: &'static str,
+    /// The Cargo feature it needs, if any.
+    pub feature: Option<&'static str>,
+    /// Items re-exported at the crate's root (and in `runtime`).
+    pub exports: &'static [&'static str],
+    /// Items re-exported in `runtime` only, for generated code.
+    pub internal: &'static [&'static str],
+}
+
+/// A Cargo dependency.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dependency {
+    /// The package name.
+    pub name: &'static str,
+    /// The version requirement.
+    pub version: &'static str,
+    /// Features to enable.
+    pub features: &'static [&'static str],
+    /// Whether the crate's default features are kept.
+    pub default_features: bool,
+    /// Whether a feature of the generated crate enables it (`dep:NAME`).
+    pub optional: bool,
+}
+
+impl Dependency {
+    /// A plain dependency with default features.
+    pub const fn new(name: &'static str, version: &'static str) -> Self {
+        Dependency {
+            name,
+            version,
+            features: &[],
+            default_features: true,
+            optional: false,
+        }
     }
-    doc.push_str(&format!(
-        "\n\nSee [`crate::operations::{}`].{extra}",
-        op.name.trim_start_matches("r#")
-    ));
-    doc
 }
 
-/// `#[doc = "..."]` attributes for a Markdown text (none for an empty one).
-pub fn doc_attrs(text: &str) -> TokenStream {
-    if text.trim().is_empty() {
-        return quote!();
-    }
-    let lines = text
-        .lines()
-        .map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
-    quote!(#(#[doc = #lines])*)
+/// A Cargo feature of the generated crate.
+pub struct Feature {
+    /// Its name.
+    pub name: &'static str,
+    /// A comment saying what it enables.
+    pub doc: &'static str,
+    /// What it enables (`dep:reqwest`, another feature).
+    pub enables: &'static [&'static str],
 }
 
-/// `#![doc = "..."]` attributes (inner documentation) for a Markdown text.
-pub fn inner_doc_attrs(text: &str) -> TokenStream {
-    let lines = text
-        .lines()
-        .map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
-    quote!(#(#![doc = #lines])*)
+/// What an output contributes.
+#[derive(Default)]
+pub struct Emitted {
+    /// Files, by path relative to the crate folder.
+    pub files: Vec<(String, FileContent)>,
+    /// Modules of the crate's root.
+    pub modules: Vec<Module>,
+    /// Lines of the crate's documentation saying what the output adds (Markdown).
+    pub docs: Vec<&'static str>,
+    /// Support code.
+    pub runtime: Vec<RuntimeFile>,
+    /// Features.
+    pub features: Vec<Feature>,
+    /// Dependencies.
+    pub dependencies: Vec<Dependency>,
+    /// Dependencies of the crate's examples and tests.
+    pub dev_dependencies: Vec<Dependency>,
 }
 
 /// The crate's settings the emitters need.
 pub struct CrateInfo<'a> {
+    /// The package name.
     pub name: &'a str,
+    /// The package version.
     pub version: &'a str,
 }
 
 /// Every file of the generated crate, by path relative to the crate folder.
 pub fn emit(api: &Api, info: &CrateInfo<'_>) -> BTreeMap<String, FileContent> {
     let mut files = BTreeMap::new();
-    files.insert("Cargo.toml".to_owned(), FileContent::Text(cargo_toml(api, info)));
-    files.insert("src/lib.rs".to_owned(), FileContent::Rust(lib_rs(api)));
+    let mut all = Emitted::default();
+    for output in OUTPUTS {
+        let e = output.emit(api);
+        files.extend(e.files);
+        all.modules.extend(e.modules);
+        all.docs.extend(e.docs);
+        all.runtime.extend(e.runtime);
+        all.features.extend(e.features);
+        all.dependencies.extend(e.dependencies);
+        all.dev_dependencies.extend(e.dev_dependencies);
+    }
+    all.modules.sort_by_key(|m| m.name);
+    all.runtime.sort_by_key(|r| r.name);
+    files.insert(
+        "Cargo.toml".to_owned(),
+        FileContent::Text(manifest::cargo_toml(api, info, &all)),
+    );
+    files.insert("src/lib.rs".to_owned(), FileContent::Rust(lib_rs(api, &all)));
+    files.insert("src/runtime/mod.rs".to_owned(), FileContent::Rust(runtime_mod(&all)));
+    for r in &all.runtime {
+        files.insert(
+            format!("src/runtime/{}.rs", r.name),
+            FileContent::Text(r.text.to_owned()),
+        );
+    }
     // the crate is formatted by prettyplease; keep `cargo fmt` of a workspace from reformatting it
     files.insert(
         "rustfmt.toml".to_owned(),
         FileContent::Text("disable_all_formatting = true\n".to_owned()),
     );
-    files.insert(
-        "src/types.rs".to_owned(),
-        FileContent::Rust(models::types_file(&api.types, &param_types(api))),
-    );
-    files.insert("src/client.rs".to_owned(), FileContent::Rust(client::client_file(api)));
-    files.insert("src/server.rs".to_owned(), FileContent::Rust(server::server_file(api)));
-    files.insert(
-        "src/operations/mod.rs".to_owned(),
-        FileContent::Rust(operations_mod(api)),
-    );
-    for op in &api.operations {
-        let file = format!("src/operations/{}.rs", op.name.trim_start_matches("r#"));
-        files.insert(file, FileContent::Rust(operations::operation_file(op, &api.types)));
-    }
-    for (path, text) in RUNTIME {
-        files.insert(format!("src/runtime/{path}"), FileContent::Text((*text).to_owned()));
-    }
     files
 }
 
-/// The named types used as parameters: they need to be written as text.
-fn param_types(api: &Api) -> std::collections::BTreeSet<usize> {
-    fn collect(ty: &crate::ir::Ty, out: &mut std::collections::BTreeSet<usize>) {
-        match ty {
-            crate::ir::Ty::Named(id) => {
-                out.insert(*id);
-            }
-            crate::ir::Ty::Vec(inner) => collect(inner, out),
-            _ => {}
-        }
+fn cfg(feature: Option<&str>) -> TokenStream {
+    match feature {
+        Some(f) => quote!(#[cfg(feature = #f)]),
+        None => quote!(),
     }
-    let mut out = std::collections::BTreeSet::new();
-    for op in &api.operations {
-        for p in &op.params {
-            collect(&p.ty, &mut out);
-        }
-    }
-    out
 }
 
-fn cargo_toml(api: &Api, info: &CrateInfo<'_>) -> String {
-    let description = format!(
-        "Typed models for the {}, generated from the spec",
-        api.title.replace('"', "'")
-    );
-    format!(
-        r#"[package]
-name = "{name}"
-version = "{version}"
-description = "{description}"
-edition = "2021"
-license = "Apache-2.0"
-publish = false
-
-[lib]
-path = "src/lib.rs"
-
-[features]
-default = []
-# An async HTTP client over reqwest (rustls): `Client`, one method per operation.
-client = ["dep:reqwest", "dep:bytes"]
-# An axum router serving an implementation of the `Api` trait.
-server = ["dep:axum"]
-
-[dependencies]
-http = "1"
-serde = {{ version = "1", features = ["derive"] }}
-serde_json = "1"
-reqwest = {{ version = "0.12", default-features = false, features = ["rustls-tls"], optional = true }}
-bytes = {{ version = "1", optional = true }}
-axum = {{ version = "0.8", default-features = false, optional = true }}
-
-[dev-dependencies]
-axum = {{ version = "0.8", default-features = false, features = ["tokio", "http1"] }}
-tokio = {{ version = "1", features = ["macros", "rt-multi-thread", "net", "signal"] }}
-"#,
-        name = info.name,
-        version = info.version,
-    )
-}
-
-fn lib_rs(api: &Api) -> TokenStream {
+fn lib_rs(api: &Api, all: &Emitted) -> TokenStream {
     let mut doc = format!("# {}\n\nRust types for the {}", api.title, api.title);
     if !api.version.is_empty() {
         doc.push_str(&format!(" (version {})", api.version));
     }
     doc.push_str(", generated from the spec by `matrix-api-generator`. Do not edit: change the spec or the generator and run `cargo xtask gen`.");
     if let Some(d) = &api.description {
-        doc.push_str(&format!("\n\n{}", crate::docs::markdown(d)));
+        doc.push_str(&format!("\n\n{d}"));
     }
-    doc.push_str("\n\n- [`types`]: the named types of the spec.\n- [`operations`]: one module per operation, with its [`Metadata`], `Request` and `Response`, and their conversions to and from `http` requests and responses.\n- `client` (feature `client`): an async `Client` with one method per operation.\n- `server` (feature `server`): the `Api` trait and an `axum` router serving it.\n- [`MatrixError`] and [`ErrorCode`]: Matrix errors, paired with their HTTP status.");
+    doc.push('\n');
+    for line in &all.docs {
+        doc.push_str(&format!("\n- {line}"));
+    }
     doc.push_str("\n\nGenerated from:\n");
     for s in &api.sources {
         doc.push_str(&format!("\n- `{s}`"));
     }
     let doc = inner_doc_attrs(&doc);
+    let mut modules: Vec<(&str, TokenStream)> = all
+        .modules
+        .iter()
+        .map(|m| {
+            let name = ident(m.name);
+            let cfg = cfg(m.feature);
+            (m.name, quote!(#cfg pub mod #name;))
+        })
+        .collect();
+    modules.push((
+        "runtime",
+        quote!(
+            #[doc(hidden)]
+            pub mod runtime;
+        ),
+    ));
+    modules.sort_by_key(|(name, _)| *name);
+    let modules = modules.into_iter().map(|(_, m)| m);
+    let exports = all.runtime.iter().filter(|r| !r.exports.is_empty()).map(|r| {
+        let module = ident(r.name);
+        let items = r.exports.iter().map(|e| ident(e));
+        let cfg = cfg(r.feature);
+        quote!(#cfg pub use runtime::#module::{#(#items),*};)
+    });
     quote! {
         #doc
         #![forbid(unsafe_code)]
         // nested maps and lists straight from the spec: an alias per shape would only hide them
         #![allow(clippy::type_complexity)]
 
-        #[cfg(feature = "client")]
-        pub mod client;
-        pub mod operations;
-        #[doc(hidden)]
-        pub mod runtime;
-        #[cfg(feature = "server")]
-        pub mod server;
-        pub mod types;
+        #(#modules)*
 
-        pub use runtime::{
-            AccessToken, AuthKind, Base, Endpoint, ErrorCode, FromHttpResponseError, IncomingRequest, IncomingResponse,
-            IntoHttpError, MatrixError, Metadata, Method, OutgoingRequest, OutgoingResponse, ParamValue,
-        };
-        #[cfg(feature = "client")]
-        pub use runtime::client::{Client, ClientError};
-        #[cfg(feature = "server")]
-        pub use runtime::server::ServerConfig;
+        #(#exports)*
     }
 }
 
-fn operations_mod(api: &Api) -> TokenStream {
-    let mods = api.operations.iter().map(|op| {
-        let name = models::ident(&op.name);
-        let summary = op
-            .summary
-            .as_deref()
-            .map(|s| crate::docs::markdown(s.trim()))
-            .unwrap_or_default();
-        let doc = format!("`{} {}`: {}", op.method, op.path, summary);
-        quote! {
-            #[doc = #doc]
-            pub mod #name;
-        }
+fn runtime_mod(all: &Emitted) -> TokenStream {
+    let modules = all.runtime.iter().map(|r| {
+        let name = ident(r.name);
+        let cfg = cfg(r.feature);
+        quote!(#cfg pub mod #name;)
     });
-    let metas = api.operations.iter().map(|op| {
-        let name = models::ident(&op.name);
-        quote!(#name::METADATA,)
+    let exports = all.runtime.iter().map(|r| {
+        let module = ident(r.name);
+        let cfg = cfg(r.feature);
+        let public = r.exports.iter().map(|e| ident(e));
+        let internal = r.internal.iter().map(|e| ident(e));
+        let public = if r.exports.is_empty() {
+            quote!()
+        } else {
+            quote!(#cfg pub use self::#module::{#(#public),*};)
+        };
+        let internal = if r.internal.is_empty() {
+            quote!()
+        } else {
+            quote!(#cfg #[doc(hidden)] pub use self::#module::{#(#internal),*};)
+        };
+        quote!(#public #internal)
     });
     quote! {
-        //! One module per operation of the spec.
-        #(#mods)*
+        //! Support code shared by every operation: hand-written once in the generator and copied
+        //! into the generated crate unchanged.
 
-        /// The metadata of every operation, in spec order.
-        pub const ALL: &[crate::Metadata] = &[#(#metas)*];
+        #(#modules)*
+
+        #(#exports)*
     }
 }

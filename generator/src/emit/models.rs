@@ -1,51 +1,53 @@
-//! Emits the named types of the type space (`types.rs`) and the struct bodies shared with
-//! operation modules.
+//! The models output: the named types of the type space (`types.rs`), and the struct bodies
+//! shared with operation modules.
 
-use proc_macro2::{Ident, Span, TokenStream};
+use std::collections::BTreeSet;
+
+use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-use super::doc_attrs;
-use crate::ir::{EnumDef, Field, StructDef, Ty, TypeDef, TypeKind, TypeSpace};
+use super::rust::{bare, doc_attrs, ident, ty_tokens};
+use super::{Emitted, FileContent, Module, Output};
+use crate::ir::{Api, EnumDef, Field, StructDef, Ty, TypeDef, TypeId, TypeKind, TypeSpace};
 
-/// An identifier, raw (`r#type`) where the name says so.
-pub fn ident(name: &str) -> Ident {
-    match name.strip_prefix("r#") {
-        Some(raw) => Ident::new_raw(raw, Span::call_site()),
-        None => Ident::new(name, Span::call_site()),
+/// `src/types.rs`.
+pub struct Models;
+
+impl Output for Models {
+    fn emit(&self, api: &Api) -> Emitted {
+        Emitted {
+            files: vec![(
+                "src/types.rs".to_owned(),
+                FileContent::Rust(types_file(&api.types, &param_types(api))),
+            )],
+            modules: vec![Module {
+                name: "types",
+                feature: None,
+            }],
+            docs: vec!["[`types`]: the named types of the spec."],
+            ..Emitted::default()
+        }
     }
 }
 
-/// The name without any `r#`, as serde sees it.
-fn bare(name: &str) -> &str {
-    name.strip_prefix("r#").unwrap_or(name)
-}
-
-/// The Rust type of a type expression.
-pub fn ty_tokens(ty: &Ty, space: &TypeSpace) -> TokenStream {
-    match ty {
-        Ty::String => quote!(String),
-        Ty::Bool => quote!(bool),
-        Ty::I32 => quote!(i32),
-        Ty::I64 => quote!(i64),
-        Ty::F32 => quote!(f32),
-        Ty::F64 => quote!(f64),
-        Ty::Json => quote!(serde_json::Value),
-        Ty::JsonObject => quote!(serde_json::Map<String, serde_json::Value>),
-        Ty::Vec(inner) => {
-            let inner = ty_tokens(inner, space);
-            quote!(Vec<#inner>)
+/// The named types used as parameters: they need to be written as text.
+fn param_types(api: &Api) -> BTreeSet<TypeId> {
+    fn collect(ty: &Ty, out: &mut BTreeSet<TypeId>) {
+        match ty {
+            Ty::Named(id) => {
+                out.insert(*id);
+            }
+            Ty::Vec(inner) => collect(inner, out),
+            _ => {}
         }
-        Ty::Map(inner) => {
-            let inner = ty_tokens(inner, space);
-            quote!(std::collections::BTreeMap<String, #inner>)
-        }
-        Ty::Named(id) => {
-            let name = ident(&space.get(*id).name);
-            quote!(crate::types::#name)
-        }
-        Ty::ErrorCode => quote!(crate::ErrorCode),
-        Ty::Bytes => quote!(Vec<u8>),
     }
+    let mut out = BTreeSet::new();
+    for op in &api.operations {
+        for p in &op.params {
+            collect(&p.ty, &mut out);
+        }
+    }
+    out
 }
 
 /// Whether a type has a `Default` (named types declare none).
@@ -58,31 +60,26 @@ pub fn has_default(ty: &Ty) -> bool {
 fn field_type(f: &Field, space: &TypeSpace) -> TokenStream {
     let mut t = ty_tokens(&f.ty, space);
     if f.boxed {
-        t = quote!(Box<#t>);
+        t = quote!(::std::boxed::Box<#t>);
     }
-    if !f.required || f.nullable {
-        t = quote!(Option<#t>);
+    if f.is_option() {
+        t = quote!(::std::option::Option<#t>);
     }
     t
 }
 
 /// Documentation of a field: its description and example.
 fn field_doc(f: &Field) -> TokenStream {
-    let mut text = f.doc.as_deref().map(crate::docs::markdown).unwrap_or_default();
+    let mut text = f.doc.clone().unwrap_or_default();
     if let Some(example) = &f.example {
         if !f.secret {
             if !text.is_empty() {
                 text.push_str("\n\n");
             }
-            text.push_str(&format!("Example: `{}`", compact(example)));
+            text.push_str(&format!("Example: `{}`", example.compact));
         }
     }
     doc_attrs(&text)
-}
-
-fn compact(v: &serde_json::Value) -> String {
-    let s = serde_json::to_string(v).unwrap_or_default();
-    s.replace('`', "'")
 }
 
 /// The fields of a struct with their serde attributes.
@@ -103,7 +100,7 @@ pub fn struct_fields(
             quote!()
         };
         let optional = if !f.required {
-            quote!(#[serde(default, skip_serializing_if = "Option::is_none")])
+            quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")])
         } else {
             quote!()
         };
@@ -122,7 +119,7 @@ pub fn struct_fields(
         out.push(quote! {
             /// Properties beyond the named ones.
             #[serde(flatten)]
-            pub #name: std::collections::BTreeMap<String, #t>,
+            pub #name: ::std::collections::BTreeMap<::std::string::String, #t>,
         });
     }
     out
@@ -140,14 +137,14 @@ pub fn additional_name(def: &StructDef) -> Ident {
 /// `Debug` that shows secrets as `<redacted>`, or a derive where there are none.
 pub fn debug_impl(name: &Ident, def: &StructDef) -> (TokenStream, TokenStream) {
     if !def.fields.iter().any(|f| f.secret) {
-        return (quote!(Debug,), quote!());
+        return (quote!(::std::fmt::Debug,), quote!());
     }
     let label = name.to_string();
     let fields = def.fields.iter().map(|f| {
         let n = ident(&f.name);
         let shown = bare(&f.name);
         if f.secret {
-            if !f.required || f.nullable {
+            if f.is_option() {
                 quote!(.field(#shown, &self.#n.as_ref().map(|_| "<redacted>")))
             } else {
                 quote!(.field(#shown, &"<redacted>"))
@@ -162,8 +159,8 @@ pub fn debug_impl(name: &Ident, def: &StructDef) -> (TokenStream, TokenStream) {
         quote!(.field(#shown, &self.#n))
     });
     let imp = quote! {
-        impl std::fmt::Debug for #name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        impl ::std::fmt::Debug for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.debug_struct(#label) #(#fields)* #add .finish()
             }
         }
@@ -172,7 +169,7 @@ pub fn debug_impl(name: &Ident, def: &StructDef) -> (TokenStream, TokenStream) {
 }
 
 fn type_doc(def: &TypeDef) -> String {
-    let mut text = def.doc.as_deref().map(crate::docs::markdown).unwrap_or_default();
+    let mut text = def.doc.clone().unwrap_or_default();
     if text.is_empty() {
         text = match &def.kind {
             TypeKind::Enum(e) => format!(
@@ -184,13 +181,13 @@ fn type_doc(def: &TypeDef) -> String {
                     .join(", ")
             ),
             TypeKind::Struct(_) => match &def.title {
-                Some(t) => format!("{}.", crate::docs::markdown(t.trim_end_matches('.'))),
+                Some(t) => format!("{t}."),
                 None => format!("`{}`, as the spec defines it.", def.name),
             },
         };
     }
     if let Some(example) = &def.example {
-        text.push_str(&format!("\n\n# Example\n\n```json\n{}\n```", pretty(example)));
+        text.push_str(&format!("\n\n# Example\n\n```json\n{}\n```", example.pretty));
     }
     if let Some(file) = &def.origin.file {
         let pointer = def
@@ -205,15 +202,9 @@ fn type_doc(def: &TypeDef) -> String {
     text
 }
 
-pub fn pretty(v: &serde_json::Value) -> String {
-    serde_json::to_string_pretty(v)
-        .unwrap_or_default()
-        .replace("```", "` ` `")
-}
-
 /// All named types, as the items of `types.rs`.
-pub fn types_file(space: &TypeSpace, param_types: &std::collections::BTreeSet<usize>) -> TokenStream {
-    let items = space.defs.iter().enumerate().map(|(id, def)| {
+fn types_file(space: &TypeSpace, param_types: &BTreeSet<TypeId>) -> TokenStream {
+    let items = space.iter().map(|(id, def)| {
         let item = match &def.kind {
             TypeKind::Struct(s) => struct_item(def, s, space),
             TypeKind::Enum(e) => enum_item(def, e),
@@ -237,21 +228,21 @@ fn param_value_impl(def: &TypeDef) -> TokenStream {
     match &def.kind {
         TypeKind::Enum(_) => quote! {
             impl crate::runtime::ParamValue for #name {
-                fn to_param(&self) -> String {
-                    self.as_str().to_owned()
+                fn to_param(&self) -> ::std::string::String {
+                    ::std::borrow::ToOwned::to_owned(self.as_str())
                 }
-                fn from_param(s: &str) -> Result<Self, String> {
-                    Ok(Self::from(s))
+                fn from_param(s: &str) -> ::std::result::Result<Self, ::std::string::String> {
+                    ::std::result::Result::Ok(<Self as ::std::convert::From<&str>>::from(s))
                 }
             }
         },
         TypeKind::Struct(_) => quote! {
             impl crate::runtime::ParamValue for #name {
-                fn to_param(&self) -> String {
-                    serde_json::to_string(self).unwrap_or_default()
+                fn to_param(&self) -> ::std::string::String {
+                    ::serde_json::to_string(self).unwrap_or_default()
                 }
-                fn from_param(s: &str) -> Result<Self, String> {
-                    serde_json::from_str(s).map_err(|e| e.to_string())
+                fn from_param(s: &str) -> ::std::result::Result<Self, ::std::string::String> {
+                    ::serde_json::from_str(s).map_err(|e| ::std::string::ToString::to_string(&e))
                 }
             }
         },
@@ -265,7 +256,7 @@ fn struct_item(def: &TypeDef, s: &StructDef, space: &TypeSpace) -> TokenStream {
     let (debug_derive, debug_impl) = debug_impl(&name, s);
     quote! {
         #doc
-        #[derive(Clone, #debug_derive PartialEq, serde::Serialize, serde::Deserialize)]
+        #[derive(::std::clone::Clone, #debug_derive ::std::cmp::PartialEq, ::serde::Serialize, ::serde::Deserialize)]
         pub struct #name {
             #(#fields)*
         }
@@ -293,7 +284,10 @@ fn enum_item(def: &TypeDef, e: &EnumDef) -> TokenStream {
     });
     quote! {
         #doc
-        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(
+            ::std::clone::Clone, ::std::fmt::Debug, ::std::cmp::PartialEq, ::std::cmp::Eq, ::std::hash::Hash,
+            ::std::cmp::PartialOrd, ::std::cmp::Ord
+        )]
         pub enum #name {
             #(#variants)*
             #[doc(hidden)]
@@ -310,7 +304,7 @@ fn enum_item(def: &TypeDef, e: &EnumDef) -> TokenStream {
             }
         }
 
-        impl From<&str> for #name {
+        impl ::std::convert::From<&str> for #name {
             fn from(s: &str) -> Self {
                 match s {
                     #(#from_str)*
@@ -319,32 +313,32 @@ fn enum_item(def: &TypeDef, e: &EnumDef) -> TokenStream {
             }
         }
 
-        impl From<String> for #name {
-            fn from(s: String) -> Self {
-                Self::from(s.as_str())
+        impl ::std::convert::From<::std::string::String> for #name {
+            fn from(s: ::std::string::String) -> Self {
+                <Self as ::std::convert::From<&str>>::from(s.as_str())
             }
         }
 
-        impl AsRef<str> for #name {
+        impl ::std::convert::AsRef<str> for #name {
             fn as_ref(&self) -> &str {
                 self.as_str()
             }
         }
 
-        impl std::fmt::Display for #name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
 
-        impl serde::Serialize for #name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
                 serializer.serialize_str(self.as_str())
             }
         }
 
-        impl<'de> serde::Deserialize<'de> for #name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
                 crate::runtime::deserialize_open_enum(deserializer)
             }
         }

@@ -1,14 +1,70 @@
-//! Emits one module per operation: its metadata, `Request` and `Response`.
+//! The operations output: one module per operation (its metadata, `Request` and `Response`,
+//! and their conversions to and from `http` requests and responses), and `operations/mod.rs`.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::doc_attrs;
-use super::models::{debug_impl, has_default, ident, pretty, struct_fields, ty_tokens};
-use crate::docs::markdown;
+use super::models::{additional_name, debug_impl, has_default, struct_fields};
+use super::rust::{bare, doc_attrs, ident, inner_doc_attrs, ty_tokens};
+use super::{Emitted, FileContent, Module, Output};
 use crate::ir::{
-    Auth, Body, Field, Operation, Param, ParamLocation, ResponseDef, Shape, Status, StructDef, Ty, TypeSpace,
+    Api, Auth, Body, Field, Method, Operation, Param, ParamLocation, ResponseDef, Segment, Shape, Status, StructDef,
+    Ty, TypeSpace,
 };
+
+/// `src/operations/`.
+pub struct Operations;
+
+impl Output for Operations {
+    fn emit(&self, api: &Api) -> Emitted {
+        let mut files = vec![(
+            "src/operations/mod.rs".to_owned(),
+            FileContent::Rust(operations_mod(api)),
+        )];
+        for op in &api.operations {
+            files.push((
+                format!("src/operations/{}.rs", bare(&op.name)),
+                FileContent::Rust(operation_file(op, &api.types)),
+            ));
+        }
+        Emitted {
+            files,
+            modules: vec![Module {
+                name: "operations",
+                feature: None,
+            }],
+            docs: vec!["[`operations`]: one module per operation, with its [`Metadata`], `Request` and `Response`, and their conversions to and from `http` requests and responses."],
+            ..Emitted::default()
+        }
+    }
+}
+
+fn operations_mod(api: &Api) -> TokenStream {
+    let mods = api.operations.iter().map(|op| {
+        let name = ident(&op.name);
+        let doc = format!(
+            "`{} {}`: {}",
+            op.method.as_str(),
+            op.path,
+            op.summary.as_deref().unwrap_or_default()
+        );
+        quote! {
+            #[doc = #doc]
+            pub mod #name;
+        }
+    });
+    let metas = api.operations.iter().map(|op| {
+        let name = ident(&op.name);
+        quote!(#name::METADATA,)
+    });
+    quote! {
+        //! One module per operation of the spec.
+        #(#mods)*
+
+        /// The metadata of every operation, in spec order.
+        pub const ALL: &[crate::Metadata] = &[#(#metas)*];
+    }
+}
 
 fn status_text(s: Status) -> String {
     match s {
@@ -20,15 +76,12 @@ fn status_text(s: Status) -> String {
 
 /// The module documentation of an operation.
 fn module_doc(op: &Operation) -> String {
-    let mut text = format!("`{} {}{}`", op.method, op.base_path, op.path);
+    let mut text = format!("`{} {}{}`", op.method.as_str(), op.base_path, op.path);
     if let Some(summary) = &op.summary {
-        text.push_str(&format!(": {}", markdown(summary.trim())));
+        text.push_str(&format!(": {summary}"));
     }
     if let Some(d) = &op.description {
-        let d = markdown(d);
-        if !d.is_empty() {
-            text.push_str(&format!("\n\n{d}"));
-        }
+        text.push_str(&format!("\n\n{d}"));
     }
     text.push_str(&format!(
         "\n\nOperation `{}`{}.",
@@ -44,14 +97,11 @@ fn module_doc(op: &Operation) -> String {
     }
     text.push_str("\n\n# Responses\n");
     for r in &op.responses {
-        let doc = markdown(&r.doc).replace('\n', " ");
+        let doc = r.doc.replace('\n', " ");
         text.push_str(&format!("\n- **{}**: {}", status_text(r.status), doc));
         if let Some(example) = &r.example {
             if !matches!(r.status, Status::Code(c) if (200..300).contains(&c)) {
-                text.push_str(&format!(
-                    " For example: `{}`",
-                    serde_json::to_string(example).unwrap_or_default().replace('`', "'")
-                ));
+                text.push_str(&format!(" For example: `{}`", example.compact));
             }
         }
     }
@@ -68,22 +118,7 @@ fn param_field(p: &Param) -> Field {
         ty: p.ty.clone(),
         required: p.required,
         nullable: false,
-        doc: Some({
-            let place = match p.location {
-                ParamLocation::Path => "path",
-                ParamLocation::Query => "query",
-                ParamLocation::Header => "header",
-            };
-            let mut d = if p.catch_all {
-                format!("Further query parameters (the spec's `{}...`), by name.", p.wire)
-            } else {
-                format!("The `{}` {place} parameter.", p.wire)
-            };
-            if let Some(doc) = &p.doc {
-                d.push_str(&format!("\n\n{doc}"));
-            }
-            d
-        }),
+        doc: Some(p.doc.clone()),
         example: p.example.clone(),
         boxed: false,
         secret: false,
@@ -143,13 +178,13 @@ fn request(op: &Operation, space: &TypeSpace) -> TokenStream {
         );
     let mut doc = format!("The request of `{}`.", op.id);
     if let Some(b) = &body_doc {
-        doc.push_str(&format!("\n\n{}", markdown(b)));
+        doc.push_str(&format!("\n\n{b}"));
     }
     if let Some(Body {
         example: Some(example), ..
     }) = &op.body
     {
-        doc.push_str(&format!("\n\n# Example body\n\n```json\n{}\n```", pretty(example)));
+        doc.push_str(&format!("\n\n# Example body\n\n```json\n{}\n```", example.pretty));
     }
     emit_struct("Request", &doc, &def, space, wire_is_self)
 }
@@ -171,14 +206,13 @@ fn body_field(ty: &Ty, doc: Option<String>) -> Field {
 fn response(op: &Operation, space: &TypeSpace) -> TokenStream {
     let r: &ResponseDef = &op.success;
     let mut doc = format!("The {} response of `{}`", status_text(r.status), op.id);
-    let text = markdown(&r.doc);
-    if !text.is_empty() {
-        doc.push_str(&format!(": {text}"));
+    if !r.doc.is_empty() {
+        doc.push_str(&format!(": {}", r.doc));
     } else {
         doc.push('.');
     }
     if let Some(example) = &r.example {
-        doc.push_str(&format!("\n\n# Example\n\n```json\n{}\n```", pretty(example)));
+        doc.push_str(&format!("\n\n# Example\n\n```json\n{}\n```", example.pretty));
     }
     match &r.body {
         Some(Shape::Fields(def)) => emit_struct("Response", &doc, def, space, true),
@@ -227,18 +261,18 @@ fn emit_struct(name: &str, doc: &str, def: &StructDef, space: &TypeSpace, wire: 
     };
     let (debug_derive, debug_impl) = debug_impl(&ident_name, def);
     let default = if def.fields.iter().all(|f| !f.required || has_default(&f.ty)) {
-        quote!(Default,)
+        quote!(::std::default::Default,)
     } else {
         quote!()
     };
     let serde = if wire {
-        quote!(serde::Serialize, serde::Deserialize,)
+        quote!(::serde::Serialize, ::serde::Deserialize,)
     } else {
         quote!()
     };
     quote! {
         #doc
-        #[derive(Clone, #debug_derive #default PartialEq, #serde)]
+        #[derive(::std::clone::Clone, #debug_derive #default ::std::cmp::PartialEq, #serde)]
         pub struct #ident_name {
             #(#fields)*
         }
@@ -320,33 +354,31 @@ fn path_expr(op: &Operation) -> TokenStream {
     let mut fmt = String::new();
     let mut locals = Vec::new();
     let mut args = Vec::new();
-    let mut rest = op.path.as_str();
-    while let Some(open) = rest.find('{') {
-        let Some(close) = rest[open..].find('}').map(|c| c + open) else {
-            break;
-        };
-        fmt.push_str(&rest[..open].replace('{', "{{").replace('}', "}}"));
-        fmt.push_str("{}");
-        let name = &rest[open + 1..close];
-        let local = format_ident!("p{}", args.len());
-        if let Some(p) = op
-            .params
-            .iter()
-            .find(|p| p.location == ParamLocation::Path && p.wire == name)
-        {
-            let field = ident(&p.name);
-            locals.push(quote!(let #local = crate::runtime::convert::encode(&crate::runtime::ParamValue::to_param(&self.#field));));
-        } else {
-            locals.push(quote!(let #local = "";));
+    for segment in &op.path.segments {
+        fmt.push('/');
+        match segment {
+            Segment::Literal(text) => fmt.push_str(&text.replace('{', "{{").replace('}', "}}")),
+            Segment::Param(name) => {
+                fmt.push_str("{}");
+                let local = format_ident!("p{}", args.len());
+                if let Some(p) = op
+                    .params
+                    .iter()
+                    .find(|p| p.location == ParamLocation::Path && p.wire == *name)
+                {
+                    let field = ident(&p.name);
+                    locals.push(quote!(let #local = crate::runtime::convert::encode(&crate::runtime::ParamValue::to_param(&self.#field));));
+                } else {
+                    locals.push(quote!(let #local = "";));
+                }
+                args.push(local);
+            }
         }
-        args.push(local);
-        rest = &rest[close + 1..];
     }
-    fmt.push_str(&rest.replace('{', "{{").replace('}', "}}"));
     if args.is_empty() {
-        quote!(let path = #fmt.to_owned();)
+        quote!(let path = ::std::borrow::ToOwned::to_owned(#fmt);)
     } else {
-        quote!(#(#locals)* let path = format!(#fmt, #(#args),*);)
+        quote!(#(#locals)* let path = ::std::format!(#fmt, #(#args),*);)
     }
 }
 
@@ -383,49 +415,47 @@ fn outgoing_request(op: &Operation) -> TokenStream {
                     query.push(push(quote!(&self.#field)));
                 } else {
                     let inner = push(quote!(value));
-                    query.push(quote!(if let Some(value) = &self.#field { #inner }));
+                    query.push(quote!(if let ::std::option::Option::Some(value) = &self.#field { #inner }));
                 }
             }
             ParamLocation::Header => {
                 if p.required {
                     headers.push(quote!(headers.push((#wire, crate::runtime::ParamValue::to_param(&self.#field)));));
                 } else {
-                    headers.push(quote!(if let Some(value) = &self.#field { headers.push((#wire, crate::runtime::ParamValue::to_param(value))); }));
+                    headers.push(quote!(if let ::std::option::Option::Some(value) = &self.#field { headers.push((#wire, crate::runtime::ParamValue::to_param(value))); }));
                 }
             }
         }
     }
     let body = match body_mode(op) {
-        BodyMode::None => quote!(None),
-        BodyMode::Binary => quote!(Some(self.body.clone())),
-        BodyMode::SelfIsBody => quote!(Some(
-            serde_json::to_vec(self).map_err(|e| crate::IntoHttpError(e.to_string()))?
-        )),
-        BodyMode::Whole => quote!(Some(
-            serde_json::to_vec(&self.body).map_err(|e| crate::IntoHttpError(e.to_string()))?
-        )),
+        BodyMode::None => quote!(::std::option::Option::None),
+        BodyMode::Binary => quote!(::std::option::Option::Some(::std::clone::Clone::clone(&self.body))),
+        BodyMode::SelfIsBody => quote!(::std::option::Option::Some(crate::runtime::convert::to_json(self)?)),
+        BodyMode::Whole => quote!(::std::option::Option::Some(crate::runtime::convert::to_json(
+            &self.body
+        )?)),
         BodyMode::Helper(def) => {
             let inits = def.fields.iter().map(|f| {
                 let n = ident(&f.name);
-                if !f.required || f.nullable {
+                if f.is_option() {
                     quote!(#n: self.#n.as_ref(),)
                 } else {
                     quote!(#n: &self.#n,)
                 }
             });
             let add = def.additional.as_ref().map(|_| {
-                let n = super::models::additional_name(def);
+                let n = additional_name(def);
                 quote!(#n: &self.#n,)
             });
-            quote!(Some(serde_json::to_vec(&RequestBodyRef { #(#inits)* #add }).map_err(|e| crate::IntoHttpError(e.to_string()))?))
+            quote!(::std::option::Option::Some(crate::runtime::convert::to_json(&RequestBodyRef { #(#inits)* #add })?))
         }
     };
     let query_mut = if query.is_empty() { quote!() } else { quote!(mut) };
     let json = !matches!(body_mode(op), BodyMode::Binary);
     let headers_decl = if headers.is_empty() {
-        quote!(let headers = Vec::new();)
+        quote!(let headers = ::std::vec::Vec::new();)
     } else {
-        quote!(let mut headers = Vec::new();)
+        quote!(let mut headers = ::std::vec::Vec::new();)
     };
     quote! {
         impl crate::Endpoint for Request {
@@ -435,13 +465,13 @@ fn outgoing_request(op: &Operation) -> TokenStream {
         impl crate::OutgoingRequest for Request {
             type Response = Response;
 
-            fn to_http_request(&self, base: &crate::Base<'_>) -> Result<http::Request<Vec<u8>>, crate::IntoHttpError> {
+            fn to_http_request(&self, base: &crate::Base<'_>) -> ::std::result::Result<::http::Request<::std::vec::Vec<u8>>, crate::IntoHttpError> {
                 #path
                 let #query_mut query = crate::runtime::convert::QueryWriter::new();
                 #(#query)*
                 #headers_decl
                 #(#headers)*
-                let body: Option<Vec<u8>> = #body;
+                let body: ::std::option::Option<::std::vec::Vec<u8>> = #body;
                 crate::runtime::convert::build_request(&METADATA, base, &path, query, headers, body, #json)
             }
         }
@@ -462,7 +492,7 @@ fn incoming_request(op: &Operation, space: &TypeSpace) -> TokenStream {
     let has_path = op.params.iter().any(|p| p.location == ParamLocation::Path);
     let has_query = op.params.iter().any(|p| p.location == ParamLocation::Query);
     let path_decl = if has_path {
-        quote!(let path = crate::runtime::convert::path_params(METADATA.path, request.uri().path())?;)
+        quote!(let path = crate::runtime::convert::path_params(&METADATA, request.uri().path())?;)
     } else {
         quote!()
     };
@@ -472,20 +502,17 @@ fn incoming_request(op: &Operation, space: &TypeSpace) -> TokenStream {
         quote!()
     };
     let mut inits = Vec::new();
-    let mut path_index = 0usize;
-    let template_order: Vec<&str> = crate::normalize::template_names(&op.path);
     for p in &op.params {
         let field = ident(&p.name);
         let wire = &p.wire;
         let value = match p.location {
             ParamLocation::Path => {
-                let i = template_order.iter().position(|n| *n == p.wire).unwrap_or(path_index);
-                path_index += 1;
+                let i = op.path.param_index(&p.wire).unwrap_or_default();
                 let v = quote!(crate::runtime::convert::path_param(&path, #i, #wire)?);
                 if p.required {
                     v
                 } else {
-                    quote!(Some(#v))
+                    quote!(::std::option::Option::Some(#v))
                 }
             }
             ParamLocation::Query if p.catch_all => {
@@ -503,7 +530,7 @@ fn incoming_request(op: &Operation, space: &TypeSpace) -> TokenStream {
                     (true, true) => quote!(crate::runtime::convert::query_list(&query, #wire, #explode)?),
                     (true, false) => quote!({
                         let values = crate::runtime::convert::query_list(&query, #wire, #explode)?;
-                        if values.is_empty() { None } else { Some(values) }
+                        if values.is_empty() { ::std::option::Option::None } else { ::std::option::Option::Some(values) }
                     }),
                     (false, true) => quote!(crate::runtime::convert::query_req(&query, #wire)?),
                     (false, false) => quote!(crate::runtime::convert::query_opt(&query, #wire)?),
@@ -525,7 +552,7 @@ fn incoming_request(op: &Operation, space: &TypeSpace) -> TokenStream {
         BodyMode::SelfIsBody => {
             return quote! {
                 impl crate::IncomingRequest for Request {
-                    fn try_from_http_request<B: AsRef<[u8]>>(request: &http::Request<B>) -> Result<Self, crate::MatrixError> {
+                    fn try_from_http_request<B: ::std::convert::AsRef<[u8]>>(request: &::http::Request<B>) -> ::std::result::Result<Self, crate::MatrixError> {
                         crate::runtime::convert::json_object_body(request.body().as_ref())
                     }
                 }
@@ -551,7 +578,7 @@ fn incoming_request(op: &Operation, space: &TypeSpace) -> TokenStream {
                 quote!(#n: body.#n,)
             });
             let add = def.additional.as_ref().map(|_| {
-                let n = super::models::additional_name(def);
+                let n = additional_name(def);
                 quote!(#n: body.#n,)
             });
             (
@@ -568,12 +595,12 @@ fn incoming_request(op: &Operation, space: &TypeSpace) -> TokenStream {
     };
     quote! {
         impl crate::IncomingRequest for Request {
-            fn try_from_http_request<B: AsRef<[u8]>>(request: &http::Request<B>) -> Result<Self, crate::MatrixError> {
+            fn try_from_http_request<B: ::std::convert::AsRef<[u8]>>(request: &::http::Request<B>) -> ::std::result::Result<Self, crate::MatrixError> {
                 #unused
                 #path_decl
                 #query_decl
                 #body_decl
-                Ok(Self { #(#inits)* #body_inits })
+                ::std::result::Result::Ok(Self { #(#inits)* #body_inits })
             }
         }
     }
@@ -588,41 +615,41 @@ fn body_helpers(op: &Operation, space: &TypeSpace) -> TokenStream {
         let n = ident(&f.name);
         let mut t = ty_tokens(&f.ty, space);
         if f.boxed {
-            t = quote!(Box<#t>);
+            t = quote!(::std::boxed::Box<#t>);
         }
-        let rename = if f.name.trim_start_matches("r#") != f.wire {
+        let rename = if bare(&f.name) != f.wire {
             let w = &f.wire;
             quote!(#[serde(rename = #w)])
         } else {
             quote!()
         };
-        if !f.required || f.nullable {
+        if f.is_option() {
             let skip = if f.required {
                 quote!()
             } else {
-                quote!(#[serde(skip_serializing_if = "Option::is_none")])
+                quote!(#[serde(skip_serializing_if = "::std::option::Option::is_none")])
             };
-            quote!(#rename #skip #n: Option<&'a #t>,)
+            quote!(#rename #skip #n: ::std::option::Option<&'a #t>,)
         } else {
             quote!(#rename #n: &'a #t,)
         }
     });
     let ref_add = def.additional.as_ref().map(|a| {
-        let n = super::models::additional_name(def);
+        let n = additional_name(def);
         let t = ty_tokens(a, space);
-        quote!(#[serde(flatten)] #n: &'a std::collections::BTreeMap<String, #t>,)
+        quote!(#[serde(flatten)] #n: &'a ::std::collections::BTreeMap<::std::string::String, #t>,)
     });
     let owned_fields = struct_fields(def, space, &|_| quote!());
     quote! {
         /// The JSON body of [`Request`], borrowed from it.
-        #[derive(serde::Serialize)]
+        #[derive(::serde::Serialize)]
         struct RequestBodyRef<'a> {
             #(#ref_fields)*
             #ref_add
         }
 
         /// The JSON body of [`Request`], decoded.
-        #[derive(serde::Deserialize)]
+        #[derive(::serde::Deserialize)]
         struct RequestBodyOwned {
             #(#owned_fields)*
         }
@@ -641,13 +668,13 @@ fn response_conversions(op: &Operation, space: &TypeSpace) -> TokenStream {
     if matches!(op.success.body, Some(Shape::Binary)) {
         return quote! {
             impl crate::IncomingResponse for Response {
-                fn try_from_http_response<B: AsRef<[u8]>>(response: http::Response<B>) -> Result<Self, crate::FromHttpResponseError> {
+                fn try_from_http_response<B: ::std::convert::AsRef<[u8]>>(response: ::http::Response<B>) -> ::std::result::Result<Self, crate::FromHttpResponseError> {
                     crate::runtime::convert::decode_binary_response(response).map(|(body, content_type)| Self { body, content_type })
                 }
             }
 
             impl crate::OutgoingResponse for Response {
-                fn try_into_http_response(&self) -> Result<http::Response<Vec<u8>>, crate::MatrixError> {
+                fn try_into_http_response(&self) -> ::std::result::Result<::http::Response<::std::vec::Vec<u8>>, crate::MatrixError> {
                     crate::runtime::convert::binary_response(#status, &self.body, self.content_type.as_deref())
                 }
             }
@@ -656,13 +683,13 @@ fn response_conversions(op: &Operation, space: &TypeSpace) -> TokenStream {
     if whole {
         quote! {
             impl crate::IncomingResponse for Response {
-                fn try_from_http_response<B: AsRef<[u8]>>(response: http::Response<B>) -> Result<Self, crate::FromHttpResponseError> {
+                fn try_from_http_response<B: ::std::convert::AsRef<[u8]>>(response: ::http::Response<B>) -> ::std::result::Result<Self, crate::FromHttpResponseError> {
                     #decode(response).map(|body| Self { body })
                 }
             }
 
             impl crate::OutgoingResponse for Response {
-                fn try_into_http_response(&self) -> Result<http::Response<Vec<u8>>, crate::MatrixError> {
+                fn try_into_http_response(&self) -> ::std::result::Result<::http::Response<::std::vec::Vec<u8>>, crate::MatrixError> {
                     crate::runtime::convert::json_response(#status, &self.body)
                 }
             }
@@ -670,13 +697,13 @@ fn response_conversions(op: &Operation, space: &TypeSpace) -> TokenStream {
     } else {
         quote! {
             impl crate::IncomingResponse for Response {
-                fn try_from_http_response<B: AsRef<[u8]>>(response: http::Response<B>) -> Result<Self, crate::FromHttpResponseError> {
+                fn try_from_http_response<B: ::std::convert::AsRef<[u8]>>(response: ::http::Response<B>) -> ::std::result::Result<Self, crate::FromHttpResponseError> {
                     #decode(response)
                 }
             }
 
             impl crate::OutgoingResponse for Response {
-                fn try_into_http_response(&self) -> Result<http::Response<Vec<u8>>, crate::MatrixError> {
+                fn try_into_http_response(&self) -> ::std::result::Result<::http::Response<::std::vec::Vec<u8>>, crate::MatrixError> {
                     crate::runtime::convert::json_response(#status, self)
                 }
             }
@@ -685,16 +712,23 @@ fn response_conversions(op: &Operation, space: &TypeSpace) -> TokenStream {
 }
 
 /// The items of one operation's module.
-pub fn operation_file(op: &Operation, space: &TypeSpace) -> TokenStream {
+fn operation_file(op: &Operation, space: &TypeSpace) -> TokenStream {
     let doc = module_doc(op);
-    let method = ident(&{
-        let m = op.method.to_ascii_lowercase();
-        let mut c = m.chars();
-        c.next()
-            .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-            .unwrap_or_default()
+    let method = ident(match op.method {
+        Method::Get => "Get",
+        Method::Put => "Put",
+        Method::Post => "Post",
+        Method::Delete => "Delete",
+        Method::Options => "Options",
+        Method::Head => "Head",
+        Method::Patch => "Patch",
+        Method::Trace => "Trace",
     });
-    let path = &op.path;
+    let path = op.path.to_string();
+    let segments = op.path.segments.iter().map(|s| match s {
+        Segment::Literal(text) => quote!(crate::PathSegment::Literal(#text)),
+        Segment::Param(name) => quote!(crate::PathSegment::Param(#name)),
+    });
     let base = &op.base_path;
     let id = &op.id;
     let name = &op.name;
@@ -709,7 +743,7 @@ pub fn operation_file(op: &Operation, space: &TypeSpace) -> TokenStream {
     let incoming = incoming_request(op, space);
     let helpers = body_helpers(op, space);
     let responses = response_conversions(op, space);
-    let doc = super::inner_doc_attrs(&doc);
+    let doc = inner_doc_attrs(&doc);
     quote! {
         #doc
 
@@ -717,6 +751,7 @@ pub fn operation_file(op: &Operation, space: &TypeSpace) -> TokenStream {
         pub const METADATA: crate::Metadata = crate::Metadata {
             method: crate::Method::#method,
             path: #path,
+            segments: &[#(#segments),*],
             base_path: #base,
             operation_id: #id,
             name: #name,

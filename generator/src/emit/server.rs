@@ -1,63 +1,111 @@
-//! Emits `server.rs` (feature `server`): the `Api` trait with one method per operation and the
-//! `axum` router that serves an implementation of it.
+//! The server output: `server.rs` (feature `server`), the `Api` trait with one method per
+//! operation and the `axum` router that serves an implementation of it.
 
 use std::collections::BTreeMap;
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::doc_attrs;
-use super::models::ident;
-use crate::ir::{Api, Auth, Operation};
+use super::rust::{bare, doc_attrs, ident, method_doc};
+use super::{Dependency, Emitted, Feature, FileContent, Module, Output, RuntimeFile};
+use crate::ir::{Api, Auth, Method, Operation, PathTemplate, Segment};
+
+/// `src/server.rs` and the `server` feature.
+pub struct ServerOutput;
+
+impl Output for ServerOutput {
+    fn emit(&self, api: &Api) -> Emitted {
+        Emitted {
+            files: vec![("src/server.rs".to_owned(), FileContent::Rust(server_file(api)))],
+            modules: vec![Module {
+                name: "server",
+                feature: Some("server"),
+            }],
+            docs: vec!["`server` (feature `server`): the `Api` trait and an `axum` router serving it."],
+            runtime: vec![RuntimeFile {
+                name: "server",
+                text: include_str!("../../runtime/server.rs"),
+                feature: Some("server"),
+                exports: &["ServerConfig"],
+                internal: &[],
+            }],
+            features: vec![Feature {
+                name: "server",
+                doc: "An axum router serving an implementation of the `Api` trait.",
+                enables: &["dep:axum"],
+            }],
+            dependencies: vec![Dependency {
+                default_features: false,
+                optional: true,
+                ..Dependency::new("axum", "0.8")
+            }],
+            dev_dependencies: vec![
+                Dependency {
+                    default_features: false,
+                    features: &["tokio", "http1"],
+                    ..Dependency::new("axum", "0.8")
+                },
+                Dependency {
+                    features: &["macros", "rt-multi-thread", "net", "signal"],
+                    ..Dependency::new("tokio", "1")
+                },
+            ],
+        }
+    }
+}
 
 /// `/rooms/{roomId}/invite` → `/rooms/{p0}/invite`: the router matches; the operation decodes.
-fn route_path(path: &str) -> String {
+fn route_path(path: &PathTemplate) -> String {
     let mut out = String::new();
     let mut i = 0;
-    let mut rest = path;
-    while let Some(open) = rest.find('{') {
-        let Some(close) = rest[open..].find('}').map(|c| c + open) else {
-            break;
-        };
-        out.push_str(&rest[..open]);
-        out.push_str(&format!("{{p{i}}}"));
-        i += 1;
-        rest = &rest[close + 1..];
+    for segment in &path.segments {
+        out.push('/');
+        match segment {
+            Segment::Literal(text) => out.push_str(text),
+            Segment::Param(_) => {
+                out.push_str(&format!("{{p{i}}}"));
+                i += 1;
+            }
+        }
     }
-    out.push_str(rest);
     out
 }
 
-pub fn server_file(api: &Api) -> TokenStream {
+fn server_file(api: &Api) -> TokenStream {
     let methods = api.operations.iter().map(|op| {
         let name = ident(&op.name);
-        let doc = doc_attrs(&super::method_doc(op, " Unless implemented, answers 404 `M_UNRECOGNIZED`."));
+        let doc = doc_attrs(&method_doc(op, " Unless implemented, answers 404 `M_UNRECOGNIZED`."));
         let (token_param, unused) = match op.auth {
             Auth::Required => (quote!(access_token: crate::AccessToken,), quote!((access_token, request))),
-            Auth::Optional => (quote!(access_token: Option<crate::AccessToken>,), quote!((access_token, request))),
+            Auth::Optional => (
+                quote!(access_token: ::std::option::Option<crate::AccessToken>,),
+                quote!((access_token, request)),
+            ),
             Auth::None => (quote!(), quote!(request)),
         };
         quote! {
             #doc
             fn #name(&self, #token_param request: crate::operations::#name::Request)
-                -> impl std::future::Future<Output = Result<crate::operations::#name::Response, crate::MatrixError>> + Send {
+                -> impl ::std::future::Future<Output = ::std::result::Result<crate::operations::#name::Response, crate::MatrixError>> + ::std::marker::Send {
                 let _ = #unused;
-                async { Err(crate::MatrixError::unrecognized()) }
+                async { ::std::result::Result::Err(crate::MatrixError::unrecognized()) }
             }
         }
     });
 
     // (base path, route) → [(method, operation)], first definition of a method wins
-    let mut routes: BTreeMap<(String, String), Vec<(&str, &Operation)>> = BTreeMap::new();
+    let mut routes: BTreeMap<(String, String), Vec<(Method, &Operation)>> = BTreeMap::new();
     for op in &api.operations {
         let entry = routes.entry((op.base_path.clone(), route_path(&op.path))).or_default();
         if !entry.iter().any(|(m, _)| *m == op.method) {
-            entry.push((op.method.as_str(), op));
+            entry.push((op.method, op));
         }
     }
     let mut by_base: BTreeMap<String, Vec<TokenStream>> = BTreeMap::new();
     let mut dispatchers = Vec::new();
-    for ((base, route), ops) in &routes {
+    for ((base, route), ops) in &mut routes {
+        // axum answers HEAD with a GET route unless a HEAD route follows it: GET goes first
+        ops.sort_by_key(|(m, _)| *m != Method::Get);
         let mut chain = Vec::new();
         let mut allow: Vec<&str> = Vec::new();
         for (i, (method, op)) in ops.iter().enumerate() {
@@ -65,8 +113,8 @@ pub fn server_file(api: &Api) -> TokenStream {
             let call = match op.auth {
                 Auth::Required => quote! {
                     match token {
-                        Some(token) => api.#name(token, request).await,
-                        None => Err(crate::MatrixError::missing_token("Missing access token.")),
+                        ::std::option::Option::Some(token) => api.#name(token, request).await,
+                        ::std::option::Option::None => ::std::result::Result::Err(crate::MatrixError::missing_token("Missing access token.")),
                     }
                 },
                 Auth::Optional => quote!(api.#name(token, request).await),
@@ -80,35 +128,39 @@ pub fn server_file(api: &Api) -> TokenStream {
                 Auth::Required => quote!(AccessToken),
                 Auth::Optional => quote!(OptionalAccessToken),
             };
-            let dispatch = format_ident!("dispatch_{}", op.name.trim_start_matches("r#"));
+            let dispatch = format_ident!("dispatch_{}", bare(&op.name));
             dispatchers.push(quote! {
                 async fn #dispatch<A: Api>(
-                    api: Arc<A>,
-                    token: Option<crate::AccessToken>,
+                    api: ::std::sync::Arc<A>,
+                    token: ::std::option::Option<crate::AccessToken>,
                     request: crate::operations::#name::Request,
-                ) -> Result<crate::operations::#name::Response, crate::MatrixError> {
+                ) -> ::std::result::Result<crate::operations::#name::Response, crate::MatrixError> {
                     #call
                 }
             });
             let handler = quote!(crate::runtime::server::endpoint(&api, limit, crate::AuthKind::#auth, #dispatch::<A>));
-            let routing = ident(&method.to_ascii_lowercase());
+            let routing = ident(method.key());
             chain.push(if i == 0 {
-                quote!(axum::routing::#routing(#handler))
+                quote!(::axum::routing::#routing(#handler))
             } else {
                 quote!(.#routing(#handler))
             });
-            allow.push(method);
-            if *method == "GET" {
+            allow.push(method.as_str());
+            if *method == Method::Get {
                 allow.push("HEAD");
             }
         }
-        allow.push("OPTIONS");
-        chain.push(quote!(.options(crate::runtime::server::preflight)));
+        // a CORS preflight, unless the spec defines OPTIONS itself
+        if !ops.iter().any(|(m, _)| *m == Method::Options) {
+            allow.push("OPTIONS");
+            chain.push(quote!(.options(crate::runtime::server::preflight)));
+        }
         allow.sort_unstable();
+        allow.dedup();
         let allow = allow.join(", ");
-        let route = route.clone();
+        let route = &*route;
         by_base.entry(base.clone()).or_default().push(quote! {
-            router = router.route(&format!("{prefix}{}", #route), #(#chain)*.fallback(|| async { crate::runtime::server::method_not_allowed(#allow) }));
+            router = router.route(&::std::format!("{prefix}{}", #route), #(#chain)*.fallback(|| async { crate::runtime::server::method_not_allowed(#allow) }));
         });
     }
     let mounts = by_base.iter().map(|(base, routes)| {
@@ -132,25 +184,25 @@ pub fn server_file(api: &Api) -> TokenStream {
         //! `OPTIONS` on a known path is a CORS preflight, as the spec asks. Where the spec defines
         //! the same method and path twice, the first definition is served.
 
-        use std::sync::Arc;
-
         /// One method per operation. Each has a default answering 404 `M_UNRECOGNIZED`, so an
         /// implementation overrides only the operations it serves.
-        pub trait Api: Send + Sync + 'static {
+        // method names come from the spec's operation ids (`new`, `from_...`), not from Rust's conventions
+        #[allow(clippy::wrong_self_convention)]
+        pub trait Api: ::std::marker::Send + ::std::marker::Sync + 'static {
             #(#methods)*
         }
 
         #(#dispatchers)*
 
         /// A router serving `api` under the spec's base paths, with the default configuration.
-        pub fn router<A: Api>(api: Arc<A>) -> axum::Router {
+        pub fn router<A: Api>(api: ::std::sync::Arc<A>) -> ::axum::Router {
             router_with_config(api, crate::ServerConfig::default())
         }
 
         /// A router serving `api` as `config` says (body limit, further versions).
-        pub fn router_with_config<A: Api>(api: Arc<A>, config: crate::ServerConfig) -> axum::Router {
+        pub fn router_with_config<A: Api>(api: ::std::sync::Arc<A>, config: crate::ServerConfig) -> ::axum::Router {
             let limit = config.body_limit;
-            let mut router = axum::Router::new();
+            let mut router = ::axum::Router::new();
             #(#mounts)*
             router.fallback(crate::runtime::server::not_found)
         }

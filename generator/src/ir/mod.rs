@@ -1,32 +1,43 @@
-//! Stage 4, IR: the contract between reading and writing. Operations (method, path, id, docs,
-//! security, parameters by location, body, responses by status) over a type space in which every
-//! named type has one stable, unique Rust name. Emitters read only this.
+//! Stage 5, IR: the contract between reading and writing. Operations (method, parsed path
+//! template, id, docs, security, parameters by location, body, responses by status) over a type
+//! space in which every named type has one stable, unique Rust name. Documentation is Markdown
+//! and examples are rendered, ready to print. Emitters read only this.
 
+pub mod docs;
+pub mod naming;
+pub mod path;
 pub mod types;
 
-use std::collections::HashSet;
-
-use openapiv3::{Parameter, ParameterSchemaOrContent, ReferenceOr, StatusCode};
-use serde_json::Value;
+use std::collections::{HashMap, HashSet};
 
 use crate::error::{Error, Location, Result, Warning};
-use crate::naming::{pascal, snake, unique};
-use crate::normalize::{Document, Normalized};
-pub use types::{EnumDef, Field, StructDef, Ty, TypeDef, TypeId, TypeKind, TypeSpace, Variant};
+use crate::frontend::{self, ParamIn, SchemaRef, Spec};
+pub use crate::frontend::{Method, Status};
+use docs::markdown;
+pub use docs::Example;
+use naming::{pascal, snake, unique};
+pub use path::{PathTemplate, Segment};
+pub use types::{EnumDef, Field, StructDef, Ty, TypeDef, TypeId, TypeKind, TypeSpace};
 use types::{Naming, TypeBuilder};
 
 /// The whole API.
 #[derive(Clone, Debug)]
 pub struct Api {
+    /// The API's title (of its first document).
     pub title: String,
+    /// Its description, Markdown.
     pub description: Option<String>,
+    /// Its version.
     pub version: String,
     /// The spec files the API was read from, relative to the spec root.
     pub sources: Vec<String>,
+    /// Every operation, in spec order.
     pub operations: Vec<Operation>,
+    /// Every named type.
     pub types: TypeSpace,
 }
 
+/// How an operation authenticates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Auth {
     /// No access token.
@@ -37,22 +48,45 @@ pub enum Auth {
     Optional,
 }
 
+/// Where a parameter is sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ParamLocation {
+    /// In the path.
     Path,
+    /// In the query string.
     Query,
+    /// In a header.
     Header,
 }
 
+impl ParamLocation {
+    /// `path`, `query` or `header`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ParamLocation::Path => "path",
+            ParamLocation::Query => "query",
+            ParamLocation::Header => "header",
+        }
+    }
+}
+
+/// A parameter of an operation.
 #[derive(Clone, Debug)]
 pub struct Param {
+    /// The name on the wire.
     pub wire: String,
+    /// The Rust field name, unique in the operation's `Request`.
     pub name: String,
+    /// Where it is sent.
     pub location: ParamLocation,
+    /// Whether it must be given.
     pub required: bool,
+    /// Its type.
     pub ty: Ty,
-    pub doc: Option<String>,
-    pub example: Option<Value>,
+    /// Its documentation, Markdown.
+    pub doc: String,
+    /// An example value.
+    pub example: Option<Example>,
     /// For arrays in a query: one `name=value` pair per item (`explode`), else comma-joined.
     pub explode: bool,
     /// A query parameter named `name...`: "any further query fields", kept as a map of them.
@@ -70,52 +104,54 @@ pub enum Shape {
     Binary,
 }
 
+/// A request body.
 #[derive(Clone, Debug)]
 pub struct Body {
+    /// Its documentation, Markdown.
     pub doc: Option<String>,
+    /// What it holds.
     pub shape: Shape,
-    pub example: Option<Value>,
+    /// An example body.
+    pub example: Option<Example>,
     /// The spec documents no body: a free-form JSON object stands in, and an empty body is `{}`.
     pub synthesized: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Status {
-    Code(u16),
-    /// `4XX`: the first digit.
-    Range(u16),
-    Default,
-}
-
+/// A documented response.
 #[derive(Clone, Debug)]
 pub struct ResponseDef {
+    /// The status it answers with.
     pub status: Status,
+    /// Its documentation, Markdown.
     pub doc: String,
     /// `None`: the spec gives no schema.
     pub body: Option<Shape>,
-    pub example: Option<Value>,
-    pub headers: Vec<(String, Option<String>)>,
+    /// An example body.
+    pub example: Option<Example>,
 }
 
+/// An operation.
 #[derive(Clone, Debug)]
 pub struct Operation {
     /// The spec's operationId.
     pub id: String,
     /// Module and method name, snake case, unique.
     pub name: String,
-    /// Pascal case name, for types derived from it.
-    pub type_prefix: String,
-    /// Upper case HTTP method.
-    pub method: String,
-    /// The path template, as the spec writes it (`/account/3pid`).
-    pub path: String,
+    /// The HTTP method.
+    pub method: Method,
+    /// The path template below the base path.
+    pub path: PathTemplate,
     /// The API's base path (`/_matrix/client/r0`), placeholders substituted.
     pub base_path: String,
+    /// Its summary, Markdown, on one line.
     pub summary: Option<String>,
+    /// Its description, Markdown.
     pub description: Option<String>,
-    pub tags: Vec<String>,
+    /// Whether the spec deprecates it.
     pub deprecated: bool,
+    /// How it authenticates.
     pub auth: Auth,
+    /// Its parameters, in spec order.
     pub params: Vec<Param>,
     /// The request body; `Shape::Whole(JsonObject)` for a POST/PUT/PATCH that documents none.
     pub body: Option<Body>,
@@ -123,68 +159,63 @@ pub struct Operation {
     pub success: ResponseDef,
     /// Every documented response, success and error, by status.
     pub responses: Vec<ResponseDef>,
-    /// The file the operation comes from, relative to the spec root.
+    /// Where the operation is defined.
     pub source: Location,
 }
 
-/// Builds the IR. Names listed in `reserved` (those the emitters declare themselves) are not
-/// given to spec types.
-pub fn build(norm: &Normalized, reserved: &HashSet<String>) -> Result<(Api, Vec<Warning>)> {
-    let mut builder = TypeBuilder::new(&norm.schemas);
+/// Builds the IR, checking what needs the whole spec: unique operation ids, path templates whose
+/// every `{name}` is a declared path parameter.
+pub fn build(spec: &Spec) -> Result<(Api, Vec<Warning>)> {
+    let mut builder = TypeBuilder::new(&spec.schemas);
     let mut operations = Vec::new();
     let mut names = HashSet::new();
-    let mut routes: Vec<(String, String, Location)> = Vec::new();
+    let mut ids: HashMap<String, Location> = HashMap::new();
+    let mut routes: Vec<(Method, String, Location)> = Vec::new();
     let mut warnings = Vec::new();
     // Named schemas first, in the order they were reached, so that they claim their names.
-    for key in norm.schemas.keys() {
-        builder.ty(
-            &ReferenceOr::Reference {
-                reference: format!(
-                    "{}{}",
-                    crate::resolve::SCHEMA_REF_PREFIX,
-                    crate::error::escape_token(key)
-                ),
-            },
-            &Naming::new("Type"),
-        )?;
+    for key in spec.schemas.keys() {
+        builder.ty(&SchemaRef::Ref(key.clone()), &Naming::new("Type"))?;
     }
-    for doc in &norm.documents {
-        for (path, item) in doc.api.paths.paths.iter() {
-            let ReferenceOr::Item(item) = item else {
-                return Err(Error::new(
-                    Location::file(doc.file.clone()),
-                    format!("path `{path}` is a reference that was not resolved"),
-                ));
-            };
-            for (method, op) in item.iter() {
-                let source = doc
-                    .origins
-                    .get(&(path.clone(), method.to_owned()))
-                    .cloned()
-                    .unwrap_or_else(|| Location::file(doc.file.clone()));
-                let method_upper = method.to_ascii_uppercase();
-                if let Some((_, _, first)) = routes.iter().find(|(m, p, _)| *m == method_upper && p == path) {
-                    warnings.push(Warning::new(
-                        source.clone(),
+    for doc in &spec.documents {
+        let base_path = doc.base_paths.first().cloned().unwrap_or_default();
+        for op in &doc.operations {
+            if let Some(id) = &op.operation_id {
+                if let Some(first) = ids.get(id) {
+                    let mut at = op.origin.clone();
+                    at.pointer = at.pointer.map(|p| format!("{p}/operationId"));
+                    return Err(Error::new(
+                        spec.loader.complete(&at),
                         format!(
-                            "{method_upper} {path} is also defined at {}; both operations are generated, and the server routes the path to the first",
-                            first.to_string().trim_end_matches(": ")
+                            "operationId `{id}` is already used at {}",
+                            spec.loader.complete(first).to_string().trim_end_matches(": ")
                         ),
                     ));
                 }
-                routes.push((method_upper.clone(), path.clone(), source.clone()));
-                operations.push(operation(&mut builder, doc, path, method, op, source, &mut names)?);
+                ids.insert(id.clone(), op.origin.clone());
             }
+            if let Some((_, _, first)) = routes.iter().find(|(m, p, _)| *m == op.method && *p == op.path) {
+                warnings.push(Warning::new(
+                    op.origin.clone(),
+                    format!(
+                        "{} {} is also defined at {}; both operations are generated, and the server routes the path to the first",
+                        op.method.as_str(),
+                        op.path,
+                        first.to_string().trim_end_matches(": ")
+                    ),
+                ));
+            }
+            routes.push((op.method, op.path.clone(), op.origin.clone()));
+            operations.push(operation(&mut builder, &base_path, op, &mut names, &mut warnings)?);
         }
     }
-    let (types, type_warnings) = builder.finish(reserved);
+    let (types, type_warnings) = builder.finish();
     warnings.extend(type_warnings);
-    let first = norm.documents.first().map(|d| &d.api.info);
+    let first = spec.documents.first();
     let api = Api {
-        title: first.map(|i| i.title.clone()).unwrap_or_default(),
-        description: first.and_then(|i| i.description.clone()),
-        version: first.map(|i| i.version.clone()).unwrap_or_default(),
-        sources: norm.documents.iter().map(|d| d.file.clone()).collect(),
+        title: first.map(|d| d.title.clone()).unwrap_or_default(),
+        description: first.and_then(|d| d.description.as_deref()).map(markdown),
+        version: first.map(|d| d.api_version.clone()).unwrap_or_default(),
+        sources: spec.documents.iter().map(|d| d.file.clone()).collect(),
         operations,
         types,
     };
@@ -193,60 +224,54 @@ pub fn build(norm: &Normalized, reserved: &HashSet<String>) -> Result<(Api, Vec<
 
 fn operation(
     builder: &mut TypeBuilder<'_>,
-    doc: &Document,
-    path: &str,
-    method: &str,
-    op: &openapiv3::Operation,
-    source: Location,
+    base_path: &str,
+    op: &frontend::Operation,
     names: &mut HashSet<String>,
+    warnings: &mut Vec<Warning>,
 ) -> Result<Operation> {
+    let source = op.origin.clone();
+    let path = PathTemplate::parse(&op.path).map_err(|e| Error::new(source.clone(), e))?;
+    for name in path.params() {
+        let declared = op
+            .parameters
+            .iter()
+            .any(|p| p.location == ParamIn::Path && p.name == name);
+        if !declared {
+            return Err(Error::new(
+                source.clone(),
+                format!("the path has `{{{name}}}` but the operation declares no path parameter `{name}`"),
+            ));
+        }
+    }
     let id = match &op.operation_id {
         Some(id) => id.clone(),
-        None => format!("{method}{}", pascal(path)),
+        None => format!("{}{}", op.method.key(), pascal(&op.path)),
     };
     let name = unique(&snake(&id), names);
     let type_prefix = pascal(&id);
-    let base_path = doc
-        .api
-        .servers
-        .first()
-        .map(|s| s.url.trim_end_matches('/').to_owned())
-        .unwrap_or_default();
 
-    let security = op.security.as_ref().or(doc.api.security.as_ref());
-    let auth = match security {
+    let auth = match &op.security {
         None => Auth::None,
         Some(reqs) if reqs.is_empty() => Auth::None,
         Some(reqs) if reqs.iter().any(|r| r.is_empty()) => Auth::Optional,
         Some(_) => Auth::Required,
     };
 
-    let body = match &op.request_body {
-        Some(ReferenceOr::Item(rb)) => {
-            let media = rb
-                .content
-                .get("application/json")
-                .or_else(|| rb.content.values().next());
-            let schema = media.and_then(|m| m.schema.as_ref());
-            let example = media.and_then(|m| m.example.clone());
-            let shape = match schema {
+    let body = match &op.body {
+        Some(rb) => {
+            let media = json_media(&rb.content);
+            let shape = match media.and_then(|m| m.schema.as_ref()) {
                 Some(s) => shape(builder, s, &format!("{type_prefix}Request"), true)?,
                 None => Shape::Whole(Ty::JsonObject),
             };
             Some(Body {
-                doc: rb.description.clone(),
+                doc: rb.description.as_deref().map(markdown),
                 shape,
-                example,
+                example: media.and_then(|m| m.example.as_ref()).map(Example::new),
                 synthesized: false,
             })
         }
-        Some(ReferenceOr::Reference { .. }) => {
-            return Err(Error::new(
-                source.clone(),
-                "the request body is a reference that was not resolved",
-            ));
-        }
-        None if matches!(method, "post" | "put" | "patch") => Some(Body {
+        None if op.method.has_body() => Some(Body {
             doc: None,
             shape: Shape::Whole(Ty::JsonObject),
             example: None,
@@ -258,39 +283,23 @@ fn operation(
     taken.insert("body".to_owned());
     let mut params = Vec::new();
     for p in &op.parameters {
-        let ReferenceOr::Item(p) = p else {
-            return Err(Error::new(
-                source.clone(),
-                "a parameter is a reference that was not resolved",
+        let location = match p.location {
+            ParamIn::Path => ParamLocation::Path,
+            ParamIn::Query => ParamLocation::Query,
+            ParamIn::Header => ParamLocation::Header,
+            ParamIn::Cookie => return Err(Error::new(p.origin.clone(), "cookie parameters are not supported")),
+        };
+        if location == ParamLocation::Path && !path.has_param(&p.name) {
+            warnings.push(Warning::new(
+                p.origin.clone(),
+                format!(
+                    "path parameter `{}` does not appear in the path `{}`; it is ignored",
+                    p.name, op.path
+                ),
             ));
-        };
-        let (data, location, explode) = match p {
-            Parameter::Path { parameter_data, .. } => (parameter_data, ParamLocation::Path, false),
-            Parameter::Query {
-                parameter_data, style, ..
-            } => {
-                let explode = parameter_data
-                    .explode
-                    .unwrap_or(matches!(style, openapiv3::QueryStyle::Form));
-                (parameter_data, ParamLocation::Query, explode)
-            }
-            Parameter::Header { parameter_data, .. } => (parameter_data, ParamLocation::Header, false),
-            Parameter::Cookie { .. } => {
-                return Err(Error::new(source.clone(), "cookie parameters are not supported"));
-            }
-        };
-        if location == ParamLocation::Path && !path.contains(&format!("{{{}}}", data.name)) {
-            continue; // warned about in normalize
+            continue;
         }
-        let ty = match &data.format {
-            ParameterSchemaOrContent::Schema(s) => builder.ty(
-                s,
-                &Naming {
-                    candidates: vec![format!("{type_prefix}{}", pascal(&data.name))],
-                },
-            )?,
-            ParameterSchemaOrContent::Content(_) => Ty::String,
-        };
+        let ty = builder.ty(&p.schema, &Naming::new(format!("{type_prefix}{}", pascal(&p.name))))?;
         // a parameter is text on the wire: scalars, enums, lists of them, or JSON
         let ty = match ty {
             Ty::Map(_) => Ty::JsonObject,
@@ -298,50 +307,37 @@ fn operation(
             other => other,
         };
         // `fields...` in a query: the Matrix spec's way of saying "any further query fields"
-        let catch_all = location == ParamLocation::Query && data.name.ends_with("...");
+        let catch_all = location == ParamLocation::Query && p.name.ends_with("...");
         let wire = if catch_all {
-            data.name.trim_end_matches('.').to_owned()
+            p.name.trim_end_matches('.').to_owned()
         } else {
-            data.name.clone()
+            p.name.clone()
         };
+        let mut doc = if catch_all {
+            format!("Further query parameters (the spec's `{wire}...`), by name.")
+        } else {
+            format!("The `{wire}` {} parameter.", location.as_str())
+        };
+        if let Some(d) = &p.description {
+            doc.push_str(&format!("\n\n{d}"));
+        }
         params.push(Param {
             name: unique(&snake(&wire), &mut taken),
             wire,
             location,
-            required: data.required || catch_all,
+            required: p.required || catch_all,
             ty: if catch_all { Ty::Map(Box::new(Ty::String)) } else { ty },
-            doc: data.description.clone(),
-            example: data.example.clone(),
-            explode,
+            doc: markdown(&doc),
+            example: p.example.as_ref().map(Example::new),
+            explode: p.explode,
             catch_all,
         });
     }
 
     let mut responses = Vec::new();
-    let mut entries: Vec<(Status, &ReferenceOr<openapiv3::Response>)> = op
-        .responses
-        .responses
-        .iter()
-        .map(|(code, r)| {
-            let status = match code {
-                StatusCode::Code(c) => Status::Code(*c),
-                StatusCode::Range(r) => Status::Range(*r),
-            };
-            (status, r)
-        })
-        .collect();
-    if let Some(d) = &op.responses.default {
-        entries.push((Status::Default, d));
-    }
-    for (status, r) in entries {
-        let ReferenceOr::Item(r) = r else {
-            return Err(Error::new(
-                source.clone(),
-                "a response is a reference that was not resolved",
-            ));
-        };
-        let media = r.content.get("application/json").or_else(|| r.content.values().next());
-        let suffix = match status {
+    for r in &op.responses {
+        let media = json_media(&r.content);
+        let suffix = match r.status {
             Status::Code(c) if (200..300).contains(&c) => "Response".to_owned(),
             Status::Code(c) => format!("Response{c}"),
             Status::Range(r) => format!("Response{r}xx"),
@@ -352,23 +348,10 @@ fn operation(
             None => None,
         };
         responses.push(ResponseDef {
-            status,
-            doc: r.description.clone(),
+            status: r.status,
+            doc: markdown(&r.description),
             body,
-            example: media.and_then(|m| m.example.clone()),
-            headers: r
-                .headers
-                .iter()
-                .map(|(k, h)| {
-                    (
-                        k.clone(),
-                        match h {
-                            ReferenceOr::Item(h) => h.description.clone(),
-                            ReferenceOr::Reference { .. } => None,
-                        },
-                    )
-                })
-                .collect(),
+            example: media.and_then(|m| m.example.as_ref()).map(Example::new),
         });
     }
     responses.sort_by_key(|r| r.status);
@@ -381,19 +364,16 @@ fn operation(
             doc: String::new(),
             body: None,
             example: None,
-            headers: Vec::new(),
         });
 
     Ok(Operation {
         id,
         name,
-        type_prefix,
-        method: method.to_ascii_uppercase(),
-        path: path.to_owned(),
-        base_path,
-        summary: op.summary.clone(),
-        description: op.description.clone(),
-        tags: op.tags.clone(),
+        method: op.method,
+        path,
+        base_path: base_path.to_owned(),
+        summary: op.summary.as_deref().map(|s| markdown(s.trim())),
+        description: op.description.as_deref().map(markdown).filter(|d| !d.is_empty()),
         deprecated: op.deprecated,
         auth,
         params,
@@ -404,21 +384,21 @@ fn operation(
     })
 }
 
+/// The JSON media type of a body, or its first one.
+fn json_media(content: &[frontend::MediaType]) -> Option<&frontend::MediaType> {
+    content
+        .iter()
+        .find(|m| m.mime == "application/json")
+        .or_else(|| content.first())
+}
+
 /// `binary_strings`: a plain `type: string` body is raw bytes (a request body such as the
 /// content repository's upload), not a JSON string.
-fn shape(
-    builder: &mut TypeBuilder<'_>,
-    s: &ReferenceOr<openapiv3::Schema>,
-    parent: &str,
-    binary_strings: bool,
-) -> Result<Shape> {
-    if let ReferenceOr::Item(schema) = s {
-        if let openapiv3::SchemaKind::Type(openapiv3::Type::String(st)) = &schema.schema_kind {
-            let binary = matches!(
-                st.format,
-                openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::Binary)
-            );
-            if binary || (binary_strings && st.enumeration.is_empty()) {
+fn shape(builder: &mut TypeBuilder<'_>, s: &SchemaRef, parent: &str, binary_strings: bool) -> Result<Shape> {
+    if let SchemaRef::Inline(schema) = s {
+        if schema.non_null_types() == [frontend::JsonType::String] && schema.all_of.is_empty() {
+            let binary = schema.format.as_deref() == Some("binary");
+            if binary || (binary_strings && schema.enumeration.is_empty()) {
                 return Ok(Shape::Binary);
             }
         }

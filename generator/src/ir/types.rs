@@ -1,39 +1,53 @@
 //! The type space: every schema of the spec becomes a Rust type expression ([`Ty`]), and every
 //! schema that needs a declaration (an object or an enum) becomes a [`TypeDef`] with a stable,
 //! unique Rust name. Named by `title`, else by the file or definition it lives in, else by where
-//! it is used; identical inline shapes wanting the same name are one type; recursive types are
-//! boxed where the cycle closes.
+//! it is used; identical inline shapes wanting the same name are one type (by a structural key);
+//! recursive types are boxed where the cycle closes.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use indexmap::IndexMap;
-use openapiv3::{AdditionalProperties, ReferenceOr, Schema, SchemaKind, Type};
-use serde_json::Value;
 
+use super::docs::{markdown, Example};
+use super::naming::{pascal, pascal_title, snake, unique};
 use crate::error::{Error, Location, Result, Warning};
-use crate::naming::{pascal, pascal_title, snake, unique};
-use crate::normalize::NamedSchema;
-use crate::resolve::{origin_of, SCHEMA_REF_PREFIX};
+use crate::frontend::{Additional, JsonType, NamedSchema, Schema, SchemaRef};
 
-/// Index of a [`TypeDef`] in the [`TypeSpace`].
-pub type TypeId = usize;
+/// A named type: its index in the [`TypeSpace`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TypeId(usize);
+
+impl TypeId {
+    /// The index of the type in [`TypeSpace::defs`].
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
 
 /// A Rust type expression.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Ty {
+    /// `String`
     String,
+    /// `bool`
     Bool,
+    /// `i32`
     I32,
+    /// `i64`
     I64,
+    /// `f32`
     F32,
+    /// `f64`
     F64,
     /// Any JSON (`serde_json::Value`).
     Json,
     /// Any JSON object (`serde_json::Map<String, Value>`).
     JsonObject,
+    /// A list.
     Vec(Box<Ty>),
     /// An object used as a map from string keys (`BTreeMap<String, T>`).
     Map(Box<Ty>),
+    /// A named type.
     Named(TypeId),
     /// A Matrix error code (`errcode`): the crate's `ErrorCode` open enum.
     ErrorCode,
@@ -42,69 +56,102 @@ pub enum Ty {
 }
 
 /// A field of a struct.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Field {
     /// The JSON name.
     pub wire: String,
     /// The Rust name, unique in its struct.
     pub name: String,
+    /// Its type.
     pub ty: Ty,
+    /// Whether the spec requires it.
     pub required: bool,
+    /// Whether `null` is a value it may take.
     pub nullable: bool,
+    /// Its documentation, Markdown.
     pub doc: Option<String>,
-    pub example: Option<Value>,
+    /// An example value.
+    pub example: Option<Example>,
     /// `Box`ed to break a cycle of types containing each other.
     pub boxed: bool,
     /// Hidden from `Debug` (access tokens, client secrets, passwords).
     pub secret: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Default)]
+impl Field {
+    /// Whether the Rust field is an `Option`: not required, or nullable.
+    pub fn is_option(&self) -> bool {
+        !self.required || self.nullable
+    }
+}
+
+/// The fields of a struct.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
 pub struct StructDef {
+    /// The named fields, in spec order.
     pub fields: Vec<Field>,
     /// `additionalProperties`: further fields of this type, kept in a map.
     pub additional: Option<Ty>,
 }
 
 /// A string enum: known values plus a catch-all that keeps unknown ones.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct EnumDef {
+    /// The known values.
     pub variants: Vec<Variant>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+/// One known value of an enum.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Variant {
+    /// The value on the wire.
     pub wire: String,
+    /// The Rust name, unique in its enum.
     pub name: String,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+/// What a named type is.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum TypeKind {
+    /// A struct.
     Struct(StructDef),
+    /// An open string enum.
     Enum(EnumDef),
 }
 
 /// A named type.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TypeDef {
+    /// The Rust name, unique in the crate.
     pub name: String,
-    /// The spec's `title`, if any.
+    /// The spec's `title`, Markdown.
     pub title: Option<String>,
+    /// Its documentation, Markdown.
     pub doc: Option<String>,
+    /// What it is.
     pub kind: TypeKind,
+    /// Where the spec defines it.
     pub origin: Location,
-    pub example: Option<Value>,
+    /// An example value.
+    pub example: Option<Example>,
 }
 
 /// All named types, in a deterministic order.
 #[derive(Clone, Debug, Default)]
 pub struct TypeSpace {
+    /// The types, by [`TypeId`].
     pub defs: Vec<TypeDef>,
 }
 
 impl TypeSpace {
+    /// The type `id` names.
     pub fn get(&self, id: TypeId) -> &TypeDef {
-        &self.defs[id]
+        &self.defs[id.0]
+    }
+
+    /// Every type with its id.
+    pub fn iter(&self) -> impl Iterator<Item = (TypeId, &TypeDef)> {
+        self.defs.iter().enumerate().map(|(i, d)| (TypeId(i), d))
     }
 }
 
@@ -131,10 +178,12 @@ enum RefState {
 /// Names to try, best first, for a type that has no title.
 #[derive(Clone, Debug)]
 pub struct Naming {
+    /// The candidates, best first.
     pub candidates: Vec<String>,
 }
 
 impl Naming {
+    /// One candidate.
     pub fn new(first: impl Into<String>) -> Self {
         Naming {
             candidates: vec![first.into()],
@@ -160,35 +209,74 @@ impl Naming {
     }
 }
 
+/// The parts of an object schema, its `allOf` merged.
+#[derive(Default)]
+struct ObjectParts {
+    properties: IndexMap<String, SchemaRef>,
+    required: BTreeSet<String>,
+    additional: Option<Additional>,
+}
+
+/// What a schema stands for, read from its keywords.
+enum Shape<'s> {
+    /// `allOf` of one schema and nothing else: that schema.
+    Alias(&'s SchemaRef),
+    /// An object (properties, `allOf`, `additionalProperties`, or `type: object`).
+    Object,
+    /// `oneOf` / `anyOf`.
+    Alternatives(&'s [SchemaRef]),
+    /// A single JSON type.
+    Scalar(JsonType),
+    /// Anything (no type, several types, `not`).
+    Any,
+}
+
+fn shape_of(s: &Schema) -> Shape<'_> {
+    if let [only] = s.all_of.as_slice() {
+        if s.properties.is_empty() && s.additional.is_none() {
+            return Shape::Alias(only);
+        }
+    }
+    let types = s.non_null_types();
+    if types == [JsonType::Object] || !s.properties.is_empty() || !s.all_of.is_empty() || s.additional.is_some() {
+        return Shape::Object;
+    }
+    if !s.one_of.is_empty() {
+        return Shape::Alternatives(&s.one_of);
+    }
+    if !s.any_of.is_empty() {
+        return Shape::Alternatives(&s.any_of);
+    }
+    match types.as_slice() {
+        [one] if s.not.is_none() => Shape::Scalar(*one),
+        _ => Shape::Any,
+    }
+}
+
+/// The values of a string enum: `None` unless every value is a string (or `null`).
+fn string_enum(s: &Schema) -> Option<Vec<String>> {
+    if s.enumeration.iter().any(|v| !v.is_string() && !v.is_null()) {
+        return None;
+    }
+    let values: Vec<String> = s
+        .enumeration
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect();
+    (!values.is_empty()).then_some(values)
+}
+
 /// Converts schemas into types. Shared by the whole spec.
 pub struct TypeBuilder<'a> {
     schemas: &'a IndexMap<String, NamedSchema>,
     pending: Vec<Pending>,
     by_ref: HashMap<String, RefState>,
-    by_shape: HashMap<String, TypeId>,
-    pub warnings: Vec<Warning>,
-}
-
-/// A schema seen through its references.
-type SchemaRef<'s> = &'s ReferenceOr<Schema>;
-
-/// Properties, required names, additional properties and `allOf` of one object schema.
-type ObjectFields<'s> = (
-    Option<&'s IndexMap<String, ReferenceOr<Box<Schema>>>>,
-    Vec<String>,
-    Option<&'s AdditionalProperties>,
-    &'s [ReferenceOr<Schema>],
-);
-
-/// The parts of an object schema, its `allOf` merged.
-#[derive(Default)]
-struct ObjectParts {
-    properties: IndexMap<String, ReferenceOr<Schema>>,
-    required: BTreeSet<String>,
-    additional: Option<AdditionalProperties>,
+    by_shape: HashMap<(String, TypeKind), TypeId>,
+    warnings: Vec<Warning>,
 }
 
 impl<'a> TypeBuilder<'a> {
+    /// A builder over the spec's named schemas.
     pub fn new(schemas: &'a IndexMap<String, NamedSchema>) -> Self {
         TypeBuilder {
             schemas,
@@ -199,43 +287,34 @@ impl<'a> TypeBuilder<'a> {
         }
     }
 
-    fn lookup(&self, reference: &str) -> Result<(&'a str, &'a NamedSchema)> {
-        let key = reference
-            .strip_prefix(SCHEMA_REF_PREFIX)
-            .map(|k| k.replace("~1", "/").replace("~0", "~"))
-            .unwrap_or_else(|| reference.to_owned());
+    fn lookup(&self, key: &str) -> Result<(&'a str, &'a NamedSchema)> {
         self.schemas
-            .get_key_value(&key)
+            .get_key_value(key)
             .map(|(k, v)| (k.as_str(), v))
-            .ok_or_else(|| Error::new(Location::default(), format!("reference `{reference}` names no schema")))
+            .ok_or_else(|| Error::internal(format!("reference `{key}` names no schema")))
     }
 
     /// The schema behind a reference (or the schema itself).
-    fn deref<'s>(&self, s: &'s ReferenceOr<Schema>) -> Result<&'s Schema>
+    fn deref<'s>(&self, s: &'s SchemaRef) -> Result<&'s Schema>
     where
         'a: 's,
     {
         match s {
-            ReferenceOr::Item(schema) => Ok(schema),
-            ReferenceOr::Reference { reference } => Ok(&self.lookup(reference)?.1.schema),
+            SchemaRef::Inline(schema) => Ok(schema),
+            SchemaRef::Ref(key) => Ok(&self.lookup(key)?.1.schema),
         }
     }
 
     /// The type of a schema used at a place named by `naming`.
-    pub fn ty(&mut self, s: SchemaRef<'_>, naming: &Naming) -> Result<Ty> {
+    pub fn ty(&mut self, s: &SchemaRef, naming: &Naming) -> Result<Ty> {
         match s {
-            ReferenceOr::Reference { reference } => self.ref_ty(reference),
-            ReferenceOr::Item(schema) => self.schema_ty(schema, naming, None),
+            SchemaRef::Ref(key) => self.ref_ty(key),
+            SchemaRef::Inline(schema) => self.schema_ty(schema, naming, None),
         }
     }
 
-    /// Boxed schemas (`properties`, `items`) as plain ones.
-    pub fn ty_boxed(&mut self, s: &ReferenceOr<Box<Schema>>, naming: &Naming) -> Result<Ty> {
-        self.ty(&unbox(s), naming)
-    }
-
-    fn ref_ty(&mut self, reference: &str) -> Result<Ty> {
-        let (key, named) = self.lookup(reference)?;
+    fn ref_ty(&mut self, key: &str) -> Result<Ty> {
+        let (key, named) = self.lookup(key)?;
         match self.by_ref.get(key) {
             Some(RefState::Done(t)) => return Ok(t.clone()),
             Some(RefState::Building(Some(id))) => return Ok(Ty::Named(*id)),
@@ -249,30 +328,20 @@ impl<'a> TypeBuilder<'a> {
             None => {}
         }
         let mut naming = Naming { candidates: Vec::new() };
-        if let Some(t) = named
-            .schema
-            .schema_data
-            .title
-            .as_deref()
-            .filter(|t| !t.trim().is_empty())
-        {
+        if let Some(t) = named.schema.title.as_deref().filter(|t| !t.trim().is_empty()) {
             naming.candidates.push(pascal(t));
         }
         naming.candidates.push(pascal(&named.name_hint));
         naming.candidates.dedup();
-        let key = key.to_owned();
-        if self.needs_def(&named.schema)? {
-            let id = self.reserve(named.location.clone());
-            self.by_ref.insert(key.clone(), RefState::Building(Some(id)));
-            let ty = self.schema_ty(&named.schema, &naming, Some(id))?;
-            self.by_ref.insert(key, RefState::Done(ty.clone()));
-            Ok(ty)
+        let reserved = if self.needs_def(&named.schema)? {
+            Some(self.reserve(named.location.clone()))
         } else {
-            self.by_ref.insert(key.clone(), RefState::Building(None));
-            let ty = self.schema_ty(&named.schema, &naming, None)?;
-            self.by_ref.insert(key, RefState::Done(ty.clone()));
-            Ok(ty)
-        }
+            None
+        };
+        self.by_ref.insert(key.to_owned(), RefState::Building(reserved));
+        let ty = self.schema_ty(&named.schema, &naming, reserved)?;
+        self.by_ref.insert(key.to_owned(), RefState::Done(ty.clone()));
+        Ok(ty)
     }
 
     fn reserve(&mut self, origin: Location) -> TypeId {
@@ -287,88 +356,55 @@ impl<'a> TypeBuilder<'a> {
             },
             candidates: Vec::new(),
         });
-        self.pending.len() - 1
+        TypeId(self.pending.len() - 1)
     }
 
     /// Whether a schema is declared as a type of its own (a struct or an enum).
     fn needs_def(&self, s: &Schema) -> Result<bool> {
-        Ok(match &s.schema_kind {
-            SchemaKind::Type(Type::String(st)) => st.enumeration.iter().any(Option::is_some),
-            SchemaKind::Type(Type::Object(o)) => !o.properties.is_empty(),
-            SchemaKind::AllOf { all_of } => self.alias_of(all_of, s).is_none(),
-            SchemaKind::Any(a) => {
-                !a.properties.is_empty() || (!a.all_of.is_empty() && self.alias_of(&a.all_of, s).is_none())
-            }
+        Ok(match shape_of(s) {
+            Shape::Scalar(JsonType::String) => string_enum(s).is_some(),
+            Shape::Object => !self.object_parts(s, 0)?.properties.is_empty(),
             _ => false,
         })
     }
 
-    /// An `allOf` of a single schema and nothing else is that schema.
-    fn alias_of<'s>(&self, all_of: &'s [ReferenceOr<Schema>], outer: &Schema) -> Option<&'s ReferenceOr<Schema>> {
-        let extra_props = match &outer.schema_kind {
-            SchemaKind::Any(a) => !a.properties.is_empty() || a.additional_properties.is_some(),
-            _ => false,
-        };
-        match all_of {
-            [only] if !extra_props => Some(only),
-            _ => None,
-        }
-    }
-
-    fn origin(s: &Schema) -> Location {
-        origin_of(&s.schema_data.extensions)
-    }
-
-    /// Converts an inline schema; `reserved` is the type id set aside for a recursive reference.
+    /// Converts a schema; `reserved` is the type id set aside for a named schema that needs a
+    /// declaration.
     fn schema_ty(&mut self, s: &Schema, naming: &Naming, reserved: Option<TypeId>) -> Result<Ty> {
         let mut naming = naming.clone();
         if reserved.is_none() {
-            if let Some(t) = s.schema_data.title.as_deref().and_then(pascal_title) {
+            if let Some(t) = s.title.as_deref().and_then(pascal_title) {
                 naming.candidates.insert(0, t);
             }
         }
-        let ty = match &s.schema_kind {
-            SchemaKind::Type(Type::String(st)) => {
-                let values: Vec<String> = st.enumeration.iter().flatten().cloned().collect();
-                if values.is_empty() {
-                    Ty::String
-                } else {
-                    self.enum_def(s, values, &naming, reserved)
-                }
-            }
-            SchemaKind::Type(Type::Integer(it)) => match &it.format {
-                openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::IntegerFormat::Int32) => Ty::I32,
+        Ok(match shape_of(s) {
+            Shape::Alias(inner) => self.ty(inner, &naming)?,
+            Shape::Scalar(JsonType::String) => match string_enum(s) {
+                Some(values) => self.enum_def(s, values, &naming, reserved),
+                None => Ty::String,
+            },
+            Shape::Scalar(JsonType::Integer) => match s.format.as_deref() {
+                Some("int32") => Ty::I32,
                 _ => Ty::I64,
             },
-            SchemaKind::Type(Type::Number(nt)) => match &nt.format {
-                openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::NumberFormat::Float) => Ty::F32,
+            Shape::Scalar(JsonType::Number) => match s.format.as_deref() {
+                Some("float") => Ty::F32,
                 _ => Ty::F64,
             },
-            SchemaKind::Type(Type::Boolean(_)) => Ty::Bool,
-            SchemaKind::Type(Type::Array(a)) => {
-                let item = match &a.items {
-                    Some(items) => self.ty_boxed(items, &naming.with_suffix("Item"))?,
+            Shape::Scalar(JsonType::Boolean) => Ty::Bool,
+            Shape::Scalar(JsonType::Array) => {
+                let item = match &s.items {
+                    Some(items) => self.ty(items, &naming.with_suffix("Item"))?,
                     None => Ty::Json,
                 };
                 Ty::Vec(Box::new(item))
             }
-            SchemaKind::Type(Type::Object(_)) | SchemaKind::AllOf { .. } | SchemaKind::Any(_) => {
-                if let Some(alias) = self.alias_in(s) {
-                    return self.ty(&alias, &naming);
-                }
-                if let SchemaKind::Any(a) = &s.schema_kind {
-                    let objectish = a.typ.as_deref() == Some("object")
-                        || !a.properties.is_empty()
-                        || !a.all_of.is_empty()
-                        || a.additional_properties.is_some();
-                    if !objectish {
-                        return Ok(any_ty(a));
-                    }
-                }
+            Shape::Scalar(JsonType::Null | JsonType::Object) | Shape::Any => Ty::Json,
+            Shape::Object => {
                 let parts = self.object_parts(s, 0)?;
                 if parts.properties.is_empty() {
                     match &parts.additional {
-                        Some(AdditionalProperties::Schema(inner)) => {
+                        Some(Additional::Schema(inner)) => {
                             Ty::Map(Box::new(self.ty(inner, &naming.with_suffix("Value"))?))
                         }
                         _ => Ty::JsonObject,
@@ -378,16 +414,12 @@ impl<'a> TypeBuilder<'a> {
                     self.declare(s, TypeKind::Struct(def), &naming, reserved)
                 }
             }
-            SchemaKind::OneOf { one_of } | SchemaKind::AnyOf { any_of: one_of } => {
-                self.alternatives(one_of, &naming)?
-            }
-            SchemaKind::Not { .. } => Ty::Json,
-        };
-        Ok(ty)
+            Shape::Alternatives(alts) => self.alternatives(alts, &naming)?,
+        })
     }
 
     /// `oneOf`/`anyOf`: a common type when every alternative is the same, else any JSON.
-    fn alternatives(&mut self, alts: &[ReferenceOr<Schema>], naming: &Naming) -> Result<Ty> {
+    fn alternatives(&mut self, alts: &[SchemaRef], naming: &Naming) -> Result<Ty> {
         let mut tys = Vec::new();
         for (i, alt) in alts.iter().enumerate() {
             tys.push(self.ty(alt, &naming.with_suffix(&format!("Variant{}", i + 1)))?);
@@ -399,60 +431,29 @@ impl<'a> TypeBuilder<'a> {
         })
     }
 
-    /// The single schema an `allOf` (without properties of its own) stands for.
-    fn alias_in(&self, s: &Schema) -> Option<ReferenceOr<Schema>> {
-        match &s.schema_kind {
-            SchemaKind::AllOf { all_of } => self.alias_of(all_of, s).cloned(),
-            SchemaKind::Any(a) if a.properties.is_empty() && a.additional_properties.is_none() => {
-                self.alias_of(&a.all_of, s).cloned()
-            }
-            _ => None,
-        }
-    }
-
     /// Collects the properties of an object schema, merging `allOf` (also through references).
     fn object_parts(&self, s: &Schema, depth: usize) -> Result<ObjectParts> {
         if depth > 32 {
             return Err(Error::new(
-                Self::origin(s),
+                s.origin.clone(),
                 "`allOf` nests more than 32 deep (a cycle of `allOf`?)",
             ));
         }
         let mut parts = ObjectParts::default();
-        let (props, required, additional, all_of): ObjectFields<'_> = match &s.schema_kind {
-            SchemaKind::Type(Type::Object(o)) => (
-                Some(&o.properties),
-                o.required.clone(),
-                o.additional_properties.as_ref(),
-                &[],
-            ),
-            SchemaKind::AllOf { all_of } => (None, Vec::new(), None, all_of),
-            SchemaKind::Any(a) => (
-                Some(&a.properties),
-                a.required.clone(),
-                a.additional_properties.as_ref(),
-                &a.all_of,
-            ),
-            _ => (None, Vec::new(), None, &[]),
-        };
-        for part in all_of {
+        for part in &s.all_of {
             let inner = self.deref(part)?;
             let p = self.object_parts(inner, depth + 1)?;
-            for (k, v) in p.properties {
-                parts.properties.insert(k, v);
-            }
+            parts.properties.extend(p.properties);
             parts.required.extend(p.required);
             if p.additional.is_some() {
                 parts.additional = p.additional;
             }
         }
-        if let Some(props) = props {
-            for (k, v) in props {
-                parts.properties.insert(k.clone(), unbox(v));
-            }
+        for (k, v) in &s.properties {
+            parts.properties.insert(k.clone(), v.clone());
         }
-        parts.required.extend(required);
-        if let Some(a) = additional {
+        parts.required.extend(s.required.iter().cloned());
+        if let Some(a) = &s.additional {
             parts.additional = Some(a.clone());
         }
         Ok(parts)
@@ -467,12 +468,12 @@ impl<'a> TypeBuilder<'a> {
                 ty = Ty::ErrorCode;
             }
             let (doc, example, nullable) = match schema {
-                ReferenceOr::Item(s) => (
-                    s.schema_data.description.clone(),
-                    s.schema_data.example.clone(),
-                    s.schema_data.nullable,
+                SchemaRef::Inline(s) => (
+                    s.description.as_deref().map(markdown),
+                    s.example().map(Example::new),
+                    s.is_nullable(),
                 ),
-                ReferenceOr::Reference { .. } => (None, None, false),
+                SchemaRef::Ref(_) => (None, None, false),
             };
             def.fields.push(Field {
                 wire: wire.clone(),
@@ -487,10 +488,10 @@ impl<'a> TypeBuilder<'a> {
             });
         }
         match &parts.additional {
-            Some(AdditionalProperties::Schema(inner)) => {
+            Some(Additional::Schema(inner)) => {
                 def.additional = Some(self.ty(inner, &Naming::new(format!("{parent}Value")))?);
             }
-            Some(AdditionalProperties::Any(true)) => def.additional = Some(Ty::Json),
+            Some(Additional::Allowed(true)) => def.additional = Some(Ty::Json),
             _ => {}
         }
         Ok(def)
@@ -498,12 +499,9 @@ impl<'a> TypeBuilder<'a> {
 
     /// The fields of an inline object schema, for a struct the caller declares itself (an
     /// operation's `Request` or `Response`). `None` when the schema is not an inline object.
-    pub fn inline_struct(&mut self, s: SchemaRef<'_>, parent: &str) -> Result<Option<StructDef>> {
-        let ReferenceOr::Item(schema) = s else { return Ok(None) };
-        if !self.needs_def(schema)? || matches!(schema.schema_kind, SchemaKind::Type(Type::String(_))) {
-            return Ok(None);
-        }
-        if self.alias_in(schema).is_some() {
+    pub fn inline_struct(&mut self, s: &SchemaRef, parent: &str) -> Result<Option<StructDef>> {
+        let SchemaRef::Inline(schema) = s else { return Ok(None) };
+        if !matches!(shape_of(schema), Shape::Object) || !self.needs_def(schema)? {
             return Ok(None);
         }
         let parts = self.object_parts(schema, 0)?;
@@ -527,41 +525,37 @@ impl<'a> TypeBuilder<'a> {
         let doc = match (&kind, reserved) {
             // an inline enum's description describes its field, not the enum
             (TypeKind::Enum(_), None) => None,
-            _ => s.schema_data.description.clone(),
+            _ => s.description.as_deref().map(markdown),
         };
         let def = TypeDef {
             name: String::new(),
-            title: s.schema_data.title.clone(),
+            title: s.title.as_deref().map(|t| markdown(t.trim_end_matches('.'))),
             doc,
             kind,
-            origin: Self::origin(s),
-            example: s.schema_data.example.clone(),
+            origin: s.origin.clone(),
+            example: s.example().map(Example::new),
         };
         if let Some(id) = reserved {
-            self.pending[id].def = def;
-            self.pending[id].candidates = naming.candidates.clone();
+            self.pending[id.0].def = def;
+            self.pending[id.0].candidates = naming.candidates.clone();
             return Ty::Named(id);
         }
-        let shape = format!(
-            "{}|{:?}",
-            naming.candidates.first().cloned().unwrap_or_default(),
-            def.kind
-        );
-        if let Some(id) = self.by_shape.get(&shape) {
+        let key = (naming.candidates.first().cloned().unwrap_or_default(), def.kind.clone());
+        if let Some(id) = self.by_shape.get(&key) {
             return Ty::Named(*id);
         }
-        let id = self.pending.len();
+        let id = TypeId(self.pending.len());
         self.pending.push(Pending {
             def,
             candidates: naming.candidates.clone(),
         });
-        self.by_shape.insert(shape, id);
+        self.by_shape.insert(key, id);
         Ty::Named(id)
     }
 
     /// Gives every type its final name and boxes recursive fields.
-    pub fn finish(self, reserved_names: &HashSet<String>) -> (TypeSpace, Vec<Warning>) {
-        let mut taken: HashSet<String> = reserved_names.clone();
+    pub fn finish(self) -> (TypeSpace, Vec<Warning>) {
+        let mut taken: HashSet<String> = HashSet::new();
         let mut defs = Vec::with_capacity(self.pending.len());
         for p in self.pending {
             let mut def = p.def;
@@ -578,27 +572,6 @@ impl<'a> TypeBuilder<'a> {
         let mut space = TypeSpace { defs };
         box_cycles(&mut space);
         (space, self.warnings)
-    }
-}
-
-/// A schema without a usable `type` (or with one that does not fit its other keywords).
-fn any_ty(a: &openapiv3::AnySchema) -> Ty {
-    match a.typ.as_deref() {
-        Some("string") => Ty::String,
-        Some("integer") => Ty::I64,
-        Some("number") => Ty::F64,
-        Some("boolean") => Ty::Bool,
-        Some("array") => Ty::Vec(Box::new(Ty::Json)),
-        _ => Ty::Json,
-    }
-}
-
-fn unbox(s: &ReferenceOr<Box<Schema>>) -> ReferenceOr<Schema> {
-    match s {
-        ReferenceOr::Reference { reference } => ReferenceOr::Reference {
-            reference: reference.clone(),
-        },
-        ReferenceOr::Item(b) => ReferenceOr::Item((**b).clone()),
     }
 }
 
@@ -627,10 +600,10 @@ fn box_cycles(space: &mut TypeSpace) {
             if n == to {
                 return true;
             }
-            if std::mem::replace(&mut seen[n], true) {
+            if std::mem::replace(&mut seen[n.0], true) {
                 continue;
             }
-            stack.extend(edges[n].iter().copied());
+            stack.extend(edges[n.0].iter().copied());
         }
         false
     };
@@ -639,7 +612,7 @@ fn box_cycles(space: &mut TypeSpace) {
             TypeKind::Struct(s) => s
                 .fields
                 .iter()
-                .map(|f| direct(&f.ty).is_some_and(|to| reaches(to, id)))
+                .map(|f| direct(&f.ty).is_some_and(|to| reaches(to, TypeId(id))))
                 .collect(),
             TypeKind::Enum(_) => continue,
         };

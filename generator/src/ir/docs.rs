@@ -303,6 +303,28 @@ fn escape(s: &str) -> String {
     out
 }
 
+/// An example value, rendered for documentation: on one line inside backticks, or pretty in a
+/// fenced block.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Example {
+    /// Compact JSON, with no backtick to end the code span early.
+    pub compact: String,
+    /// Pretty JSON, with no triple backtick to end the fence early.
+    pub pretty: String,
+}
+
+impl Example {
+    /// Renders `value`.
+    pub fn new(value: &serde_json::Value) -> Self {
+        Example {
+            compact: serde_json::to_string(value).unwrap_or_default().replace('`', "'"),
+            pretty: serde_json::to_string_pretty(value)
+                .unwrap_or_default()
+                .replace("```", "` ` `"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::markdown;

@@ -1,0 +1,79 @@
+//! Helpers every emitter shares: identifiers, type expressions, documentation attributes.
+//! Emitted code names std, serde and the support code by fully qualified paths, so that no name
+//! taken from a spec (a type `Option`, `From`, `Result`, ...) can shadow them.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+
+use crate::ir::{Operation, Ty, TypeSpace};
+
+/// An identifier, raw (`r#type`) where the name says so.
+pub fn ident(name: &str) -> Ident {
+    match name.strip_prefix("r#") {
+        Some(raw) => Ident::new_raw(raw, Span::call_site()),
+        None => Ident::new(name, Span::call_site()),
+    }
+}
+
+/// The name without any `r#`, as serde and file names see it.
+pub fn bare(name: &str) -> &str {
+    name.strip_prefix("r#").unwrap_or(name)
+}
+
+/// The Rust type of a type expression.
+pub fn ty_tokens(ty: &Ty, space: &TypeSpace) -> TokenStream {
+    match ty {
+        Ty::String => quote!(::std::string::String),
+        Ty::Bool => quote!(bool),
+        Ty::I32 => quote!(i32),
+        Ty::I64 => quote!(i64),
+        Ty::F32 => quote!(f32),
+        Ty::F64 => quote!(f64),
+        Ty::Json => quote!(::serde_json::Value),
+        Ty::JsonObject => quote!(::serde_json::Map<::std::string::String, ::serde_json::Value>),
+        Ty::Vec(inner) => {
+            let inner = ty_tokens(inner, space);
+            quote!(::std::vec::Vec<#inner>)
+        }
+        Ty::Map(inner) => {
+            let inner = ty_tokens(inner, space);
+            quote!(::std::collections::BTreeMap<::std::string::String, #inner>)
+        }
+        Ty::Named(id) => {
+            let name = ident(&space.get(*id).name);
+            quote!(crate::types::#name)
+        }
+        Ty::ErrorCode => quote!(crate::ErrorCode),
+        Ty::Bytes => quote!(::std::vec::Vec<u8>),
+    }
+}
+
+/// `#[doc = "..."]` attributes for a Markdown text (none for an empty one).
+pub fn doc_attrs(text: &str) -> TokenStream {
+    if text.trim().is_empty() {
+        return quote!();
+    }
+    let lines = text
+        .lines()
+        .map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
+    quote!(#(#[doc = #lines])*)
+}
+
+/// `#![doc = "..."]` attributes (inner documentation) for a Markdown text.
+pub fn inner_doc_attrs(text: &str) -> TokenStream {
+    let lines = text
+        .lines()
+        .map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
+    quote!(#(#![doc = #lines])*)
+}
+
+/// The documentation of an operation's method (on the client and on the server trait):
+/// method, path, summary, a link to its module, then `extra`.
+pub fn method_doc(op: &Operation, extra: &str) -> String {
+    let mut doc = format!("`{} {}`", op.method.as_str(), op.path);
+    if let Some(s) = &op.summary {
+        doc.push_str(&format!(": {s}"));
+    }
+    doc.push_str(&format!("\n\nSee [`crate::operations::{}`].{extra}", bare(&op.name)));
+    doc
+}

@@ -1,0 +1,64 @@
+//! The support code every generated crate needs, whatever its other outputs: Matrix errors, the
+//! traits every operation implements and their conversions, operation metadata, open enums.
+
+use super::{Dependency, Emitted, Output, RuntimeFile};
+use crate::ir::Api;
+
+/// The support code and the dependencies of the types-only crate.
+pub struct Support;
+
+impl Output for Support {
+    fn emit(&self, _api: &Api) -> Emitted {
+        Emitted {
+            docs: vec!["[`MatrixError`] and [`ErrorCode`]: Matrix errors, paired with their HTTP status."],
+            runtime: vec![
+                RuntimeFile {
+                    name: "convert",
+                    text: include_str!("../../runtime/convert.rs"),
+                    feature: None,
+                    exports: &[
+                        "AccessToken",
+                        "Base",
+                        "Endpoint",
+                        "IncomingRequest",
+                        "IncomingResponse",
+                        "OutgoingRequest",
+                        "OutgoingResponse",
+                        "ParamValue",
+                    ],
+                    internal: &[],
+                },
+                RuntimeFile {
+                    name: "error",
+                    text: include_str!("../../runtime/error.rs"),
+                    feature: None,
+                    exports: &["ErrorCode", "FromHttpResponseError", "IntoHttpError", "MatrixError"],
+                    internal: &[],
+                },
+                RuntimeFile {
+                    name: "metadata",
+                    text: include_str!("../../runtime/metadata.rs"),
+                    feature: None,
+                    exports: &["AuthKind", "Metadata", "Method", "PathSegment"],
+                    internal: &[],
+                },
+                RuntimeFile {
+                    name: "open_enum",
+                    text: include_str!("../../runtime/open_enum.rs"),
+                    feature: None,
+                    exports: &[],
+                    internal: &["deserialize_open_enum", "PrivOwnedStr"],
+                },
+            ],
+            dependencies: vec![
+                Dependency::new("http", "1"),
+                Dependency {
+                    features: &["derive"],
+                    ..Dependency::new("serde", "1")
+                },
+                Dependency::new("serde_json", "1"),
+            ],
+            ..Emitted::default()
+        }
+    }
+}

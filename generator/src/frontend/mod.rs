@@ -1,0 +1,452 @@
+//! Stage 4, the front ends: one module per input version, each turning a resolved API document
+//! into the one document model below, which is all that later stages read.
+//!
+//! - [`swagger2`]: Swagger 2.0 (the Matrix spec until 2023);
+//! - [`openapi30`]: OpenAPI 3.0;
+//! - [`openapi31`]: OpenAPI 3.1, with JSON Schema 2020-12 schemas (the Matrix spec since v1.8).
+//!
+//! A new input version is one more module here and one more arm in [`Version::detect`] and
+//! [`read`].
+
+mod openapi3;
+pub mod openapi30;
+pub mod openapi31;
+pub mod schema;
+pub mod swagger2;
+
+use std::collections::BTreeMap;
+
+use indexmap::IndexMap;
+use serde_json::Value;
+
+use crate::error::{Error, Location, Result, Warning};
+use crate::load::{Loader, SourceFile};
+use crate::resolve::Bundle;
+pub use schema::{Additional, Dialect, JsonType, Schema, SchemaReader, SchemaRef};
+
+/// The input versions the generator reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Version {
+    /// `swagger: "2.0"`
+    Swagger2,
+    /// `openapi: 3.0.x`
+    OpenApi30,
+    /// `openapi: 3.1.x`
+    OpenApi31,
+}
+
+/// What the error messages say the generator reads.
+const READS: &str = "this generator reads Swagger \"2.0\", OpenAPI 3.0.x and OpenAPI 3.1.x";
+
+impl Version {
+    /// The version an API document declares, or an error located at its version field.
+    pub fn detect(doc: &Value, file: &SourceFile) -> Result<Version> {
+        if !doc.is_object() {
+            return Err(Error::new(
+                file.locate(""),
+                "an API document must be a mapping with `swagger: \"2.0\"` or `openapi: 3.x`",
+            ));
+        }
+        if let Some(v) = doc.get("swagger") {
+            return match v.as_str() {
+                Some("2.0") => Ok(Version::Swagger2),
+                _ => Err(Error::new(
+                    file.locate("/swagger"),
+                    format!("unsupported Swagger version {v}; {READS}"),
+                )),
+            };
+        }
+        if let Some(v) = doc.get("openapi") {
+            return match v.as_str() {
+                Some(s) if s == "3.0" || s.starts_with("3.0.") => Ok(Version::OpenApi30),
+                Some(s) if s == "3.1" || s.starts_with("3.1.") => Ok(Version::OpenApi31),
+                _ => Err(Error::new(
+                    file.locate("/openapi"),
+                    format!("unsupported OpenAPI version {v}; {READS}"),
+                )),
+            };
+        }
+        Err(Error::new(
+            file.locate(""),
+            "not an API document: it has neither `swagger: \"2.0\"` nor `openapi: 3.x`",
+        ))
+    }
+
+    /// How this version writes schemas.
+    pub fn dialect(self) -> Dialect {
+        match self {
+            Version::Swagger2 => Dialect::Swagger2,
+            Version::OpenApi30 => Dialect::OpenApi30,
+            Version::OpenApi31 => Dialect::OpenApi31,
+        }
+    }
+}
+
+/// An HTTP method.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Method {
+    /// `GET`
+    Get,
+    /// `PUT`
+    Put,
+    /// `POST`
+    Post,
+    /// `DELETE`
+    Delete,
+    /// `OPTIONS`
+    Options,
+    /// `HEAD`
+    Head,
+    /// `PATCH`
+    Patch,
+    /// `TRACE`
+    Trace,
+}
+
+impl Method {
+    /// Every method, in the order path items list them.
+    pub const ALL: [Method; 8] = [
+        Method::Get,
+        Method::Put,
+        Method::Post,
+        Method::Delete,
+        Method::Options,
+        Method::Head,
+        Method::Patch,
+        Method::Trace,
+    ];
+
+    /// The key of a path item (`get`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Method::Get => "get",
+            Method::Put => "put",
+            Method::Post => "post",
+            Method::Delete => "delete",
+            Method::Options => "options",
+            Method::Head => "head",
+            Method::Patch => "patch",
+            Method::Trace => "trace",
+        }
+    }
+
+    /// The method for a path item key.
+    pub fn from_key(key: &str) -> Option<Method> {
+        Method::ALL.into_iter().find(|m| m.key() == key)
+    }
+
+    /// As written on the wire (`GET`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Put => "PUT",
+            Method::Post => "POST",
+            Method::Delete => "DELETE",
+            Method::Options => "OPTIONS",
+            Method::Head => "HEAD",
+            Method::Patch => "PATCH",
+            Method::Trace => "TRACE",
+        }
+    }
+
+    /// Whether a request of this method carries a body by convention.
+    pub fn has_body(self) -> bool {
+        matches!(self, Method::Post | Method::Put | Method::Patch)
+    }
+}
+
+/// Where a parameter is sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ParamIn {
+    /// In the path template.
+    Path,
+    /// In the query string.
+    Query,
+    /// In a header.
+    Header,
+    /// In a cookie.
+    Cookie,
+}
+
+/// A response's status key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Status {
+    /// One code (`200`).
+    Code(u16),
+    /// A range (`4XX`): its first digit.
+    Range(u16),
+    /// `default`
+    Default,
+}
+
+impl Status {
+    /// Parses a response key; `None` for anything that is not a status.
+    pub fn parse(key: &str) -> Option<Status> {
+        if key == "default" {
+            return Some(Status::Default);
+        }
+        let bytes = key.as_bytes();
+        if bytes.len() == 3 && bytes[0].is_ascii_digit() && (b'1'..=b'5').contains(&bytes[0]) {
+            if bytes[1..].eq_ignore_ascii_case(b"XX") {
+                return Some(Status::Range(u16::from(bytes[0] - b'0')));
+            }
+            if let Ok(code) = key.parse::<u16>() {
+                return Some(Status::Code(code));
+            }
+        }
+        None
+    }
+
+    /// Whether this is a success (2xx).
+    pub fn is_success(self) -> bool {
+        match self {
+            Status::Code(c) => (200..300).contains(&c),
+            Status::Range(r) => r == 2,
+            Status::Default => false,
+        }
+    }
+}
+
+/// A parameter of an operation (path-level ones included).
+#[derive(Clone, Debug)]
+pub struct Parameter {
+    /// The name on the wire.
+    pub name: String,
+    /// Where it is sent.
+    pub location: ParamIn,
+    /// Whether it must be given (path parameters always are).
+    pub required: bool,
+    /// `description`
+    pub description: Option<String>,
+    /// `deprecated`
+    pub deprecated: bool,
+    /// Its schema.
+    pub schema: SchemaRef,
+    /// For a list in a query: one `name=value` pair per item, else comma-joined.
+    pub explode: bool,
+    /// An example value.
+    pub example: Option<Value>,
+    /// Where it is written.
+    pub origin: Location,
+    /// Its `x-` keywords.
+    pub extensions: BTreeMap<String, Value>,
+}
+
+/// One media type of a body.
+#[derive(Clone, Debug)]
+pub struct MediaType {
+    /// `application/json`, `image/*`, ...
+    pub mime: String,
+    /// Its schema, if the spec gives one.
+    pub schema: Option<SchemaRef>,
+    /// An example body.
+    pub example: Option<Value>,
+}
+
+/// A request body.
+#[derive(Clone, Debug)]
+pub struct RequestBody {
+    /// `description`
+    pub description: Option<String>,
+    /// `required`
+    pub required: bool,
+    /// Its media types, in the order written.
+    pub content: Vec<MediaType>,
+}
+
+/// A response header.
+#[derive(Clone, Debug)]
+pub struct Header {
+    /// The header's name.
+    pub name: String,
+    /// `description`
+    pub description: Option<String>,
+    /// Its schema.
+    pub schema: Option<SchemaRef>,
+}
+
+/// A documented response.
+#[derive(Clone, Debug)]
+pub struct Response {
+    /// The status it answers with.
+    pub status: Status,
+    /// `description`
+    pub description: String,
+    /// Its headers.
+    pub headers: Vec<Header>,
+    /// Its media types, in the order written.
+    pub content: Vec<MediaType>,
+}
+
+/// A security scheme an operation accepts.
+pub type SecurityScheme = openapiv3::SecurityScheme;
+
+/// One way to authenticate: every scheme named in it at once (none: no authentication).
+pub type SecurityRequirement = Vec<(String, Option<SecurityScheme>)>;
+
+/// An operation.
+#[derive(Clone, Debug)]
+pub struct Operation {
+    /// The path template (`/rooms/{roomId}/invite`).
+    pub path: String,
+    /// The method.
+    pub method: Method,
+    /// Where it is written.
+    pub origin: Location,
+    /// `operationId`
+    pub operation_id: Option<String>,
+    /// `summary`
+    pub summary: Option<String>,
+    /// `description`
+    pub description: Option<String>,
+    /// `deprecated`
+    pub deprecated: bool,
+    /// `security` (the document's, where the operation has none); `None`: no security given.
+    pub security: Option<Vec<SecurityRequirement>>,
+    /// Its parameters, the path item's included.
+    pub parameters: Vec<Parameter>,
+    /// Its request body.
+    pub body: Option<RequestBody>,
+    /// Its responses, in the order written.
+    pub responses: Vec<Response>,
+    /// Its `x-` keywords.
+    pub extensions: BTreeMap<String, Value>,
+}
+
+/// One API document.
+#[derive(Clone, Debug)]
+pub struct Document {
+    /// File, relative to the spec root.
+    pub file: String,
+    /// The version it is written in.
+    pub version: Version,
+    /// `info.title`
+    pub title: String,
+    /// `info.description`
+    pub description: Option<String>,
+    /// `info.version`
+    pub api_version: String,
+    /// The base paths the API is served under, the first being the default (`/_matrix/client/v3`).
+    pub base_paths: Vec<String>,
+    /// Its operations, in the order written.
+    pub operations: Vec<Operation>,
+}
+
+/// A schema reached through a `$ref` (or declared under `definitions`/`components`).
+#[derive(Clone, Debug)]
+pub struct NamedSchema {
+    /// Where it is written.
+    pub location: Location,
+    /// A name suggested by where it lives: its file's stem or its key.
+    pub name_hint: String,
+    /// The schema.
+    pub schema: Schema,
+}
+
+/// Every document of the spec folder, and the schemas they share.
+#[derive(Debug)]
+pub struct Spec {
+    /// The documents, in file name order.
+    pub documents: Vec<Document>,
+    /// The named schemas, by key, in the order they were reached.
+    pub schemas: IndexMap<String, NamedSchema>,
+    /// What the front ends read past.
+    pub warnings: Vec<Warning>,
+    /// The loaded files, to give later diagnostics their lines.
+    pub loader: Loader,
+}
+
+/// Reads every resolved document with the front end of its version. `placeholders` maps `NAME`
+/// to its value for `%NAME%` in any string.
+pub fn read(mut bundle: Bundle, placeholders: &BTreeMap<String, String>) -> Result<Spec> {
+    let mut warnings = std::mem::take(&mut bundle.warnings);
+    let versions: Vec<Version> = bundle.documents.iter().map(|d| d.version).collect();
+    let mut schemas = IndexMap::new();
+    for (key, hoisted) in std::mem::take(&mut bundle.schemas) {
+        let mut value = hoisted.value;
+        substitute(&mut value, placeholders);
+        let dialect = versions
+            .get(hoisted.document)
+            .copied()
+            .unwrap_or(Version::OpenApi31)
+            .dialect();
+        let schema = SchemaReader::new(dialect, &mut warnings).read(&value);
+        schemas.insert(
+            key,
+            NamedSchema {
+                location: hoisted.location,
+                name_hint: hoisted.name_hint,
+                schema,
+            },
+        );
+    }
+    let mut documents = Vec::new();
+    for doc in std::mem::take(&mut bundle.documents) {
+        let mut value = doc.value;
+        substitute(&mut value, placeholders);
+        let ctx = Ctx {
+            bundle: &bundle,
+            file: &doc.file,
+        };
+        let read = match doc.version {
+            Version::Swagger2 => swagger2::read(&ctx, &value, &mut warnings)?,
+            Version::OpenApi30 => openapi30::read(&ctx, &value, &mut warnings)?,
+            Version::OpenApi31 => openapi31::read(&ctx, &value, &mut warnings)?,
+        };
+        documents.push(read);
+    }
+    Ok(Spec {
+        documents,
+        schemas,
+        warnings,
+        loader: bundle.loader,
+    })
+}
+
+/// What a front end reads a document with.
+pub struct Ctx<'a> {
+    bundle: &'a Bundle,
+    /// The document's file, relative to the spec root.
+    pub file: &'a str,
+}
+
+impl Ctx<'_> {
+    /// An error at `pointer` of the document, with its line.
+    pub fn error(&self, pointer: &str, message: impl Into<String>) -> Error {
+        Error::new(self.bundle.locate(self.file, pointer), message)
+    }
+
+    /// The location of `pointer` in the document, its line found only if a diagnostic needs it.
+    pub fn node(&self, pointer: &str) -> Location {
+        Location::node(self.file, pointer)
+    }
+}
+
+/// Replaces `%NAME%` (and its URL-encoded form `%25NAME%25`) in every string.
+fn substitute(v: &mut Value, placeholders: &BTreeMap<String, String>) {
+    match v {
+        Value::String(s) if s.contains('%') => {
+            for (name, value) in placeholders {
+                *s = s
+                    .replace(&format!("%{name}%"), value)
+                    .replace(&format!("%25{name}%25"), value);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|i| substitute(i, placeholders)),
+        Value::Object(map) => map.values_mut().for_each(|i| substitute(i, placeholders)),
+        _ => {}
+    }
+}
+
+/// The text of `key` in a mapping.
+fn text(map: &serde_json::Map<String, Value>, key: &str) -> Option<String> {
+    map.get(key).and_then(Value::as_str).map(str::to_owned)
+}
+
+/// The `x-` keywords of a mapping.
+fn extensions(map: &serde_json::Map<String, Value>) -> BTreeMap<String, Value> {
+    map.iter()
+        .filter(|(k, _)| k.starts_with("x-") && k.as_str() != crate::resolve::ORIGIN_KEY)
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}

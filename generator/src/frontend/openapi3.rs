@@ -1,0 +1,275 @@
+//! What OpenAPI 3.0 and 3.1 documents share: `servers` with variables, `components`,
+//! `requestBody`, media types with `example`/`examples`, `style`/`explode`. The two front ends
+//! differ in how they write schemas (their [`Dialect`]) and in what a document must hold.
+
+use serde_json::{Map, Value};
+
+use super::swagger2::requirements;
+use super::{
+    extensions, text, Ctx, Dialect, Document, Header, MediaType, Method, Operation, ParamIn, Parameter, RequestBody,
+    Response, SchemaReader, SchemaRef, SecurityScheme, Status, Version,
+};
+use crate::error::{push_token, Result, Warning};
+
+/// Reads one resolved OpenAPI 3.x document of `version`.
+pub fn read(ctx: &Ctx<'_>, doc: &Value, version: Version, warnings: &mut Vec<Warning>) -> Result<Document> {
+    let Some(doc) = doc.as_object() else {
+        return Err(ctx.error("", "an API document must be a mapping"));
+    };
+    let info = doc.get("info").and_then(Value::as_object).cloned().unwrap_or_default();
+    let base_paths = match doc.get("servers").and_then(Value::as_array) {
+        Some(servers) if !servers.is_empty() => servers.iter().map(server_base_path).collect(),
+        _ => vec![String::new()],
+    };
+    let mut schemes: Vec<(String, SecurityScheme)> = Vec::new();
+    if let Some(Value::Object(defs)) = doc.get("components").and_then(|c| c.get("securitySchemes")) {
+        for (name, def) in defs {
+            let pointer = push_token("/components/securitySchemes", name);
+            let scheme: SecurityScheme = serde_json::from_value(def.clone())
+                .map_err(|e| ctx.error(&pointer, format!("this security scheme cannot be read: {e}")))?;
+            schemes.push((name.clone(), scheme));
+        }
+    }
+    let doc_security = doc.get("security").map(|s| requirements(s, &schemes));
+    let reader = Reader {
+        ctx,
+        dialect: version.dialect(),
+        schemes: &schemes,
+    };
+    let mut operations = Vec::new();
+    if let Some(Value::Object(items)) = doc.get("paths") {
+        for (path, item) in items {
+            let item_pointer = push_token("/paths", path);
+            let Value::Object(item) = item else {
+                return Err(ctx.error(&item_pointer, "a path item must be a mapping"));
+            };
+            for (key, op) in item {
+                let Some(method) = Method::from_key(key) else { continue };
+                let pointer = push_token(&item_pointer, key);
+                let mut operation = reader.operation(&pointer, &item_pointer, item, path, method, op, warnings)?;
+                if operation.security.is_none() {
+                    operation.security = doc_security.clone();
+                }
+                operations.push(operation);
+            }
+        }
+    }
+    Ok(Document {
+        file: ctx.file.to_owned(),
+        version,
+        title: text(&info, "title").unwrap_or_default(),
+        description: text(&info, "description"),
+        api_version: text(&info, "version").unwrap_or_default(),
+        base_paths,
+        operations,
+    })
+}
+
+/// The path of a server URL, its variables at their defaults: `{protocol}://{hostname}{basePath}`
+/// with `basePath: {default: /_matrix/client/v3}` is `/_matrix/client/v3`.
+fn server_base_path(server: &Value) -> String {
+    let mut url = server.get("url").and_then(Value::as_str).unwrap_or("").to_owned();
+    if let Some(Value::Object(vars)) = server.get("variables") {
+        for (name, var) in vars {
+            let default = var.get("default").and_then(Value::as_str).unwrap_or("");
+            url = url.replace(&format!("{{{name}}}"), default);
+        }
+    }
+    let path = match url.split_once("://") {
+        Some((_, rest)) => rest.find('/').map(|i| &rest[i..]).unwrap_or(""),
+        None => url.as_str(),
+    };
+    path.trim_end_matches('/').to_owned()
+}
+
+struct Reader<'a> {
+    ctx: &'a Ctx<'a>,
+    dialect: Dialect,
+    schemes: &'a [(String, SecurityScheme)],
+}
+
+impl Reader<'_> {
+    #[allow(clippy::too_many_arguments)]
+    fn operation(
+        &self,
+        pointer: &str,
+        item_pointer: &str,
+        item: &Map<String, Value>,
+        path: &str,
+        method: Method,
+        op: &Value,
+        warnings: &mut Vec<Warning>,
+    ) -> Result<Operation> {
+        let ctx = self.ctx;
+        let Value::Object(op) = op else {
+            return Err(ctx.error(pointer, "an operation must be a mapping"));
+        };
+        // Operation parameters override path-level ones with the same name and location.
+        let own: Vec<&Value> = op
+            .get("parameters")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .collect();
+        let mut params: Vec<(String, &Value)> = own
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (format!("{pointer}/parameters/{i}"), *p))
+            .collect();
+        if let Some(shared) = item.get("parameters").and_then(Value::as_array) {
+            for (i, p) in shared.iter().enumerate() {
+                let key = (p.get("name"), p.get("in"));
+                if !own.iter().any(|o| (o.get("name"), o.get("in")) == key) {
+                    params.push((format!("{item_pointer}/parameters/{i}"), p));
+                }
+            }
+        }
+        let mut parameters = Vec::new();
+        for (p_pointer, p) in params {
+            parameters.push(self.parameter(&p_pointer, p, warnings)?);
+        }
+        let body = match op.get("requestBody") {
+            Some(Value::Object(b)) => Some(RequestBody {
+                description: text(b, "description"),
+                required: b.get("required").and_then(Value::as_bool).unwrap_or(false),
+                content: self.content(b.get("content"), warnings),
+            }),
+            Some(_) => {
+                return Err(ctx.error(&format!("{pointer}/requestBody"), "a request body must be a mapping"));
+            }
+            None => None,
+        };
+        let mut responses = Vec::new();
+        if let Some(Value::Object(rs)) = op.get("responses") {
+            for (key, r) in rs {
+                if key.starts_with("x-") {
+                    continue;
+                }
+                let r_pointer = push_token(&push_token(pointer, "responses"), key);
+                let Value::Object(r) = r else {
+                    return Err(ctx.error(&r_pointer, "a response must be a mapping"));
+                };
+                let Some(status) = Status::parse(key) else {
+                    return Err(ctx.error(&r_pointer, format!("`{key}` is not a response status")));
+                };
+                responses.push(self.response(status, r, warnings));
+            }
+        }
+        if responses.is_empty() {
+            return Err(ctx.error(pointer, "the operation documents no responses"));
+        }
+        Ok(Operation {
+            path: path.to_owned(),
+            method,
+            origin: ctx.node(pointer),
+            operation_id: text(op, "operationId"),
+            summary: text(op, "summary"),
+            description: text(op, "description"),
+            deprecated: op.get("deprecated").and_then(Value::as_bool).unwrap_or(false),
+            security: op.get("security").map(|s| requirements(s, self.schemes)),
+            parameters,
+            body,
+            responses,
+            extensions: extensions(op),
+        })
+    }
+
+    fn parameter(&self, pointer: &str, p: &Value, warnings: &mut Vec<Warning>) -> Result<Parameter> {
+        let ctx = self.ctx;
+        let Value::Object(p) = p else {
+            return Err(ctx.error(pointer, "a parameter must be a mapping"));
+        };
+        let Some(name) = p.get("name").and_then(Value::as_str) else {
+            return Err(ctx.error(pointer, "a parameter needs a `name`"));
+        };
+        let location = match p.get("in").and_then(Value::as_str) {
+            Some("path") => ParamIn::Path,
+            Some("query") => ParamIn::Query,
+            Some("header") => ParamIn::Header,
+            Some("cookie") => ParamIn::Cookie,
+            Some(other) => return Err(ctx.error(pointer, format!("unknown parameter location `in: {other}`"))),
+            None => return Err(ctx.error(pointer, format!("parameter `{name}` has no `in`"))),
+        };
+        // `content` instead of `schema`: the schema of its (single) media type
+        let schema_value = p.get("schema").or_else(|| {
+            p.get("content")
+                .and_then(Value::as_object)
+                .and_then(|c| c.values().next())
+                .and_then(|m| m.get("schema"))
+        });
+        let schema = match schema_value {
+            Some(s) => self.schema(s, warnings),
+            None => SchemaRef::Inline(Box::default()),
+        };
+        let style = p.get("style").and_then(Value::as_str);
+        let default_style = if matches!(location, ParamIn::Query | ParamIn::Cookie) {
+            "form"
+        } else {
+            "simple"
+        };
+        let explode = p
+            .get("explode")
+            .and_then(Value::as_bool)
+            .unwrap_or(style.unwrap_or(default_style) == "form");
+        Ok(Parameter {
+            name: name.to_owned(),
+            location,
+            required: location == ParamIn::Path || p.get("required").and_then(Value::as_bool).unwrap_or(false),
+            description: text(p, "description"),
+            deprecated: p.get("deprecated").and_then(Value::as_bool).unwrap_or(false),
+            schema,
+            explode: location == ParamIn::Query && explode,
+            example: example(p),
+            origin: ctx.node(pointer),
+            extensions: extensions(p),
+        })
+    }
+
+    fn schema(&self, v: &Value, warnings: &mut Vec<Warning>) -> SchemaRef {
+        SchemaReader::new(self.dialect, warnings).read_ref(v)
+    }
+
+    fn content(&self, v: Option<&Value>, warnings: &mut Vec<Warning>) -> Vec<MediaType> {
+        let Some(Value::Object(media)) = v else {
+            return Vec::new();
+        };
+        media
+            .iter()
+            .map(|(mime, m)| MediaType {
+                mime: mime.clone(),
+                schema: m.get("schema").map(|s| self.schema(s, warnings)),
+                example: m.as_object().and_then(example),
+            })
+            .collect()
+    }
+
+    fn response(&self, status: Status, r: &Map<String, Value>, warnings: &mut Vec<Warning>) -> Response {
+        let mut headers = Vec::new();
+        if let Some(Value::Object(hs)) = r.get("headers") {
+            for (name, h) in hs {
+                headers.push(Header {
+                    name: name.clone(),
+                    description: h.get("description").and_then(Value::as_str).map(str::to_owned),
+                    schema: h.get("schema").map(|s| self.schema(s, warnings)),
+                });
+            }
+        }
+        Response {
+            status,
+            description: text(r, "description").unwrap_or_default(),
+            headers,
+            content: self.content(r.get("content"), warnings),
+        }
+    }
+}
+
+/// `example`, or the value of the first of `examples` (a map of example objects).
+fn example(m: &Map<String, Value>) -> Option<Value> {
+    if let Some(e) = m.get("example") {
+        return Some(e.clone());
+    }
+    m.get("examples")
+        .and_then(Value::as_object)
+        .and_then(|es| es.values().find_map(|e| e.get("value")))
+        .cloned()
+}

@@ -1,0 +1,297 @@
+//! The schema model: JSON Schema as the Matrix spec writes it (draft 4 as Swagger 2.0 bends it,
+//! OpenAPI 3.0's subset, and the JSON Schema 2020-12 of OpenAPI 3.1), read from the resolved
+//! JSON without losing a keyword the generator can use. Each front end reads its schemas with its
+//! own [`Dialect`]; everything after the front ends sees only this model.
+
+use std::collections::BTreeMap;
+
+use indexmap::IndexMap;
+use serde_json::Value;
+
+use crate::error::{Location, Warning};
+use crate::resolve::{origin_of, ORIGIN_KEY, SCHEMA_REF_PREFIX};
+
+/// How the input version writes schemas.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    /// Swagger 2.0: `type: file`, `x-nullable`, a `discriminator` that is a property name.
+    Swagger2,
+    /// OpenAPI 3.0: `nullable: true`, a `discriminator` object.
+    OpenApi30,
+    /// OpenAPI 3.1, JSON Schema 2020-12: `type` lists, `examples` lists, `const`, `prefixItems`.
+    OpenApi31,
+}
+
+/// The JSON types a schema's `type` may name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum JsonType {
+    /// `null`
+    Null,
+    /// `boolean`
+    Boolean,
+    /// `integer`
+    Integer,
+    /// `number`
+    Number,
+    /// `string`
+    String,
+    /// `array`
+    Array,
+    /// `object`
+    Object,
+}
+
+impl JsonType {
+    fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "null" => JsonType::Null,
+            "boolean" => JsonType::Boolean,
+            "integer" => JsonType::Integer,
+            "number" => JsonType::Number,
+            "string" => JsonType::String,
+            "array" => JsonType::Array,
+            "object" => JsonType::Object,
+            _ => return None,
+        })
+    }
+}
+
+/// A schema, or a reference to one of the spec's named schemas (by its key in
+/// [`Spec::schemas`](super::Spec::schemas)).
+#[derive(Clone, Debug, PartialEq)]
+pub enum SchemaRef {
+    /// A named schema, by key.
+    Ref(String),
+    /// A schema written in place.
+    Inline(Box<Schema>),
+}
+
+/// `additionalProperties`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Additional {
+    /// `true` (any further property) or `false` (none).
+    Allowed(bool),
+    /// Further properties of this schema.
+    Schema(SchemaRef),
+}
+
+/// One schema, every keyword the generator reads.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Schema {
+    /// Where the schema is written.
+    pub origin: Location,
+    /// `type` (a list in 2020-12); empty means any type. `nullable: true` adds [`JsonType::Null`].
+    pub types: Vec<JsonType>,
+    /// `title`
+    pub title: Option<String>,
+    /// `description`
+    pub description: Option<String>,
+    /// `deprecated`
+    pub deprecated: bool,
+    /// `format` (`int64`, `binary`, `mx-user-id`, ...); Swagger's `type: file` is `binary`.
+    pub format: Option<String>,
+    /// `pattern`
+    pub pattern: Option<String>,
+    /// `enum`
+    pub enumeration: Vec<Value>,
+    /// `const`
+    pub constant: Option<Value>,
+    /// `default`
+    pub default: Option<Value>,
+    /// `example`, then the items of 2020-12's `examples`.
+    pub examples: Vec<Value>,
+    /// `properties`, in the order written.
+    pub properties: IndexMap<String, SchemaRef>,
+    /// `required`
+    pub required: Vec<String>,
+    /// `additionalProperties`
+    pub additional: Option<Additional>,
+    /// `patternProperties`, in the order written.
+    pub pattern_properties: IndexMap<String, SchemaRef>,
+    /// `propertyNames`
+    pub property_names: Option<SchemaRef>,
+    /// `items` (a single schema).
+    pub items: Option<SchemaRef>,
+    /// `prefixItems` (2020-12), or draft 4's `items` as a list.
+    pub prefix_items: Vec<SchemaRef>,
+    /// `allOf`
+    pub all_of: Vec<SchemaRef>,
+    /// `oneOf`
+    pub one_of: Vec<SchemaRef>,
+    /// `anyOf`
+    pub any_of: Vec<SchemaRef>,
+    /// `not`
+    pub not: Option<SchemaRef>,
+    /// The `discriminator` property name.
+    pub discriminator: Option<String>,
+    /// The `x-` keywords, but the resolver's own.
+    pub extensions: BTreeMap<String, Value>,
+}
+
+impl Schema {
+    /// Whether `null` is one of the values the schema allows by its type.
+    pub fn is_nullable(&self) -> bool {
+        self.types.contains(&JsonType::Null)
+    }
+
+    /// The types but `null`.
+    pub fn non_null_types(&self) -> Vec<JsonType> {
+        self.types.iter().copied().filter(|t| *t != JsonType::Null).collect()
+    }
+
+    /// The first example, if any.
+    pub fn example(&self) -> Option<&Value> {
+        self.examples.first()
+    }
+}
+
+/// Reads schemas of one dialect, collecting warnings for slips it can read past.
+pub struct SchemaReader<'w> {
+    dialect: Dialect,
+    warnings: &'w mut Vec<Warning>,
+}
+
+impl<'w> SchemaReader<'w> {
+    /// A reader for `dialect`.
+    pub fn new(dialect: Dialect, warnings: &'w mut Vec<Warning>) -> Self {
+        SchemaReader { dialect, warnings }
+    }
+
+    /// A schema or a reference. A value that is not a mapping (`true`, a stray string) is the
+    /// schema that allows anything.
+    pub fn read_ref(&mut self, v: &Value) -> SchemaRef {
+        if let Some(key) = v
+            .as_object()
+            .filter(|o| o.len() == 1)
+            .and_then(|o| o.get("$ref"))
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix(SCHEMA_REF_PREFIX))
+        {
+            return SchemaRef::Ref(key.replace("~1", "/").replace("~0", "~"));
+        }
+        SchemaRef::Inline(Box::new(self.read(v)))
+    }
+
+    /// One schema written in place.
+    pub fn read(&mut self, v: &Value) -> Schema {
+        let Some(map) = v.as_object() else {
+            return Schema::default();
+        };
+        let mut s = Schema {
+            origin: origin_of(map.get(ORIGIN_KEY)),
+            ..Schema::default()
+        };
+        let text = |k: &str| map.get(k).and_then(Value::as_str).map(str::to_owned);
+        s.title = text("title");
+        s.description = text("description");
+        s.format = text("format");
+        s.pattern = text("pattern");
+        s.deprecated = map.get("deprecated").and_then(Value::as_bool).unwrap_or(false);
+        match map.get("type") {
+            Some(Value::String(t)) => s.types.extend(self.type_name(t, &mut s.format)),
+            Some(Value::Array(ts)) => {
+                for t in ts.iter().filter_map(Value::as_str) {
+                    if let Some(t) = self.type_name(t, &mut s.format) {
+                        if !s.types.contains(&t) {
+                            s.types.push(t);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        let nullable_key = match self.dialect {
+            Dialect::Swagger2 => Some("x-nullable"),
+            Dialect::OpenApi30 => Some("nullable"),
+            Dialect::OpenApi31 => None,
+        };
+        // the Matrix spec's Swagger 2.0 also writes `nullable`; accept both spellings there
+        let nullable = nullable_key.is_some_and(|k| map.get(k).and_then(Value::as_bool).unwrap_or(false))
+            || (self.dialect == Dialect::Swagger2 && map.get("nullable").and_then(Value::as_bool).unwrap_or(false));
+        if nullable && !s.types.is_empty() && !s.types.contains(&JsonType::Null) {
+            s.types.push(JsonType::Null);
+        }
+        if let Some(Value::Array(values)) = map.get("enum") {
+            s.enumeration = values.clone();
+        }
+        s.constant = map.get("const").cloned();
+        s.default = map.get("default").cloned();
+        if let Some(e) = map.get("example") {
+            s.examples.push(e.clone());
+        }
+        if self.dialect == Dialect::OpenApi31 {
+            if let Some(Value::Array(es)) = map.get("examples") {
+                s.examples.extend(es.iter().cloned());
+            }
+        }
+        for (key, target) in [("properties", 0), ("patternProperties", 1)] {
+            if let Some(Value::Object(props)) = map.get(key) {
+                let read: IndexMap<String, SchemaRef> =
+                    props.iter().map(|(k, v)| (k.clone(), self.read_ref(v))).collect();
+                if target == 0 {
+                    s.properties = read;
+                } else {
+                    s.pattern_properties = read;
+                }
+            }
+        }
+        match map.get("required") {
+            Some(Value::Array(names)) => {
+                s.required = names.iter().filter_map(Value::as_str).map(str::to_owned).collect();
+            }
+            Some(_) => {
+                self.warnings.push(Warning::new(
+                    s.origin.clone(),
+                    "`required` must be a list of property names; ignoring it",
+                ));
+            }
+            None => {}
+        }
+        s.additional = match map.get("additionalProperties") {
+            Some(Value::Bool(b)) => Some(Additional::Allowed(*b)),
+            Some(v) => Some(Additional::Schema(self.read_ref(v))),
+            None => None,
+        };
+        s.property_names = map.get("propertyNames").map(|v| self.read_ref(v));
+        match map.get("items") {
+            Some(Value::Array(items)) => s.prefix_items = items.iter().map(|v| self.read_ref(v)).collect(),
+            Some(v) => s.items = Some(self.read_ref(v)),
+            None => {}
+        }
+        if let Some(Value::Array(items)) = map.get("prefixItems") {
+            s.prefix_items = items.iter().map(|v| self.read_ref(v)).collect();
+        }
+        for (key, slot) in [("allOf", 0), ("oneOf", 1), ("anyOf", 2)] {
+            if let Some(Value::Array(items)) = map.get(key) {
+                let read: Vec<SchemaRef> = items.iter().map(|v| self.read_ref(v)).collect();
+                match slot {
+                    0 => s.all_of = read,
+                    1 => s.one_of = read,
+                    _ => s.any_of = read,
+                }
+            }
+        }
+        s.not = map.get("not").map(|v| self.read_ref(v));
+        s.discriminator = match map.get("discriminator") {
+            Some(Value::String(name)) => Some(name.clone()),
+            Some(Value::Object(d)) => d.get("propertyName").and_then(Value::as_str).map(str::to_owned),
+            _ => None,
+        };
+        for (k, v) in map {
+            if k.starts_with("x-") && k != ORIGIN_KEY {
+                s.extensions.insert(k.clone(), v.clone());
+            }
+        }
+        s
+    }
+
+    /// A `type` name; Swagger 2.0's `file` is a binary string. Unknown names were refused by
+    /// the resolver.
+    fn type_name(&self, name: &str, format: &mut Option<String>) -> Option<JsonType> {
+        if name == "file" {
+            *format = Some("binary".to_owned());
+            return Some(JsonType::String);
+        }
+        JsonType::parse(name)
+    }
+}
