@@ -158,7 +158,6 @@ fn server_file(api: &Api) -> TokenStream {
         allow.sort_unstable();
         allow.dedup();
         let allow = allow.join(", ");
-        let route = &*route;
         by_base.entry(base.clone()).or_default().push(quote! {
             router = router.route(&::std::format!("{prefix}{}", #route), #(#chain)*.fallback(|| async { crate::runtime::server::method_not_allowed(#allow) }));
         });

@@ -130,11 +130,6 @@ impl Method {
         }
     }
 
-    /// The method for a path item key.
-    pub fn from_key(key: &str) -> Option<Method> {
-        Method::ALL.into_iter().find(|m| m.key() == key)
-    }
-
     /// As written on the wire (`GET`).
     pub fn as_str(self) -> &'static str {
         match self {

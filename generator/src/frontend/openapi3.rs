@@ -43,8 +43,10 @@ pub fn read(ctx: &Ctx<'_>, doc: &Value, version: Version, warnings: &mut Vec<War
             let Value::Object(item) = item else {
                 return Err(ctx.error(&item_pointer, "a path item must be a mapping"));
             };
-            for (key, op) in item {
-                let Some(method) = Method::from_key(key) else { continue };
+            // operations in a fixed method order, whatever order the spec lists them in
+            for method in Method::ALL {
+                let key = method.key();
+                let Some(op) = item.get(key) else { continue };
                 let pointer = push_token(&item_pointer, key);
                 let mut operation = reader.operation(&pointer, &item_pointer, item, path, method, op, warnings)?;
                 if operation.security.is_none() {

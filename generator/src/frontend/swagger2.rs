@@ -40,8 +40,10 @@ pub fn read(ctx: &Ctx<'_>, doc: &Value, warnings: &mut Vec<Warning>) -> Result<D
                 .and_then(Value::as_array)
                 .cloned()
                 .unwrap_or_default();
-            for (key, op) in item {
-                let Some(method) = Method::from_key(key) else { continue };
+            // operations in a fixed method order, whatever order the spec lists them in
+            for method in Method::ALL {
+                let key = method.key();
+                let Some(op) = item.get(key) else { continue };
                 let pointer = push_token(&item_pointer, key);
                 let op_ctx = OpCtx {
                     ctx,
