@@ -21,20 +21,55 @@ pub fn header(comment: &str, sources: &[String]) -> String {
     h
 }
 
-/// Formats every file.
+/// Formats every file, on as many threads as the machine has cores. Token streams cannot
+/// cross threads, so each is written out as text first (cheap), and parsed and formatted (the
+/// costly part) on a worker.
 pub fn format(files: BTreeMap<String, FileContent>, sources: &[String]) -> Result<BTreeMap<String, String>> {
     let mut out = BTreeMap::new();
+    let mut rust: Vec<(String, String)> = Vec::new();
     for (path, content) in files {
-        let text = match content {
-            FileContent::Rust(tokens) => {
-                let file: syn::File = syn::parse2(tokens)
-                    .map_err(|e| Error::internal(format!("generated `{path}` does not parse: {e}")))?;
-                format!("{}\n{}", header("//", sources), prettyplease::unparse(&file))
+        match content {
+            FileContent::Rust(tokens) => rust.push((path, tokens.to_string())),
+            FileContent::Text(text) if path.ends_with(".toml") => {
+                out.insert(path, format!("{}\n{text}", header("#", sources)));
             }
-            FileContent::Text(text) if path.ends_with(".toml") => format!("{}\n{text}", header("#", sources)),
-            FileContent::Text(text) => format!("{}\n{text}", header("//", &[])),
-        };
-        out.insert(path, text);
+            FileContent::Text(text) => {
+                out.insert(path, format!("{}\n{text}", header("//", &[])));
+            }
+        }
+    }
+    // the largest files first, dealt round-robin, so that the workers finish together
+    rust.sort_by_key(|(_, text)| std::cmp::Reverse(text.len()));
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    let mut shares: Vec<Vec<(String, String)>> = (0..workers).map(|_| Vec::new()).collect();
+    for (i, file) in rust.into_iter().enumerate() {
+        shares[i % workers].push(file);
+    }
+    let header = header("//", sources);
+    let formatted: Vec<Result<Vec<(String, String)>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = shares
+            .into_iter()
+            .map(|share| scope.spawn(|| format_rust(share, &header)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(Error::internal("a formatting thread panicked"))))
+            .collect()
+    });
+    for share in formatted {
+        out.extend(share?);
     }
     Ok(out)
+}
+
+fn format_rust(files: Vec<(String, String)>, header: &str) -> Result<Vec<(String, String)>> {
+    files
+        .into_iter()
+        .map(|(path, text)| {
+            let file = syn::parse_file(&text)
+                .map_err(|e| Error::internal(format!("generated `{path}` does not parse: {e}")))?;
+            let formatted = format!("{header}\n{}", prettyplease::unparse(&file));
+            Ok((path, formatted))
+        })
+        .collect()
 }

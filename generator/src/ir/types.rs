@@ -209,12 +209,12 @@ impl Naming {
     }
 }
 
-/// The parts of an object schema, its `allOf` merged.
+/// The parts of an object schema, its `allOf` merged, borrowed from the schemas.
 #[derive(Default)]
-struct ObjectParts {
-    properties: IndexMap<String, SchemaRef>,
-    required: BTreeSet<String>,
-    additional: Option<Additional>,
+struct ObjectParts<'s> {
+    properties: IndexMap<&'s str, &'s SchemaRef>,
+    required: BTreeSet<&'s str>,
+    additional: Option<&'s Additional>,
 }
 
 /// What a schema stands for, read from its keywords.
@@ -271,7 +271,8 @@ pub struct TypeBuilder<'a> {
     schemas: &'a IndexMap<String, NamedSchema>,
     pending: Vec<Pending>,
     by_ref: HashMap<String, RefState>,
-    by_shape: HashMap<(String, TypeKind), TypeId>,
+    /// Declared inline types by their wanted name and a hash of their shape.
+    by_shape: HashMap<(String, u64), Vec<TypeId>>,
     warnings: Vec<Warning>,
 }
 
@@ -432,7 +433,10 @@ impl<'a> TypeBuilder<'a> {
     }
 
     /// Collects the properties of an object schema, merging `allOf` (also through references).
-    fn object_parts(&self, s: &Schema, depth: usize) -> Result<ObjectParts> {
+    fn object_parts<'s>(&self, s: &'s Schema, depth: usize) -> Result<ObjectParts<'s>>
+    where
+        'a: 's,
+    {
         if depth > 32 {
             return Err(Error::new(
                 s.origin.clone(),
@@ -450,19 +454,19 @@ impl<'a> TypeBuilder<'a> {
             }
         }
         for (k, v) in &s.properties {
-            parts.properties.insert(k.clone(), v.clone());
+            parts.properties.insert(k.as_str(), v);
         }
-        parts.required.extend(s.required.iter().cloned());
+        parts.required.extend(s.required.iter().map(String::as_str));
         if let Some(a) = &s.additional {
-            parts.additional = Some(a.clone());
+            parts.additional = Some(a);
         }
         Ok(parts)
     }
 
-    fn struct_def(&mut self, parts: &ObjectParts, parent: &str) -> Result<StructDef> {
+    fn struct_def(&mut self, parts: &ObjectParts<'_>, parent: &str) -> Result<StructDef> {
         let mut def = StructDef::default();
         let mut taken = HashSet::new();
-        for (wire, schema) in &parts.properties {
+        for (&wire, &schema) in &parts.properties {
             let mut ty = self.ty(schema, &Naming::property(parent, wire))?;
             if wire == "errcode" && ty == Ty::String {
                 ty = Ty::ErrorCode;
@@ -476,7 +480,7 @@ impl<'a> TypeBuilder<'a> {
                 SchemaRef::Ref(_) => (None, None, false),
             };
             def.fields.push(Field {
-                wire: wire.clone(),
+                wire: wire.to_owned(),
                 name: unique(&snake(wire), &mut taken),
                 ty,
                 required: parts.required.contains(wire),
@@ -484,10 +488,10 @@ impl<'a> TypeBuilder<'a> {
                 doc,
                 example,
                 boxed: false,
-                secret: SECRET_FIELDS.contains(&wire.as_str()),
+                secret: SECRET_FIELDS.contains(&wire),
             });
         }
-        match &parts.additional {
+        match parts.additional {
             Some(Additional::Schema(inner)) => {
                 def.additional = Some(self.ty(inner, &Naming::new(format!("{parent}Value")))?);
             }
@@ -540,16 +544,21 @@ impl<'a> TypeBuilder<'a> {
             self.pending[id.0].candidates = naming.candidates.clone();
             return Ty::Named(id);
         }
-        let key = (naming.candidates.first().cloned().unwrap_or_default(), def.kind.clone());
-        if let Some(id) = self.by_shape.get(&key) {
-            return Ty::Named(*id);
+        let key = (naming.candidates.first().cloned().unwrap_or_default(), shape_hash(&def.kind));
+        let same = self.by_shape.get(&key).and_then(|ids| {
+            ids.iter()
+                .copied()
+                .find(|id| self.pending[id.0].def.kind == def.kind)
+        });
+        if let Some(id) = same {
+            return Ty::Named(id);
         }
         let id = TypeId(self.pending.len());
         self.pending.push(Pending {
             def,
             candidates: naming.candidates.clone(),
         });
-        self.by_shape.insert(key, id);
+        self.by_shape.entry(key).or_default().push(id);
         Ty::Named(id)
     }
 
@@ -573,6 +582,14 @@ impl<'a> TypeBuilder<'a> {
         box_cycles(&mut space);
         (space, self.warnings)
     }
+}
+
+/// A hash of a type's structure (fixed keys: the same on every run).
+fn shape_hash(kind: &TypeKind) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    kind.hash(&mut h);
+    h.finish()
 }
 
 /// The named struct a field holds directly (not behind a `Vec` or map), if any.
