@@ -53,7 +53,10 @@ pub fn format(files: BTreeMap<String, FileContent>, sources: &[String]) -> Resul
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(Error::internal("a formatting thread panicked"))))
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(Error::internal("a formatting thread panicked")))
+            })
             .collect()
     });
     for share in formatted {

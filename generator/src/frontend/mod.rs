@@ -433,6 +433,58 @@ fn substitute(v: &mut Value, placeholders: &BTreeMap<String, String>) {
     }
 }
 
+/// An operation from what every version writes the same way, and what its front end read.
+#[allow(clippy::too_many_arguments)]
+fn operation(
+    ctx: &Ctx<'_>,
+    pointer: &str,
+    path: &str,
+    method: Method,
+    op: &serde_json::Map<String, Value>,
+    schemes: &[(String, SecurityScheme)],
+    parameters: Vec<Parameter>,
+    body: Option<RequestBody>,
+    responses: Vec<Response>,
+) -> Result<Operation> {
+    if responses.is_empty() {
+        return Err(ctx.error(pointer, "the operation documents no responses"));
+    }
+    Ok(Operation {
+        path: path.to_owned(),
+        method,
+        origin: ctx.node(pointer),
+        operation_id: text(op, "operationId"),
+        summary: text(op, "summary"),
+        description: text(op, "description"),
+        deprecated: op.get("deprecated").and_then(Value::as_bool).unwrap_or(false),
+        security: op.get("security").map(|s| requirements(s, schemes)),
+        parameters,
+        body,
+        responses,
+        extensions: extensions(op),
+    })
+}
+
+/// A `security` list: each requirement names schemes of the document.
+fn requirements(v: &Value, schemes: &[(String, SecurityScheme)]) -> Vec<SecurityRequirement> {
+    v.as_array()
+        .map(|reqs| {
+            reqs.iter()
+                .map(|req| {
+                    req.as_object()
+                        .map(|names| {
+                            names
+                                .keys()
+                                .map(|n| (n.clone(), schemes.iter().find(|(s, _)| s == n).map(|(_, s)| s.clone())))
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The text of `key` in a mapping.
 fn text(map: &serde_json::Map<String, Value>, key: &str) -> Option<String> {
     map.get(key).and_then(Value::as_str).map(str::to_owned)

@@ -4,7 +4,6 @@
 
 use serde_json::{Map, Value};
 
-use super::swagger2::requirements;
 use super::{
     extensions, text, Ctx, Dialect, Document, Header, MediaType, Method, Operation, ParamIn, Parameter, RequestBody,
     Response, SchemaReader, SchemaRef, SecurityScheme, Status, Version,
@@ -30,7 +29,7 @@ pub fn read(ctx: &Ctx<'_>, doc: &Value, version: Version, warnings: &mut Vec<War
             schemes.push((name.clone(), scheme));
         }
     }
-    let doc_security = doc.get("security").map(|s| requirements(s, &schemes));
+    let doc_security = doc.get("security").map(|s| super::requirements(s, &schemes));
     let reader = Reader {
         ctx,
         dialect: version.dialect(),
@@ -157,23 +156,17 @@ impl Reader<'_> {
                 responses.push(self.response(status, r, warnings));
             }
         }
-        if responses.is_empty() {
-            return Err(ctx.error(pointer, "the operation documents no responses"));
-        }
-        Ok(Operation {
-            path: path.to_owned(),
+        super::operation(
+            ctx,
+            pointer,
+            path,
             method,
-            origin: ctx.node(pointer),
-            operation_id: text(op, "operationId"),
-            summary: text(op, "summary"),
-            description: text(op, "description"),
-            deprecated: op.get("deprecated").and_then(Value::as_bool).unwrap_or(false),
-            security: op.get("security").map(|s| requirements(s, self.schemes)),
+            op,
+            self.schemes,
             parameters,
             body,
             responses,
-            extensions: extensions(op),
-        })
+        )
     }
 
     fn parameter(&self, pointer: &str, p: &Value, warnings: &mut Vec<Warning>) -> Result<Parameter> {

@@ -6,7 +6,7 @@ use serde_json::{json, Map, Value};
 
 use super::{
     extensions, text, Ctx, Dialect, Document, Header, MediaType, Method, Operation, ParamIn, Parameter, RequestBody,
-    Response, SchemaReader, SchemaRef, SecurityRequirement, SecurityScheme, Status, Version,
+    Response, SchemaReader, SchemaRef, SecurityScheme, Status, Version,
 };
 use crate::error::{push_token, Result, Warning};
 
@@ -26,7 +26,7 @@ pub fn read(ctx: &Ctx<'_>, doc: &Value, warnings: &mut Vec<Warning>) -> Result<D
             schemes.push((name.clone(), security_scheme(ctx, name, def)?));
         }
     }
-    let doc_security = doc.get("security").map(|s| requirements(s, &schemes));
+    let doc_security = doc.get("security").map(|s| super::requirements(s, &schemes));
 
     let mut operations = Vec::new();
     if let Some(Value::Object(items)) = doc.get("paths") {
@@ -117,26 +117,6 @@ fn security_scheme(ctx: &Ctx<'_>, name: &str, def: &Value) -> Result<SecuritySch
         o.insert("description".into(), d.clone());
     }
     serde_json::from_value(out).map_err(|e| ctx.error(&pointer, format!("this security scheme cannot be read: {e}")))
-}
-
-/// A `security` list: each requirement names schemes of the document.
-pub(super) fn requirements(v: &Value, schemes: &[(String, SecurityScheme)]) -> Vec<SecurityRequirement> {
-    v.as_array()
-        .map(|reqs| {
-            reqs.iter()
-                .map(|req| {
-                    req.as_object()
-                        .map(|names| {
-                            names
-                                .keys()
-                                .map(|n| (n.clone(), schemes.iter().find(|(s, _)| s == n).map(|(_, s)| s.clone())))
-                                .collect()
-                        })
-                        .unwrap_or_default()
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 struct OpCtx<'a> {
@@ -250,23 +230,9 @@ fn operation(
             responses.push(response(status, r, &produces, warnings));
         }
     }
-    if responses.is_empty() {
-        return Err(ctx.error(oc.pointer, "the operation documents no responses"));
-    }
-    Ok(Operation {
-        path: path.to_owned(),
-        method,
-        origin: ctx.node(oc.pointer),
-        operation_id: text(op, "operationId"),
-        summary: text(op, "summary"),
-        description: text(op, "description"),
-        deprecated: op.get("deprecated").and_then(Value::as_bool).unwrap_or(false),
-        security: op.get("security").map(|s| requirements(s, oc.schemes)),
-        parameters,
-        body,
-        responses,
-        extensions: extensions(op),
-    })
+    super::operation(
+        ctx, oc.pointer, path, method, op, oc.schemes, parameters, body, responses,
+    )
 }
 
 /// A path, query or header parameter: its schema is written on the parameter itself.

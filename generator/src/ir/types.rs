@@ -544,12 +544,14 @@ impl<'a> TypeBuilder<'a> {
             self.pending[id.0].candidates = naming.candidates.clone();
             return Ty::Named(id);
         }
-        let key = (naming.candidates.first().cloned().unwrap_or_default(), shape_hash(&def.kind));
-        let same = self.by_shape.get(&key).and_then(|ids| {
-            ids.iter()
-                .copied()
-                .find(|id| self.pending[id.0].def.kind == def.kind)
-        });
+        let key = (
+            naming.candidates.first().cloned().unwrap_or_default(),
+            shape_hash(&def.kind),
+        );
+        let same = self
+            .by_shape
+            .get(&key)
+            .and_then(|ids| ids.iter().copied().find(|id| self.pending[id.0].def.kind == def.kind));
         if let Some(id) = same {
             return Ty::Named(id);
         }
