@@ -16,6 +16,7 @@
 //!
 //! - `administrative_contact.yaml`
 #![forbid(unsafe_code)]
+#![allow(deprecated)]
 #![allow(clippy::type_complexity)]
 #[cfg(feature = "client")]
 pub mod client;

@@ -298,6 +298,14 @@ pub fn path_params(metadata: &Metadata, path: &str) -> Result<Vec<String>, Matri
     Ok(out)
 }
 
+/// Decodes a field that is present as `Some`, even when it is `null` (for `Option<Value>` and
+/// `Option<Option<T>>`, so that `null` and absent stay apart).
+pub fn deserialize_some<'de, T: serde::Deserialize<'de>, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(deserializer).map(Some)
+}
+
 /// A request body as JSON.
 pub fn to_json<T: serde::Serialize + ?Sized>(body: &T) -> Result<Vec<u8>, IntoHttpError> {
     serde_json::to_vec(body).map_err(|e| IntoHttpError(e.to_string()))

@@ -217,7 +217,15 @@ impl Resolver {
     fn walk_data(&mut self, file: FileId, pointer: &str, map: &Map<String, Value>) -> Result<Value> {
         if let Some(reference @ Value::String(_)) = map.get("$ref") {
             let target = self.parse_ref(file, pointer, reference)?;
-            return self.inline(target, Ctx::Data, file, pointer);
+            let mut out = self.inline(target, Ctx::Data, file, pointer)?;
+            // the Matrix spec composes examples: the keys beside `$ref` are added to (or replace
+            // keys of) the example it brings in
+            if let Value::Object(o) = &mut out {
+                for (k, v) in map.iter().filter(|(k, _)| *k != "$ref") {
+                    o.insert(k.clone(), self.walk(file, &push_token(pointer, k), v, Ctx::Data)?);
+                }
+            }
+            return Ok(out);
         }
         let mut out = Map::with_capacity(map.len());
         for (k, v) in map {

@@ -33,6 +33,11 @@ pub fn corpus() -> Option<PathBuf> {
     shared().map(|s| s.join("corpus/matrix-doc-5da3072e"))
 }
 
+/// The current Matrix spec (v1.18, OpenAPI 3.1) in `../shared`: its `data` folder.
+pub fn current_spec() -> Option<PathBuf> {
+    shared().map(|s| s.join("corpus/matrix-spec-v1.18/data"))
+}
+
 /// A test fixture folder.
 pub fn fixture(name: &str) -> PathBuf {
     workspace().join("tests/fixtures").join(name)

@@ -61,6 +61,8 @@ pub struct Spec {
 struct Files {
     root: PathBuf,
     cache: BTreeMap<PathBuf, Value>,
+    /// While checking the parts of an `allOf`: the properties more than one part declares.
+    shared: Vec<String>,
 }
 
 fn yaml_to_json(v: serde_yaml::Value) -> Value {
@@ -151,15 +153,39 @@ impl Files {
         (file, v)
     }
 
+    /// What one `$ref` (relative to `file`) points to, and the file it is in; a `$ref` in the
+    /// target is left for the caller.
+    fn deref_once(&mut self, file: &Path, r: &str) -> (PathBuf, Value) {
+        let (path, frag) = match r.split_once('#') {
+            Some((p, f)) if f.is_empty() || f.starts_with('/') => (p.to_owned(), f.to_owned()),
+            _ => (r.to_owned(), String::new()),
+        };
+        let target = if path.is_empty() {
+            file.to_path_buf()
+        } else {
+            file.parent().unwrap().join(&path)
+        };
+        let doc = self.load(&target);
+        (self.follow(&target), doc.pointer(&frag).cloned().unwrap_or(Value::Null))
+    }
+
     /// Example data with every `$ref` in it replaced by what it points to.
     fn inline_data(&mut self, file: &Path, v: &Value, depth: usize) -> Value {
         if depth > 16 {
             return v.clone();
         }
         match v {
+            // the Matrix spec composes examples: `$ref` brings in another example, and the keys
+            // beside it are added to (or replace keys of) what it brings
             Value::Object(m) if m.contains_key("$ref") => {
-                let (f, t) = self.deref(file, v);
-                self.inline_data(&f, &t, depth + 1)
+                let (f, t) = self.deref_once(file, m.get("$ref").and_then(Value::as_str).unwrap_or_default());
+                let mut out = self.inline_data(&f, &t, depth + 1);
+                if let Value::Object(o) = &mut out {
+                    for (k, x) in m.iter().filter(|(k, _)| *k != "$ref") {
+                        o.insert(k.clone(), self.inline_data(file, x, depth + 1));
+                    }
+                }
+                out
             }
             Value::Object(m) => Value::Object(
                 m.iter()
@@ -201,9 +227,32 @@ impl Files {
         let (file, schema) = self.deref(file, schema);
         let Some(s) = schema.as_object() else { return Ok(()) };
         if let Some(Value::Array(all)) = s.get("allOf") {
-            for part in all {
-                self.validate_part(&file, part, instance, at, depth + 1, true)?;
+            // a property declared by more than one part (or by a part and this schema) is
+            // checked against each, and each sees only part of what the property may hold
+            let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+            let own: Vec<String> = s
+                .get("properties")
+                .and_then(Value::as_object)
+                .map(|p| p.keys().cloned().collect())
+                .unwrap_or_default();
+            for name in own {
+                *seen.entry(name).or_default() += 1;
             }
+            for part in all {
+                for name in self.declared_properties(&file, part, 0).unwrap_or_default() {
+                    *seen.entry(name).or_default() += 1;
+                }
+            }
+            let shared: Vec<String> = seen.into_iter().filter(|(_, n)| *n > 1).map(|(k, _)| k).collect();
+            let saved = std::mem::replace(&mut self.shared, shared);
+            for part in all {
+                let r = self.validate_part(&file, part, instance, at, depth + 1, true);
+                if r.is_err() {
+                    self.shared = saved;
+                    return r;
+                }
+            }
+            self.shared = saved;
         }
         for key in ["oneOf", "anyOf"] {
             if let Some(Value::Array(alts)) = s.get(key) {
@@ -266,7 +315,8 @@ impl Files {
             // the generated types keep what the schema declares: an example with properties its
             // schema does not declare (and no `additionalProperties`) shows an incomplete schema
             let declared = self.declared_properties(&file, &schema, 0);
-            if let Some(declared) = declared.filter(|_| s.get("additionalProperties").is_none() && !part_of_all_of) {
+            let open = s.get("additionalProperties").is_some() || s.get("patternProperties").is_some();
+            if let Some(declared) = declared.filter(|_| !open && !part_of_all_of) {
                 let undeclared: Vec<&String> = obj.keys().filter(|k| !declared.contains(*k)).collect();
                 if !undeclared.is_empty() {
                     let list: Vec<String> = undeclared.iter().map(|k| format!("`{k}`")).collect();
@@ -278,8 +328,19 @@ impl Files {
             }
             for (k, v) in obj {
                 let child = format!("{at}/{k}");
+                let by_pattern = s.get("patternProperties").and_then(Value::as_object).and_then(|pp| {
+                    pp.iter()
+                        .find(|(pattern, _)| matches_pattern(pattern, k))
+                        .map(|(_, p)| p.clone())
+                });
                 if let Some(p) = props.get(k) {
-                    self.validate(&file, p, v, &child, depth + 1)?;
+                    let shared = part_of_all_of && self.shared.contains(k);
+                    let saved = std::mem::take(&mut self.shared);
+                    let r = self.validate_part(&file, p, v, &child, depth + 1, shared);
+                    self.shared = saved;
+                    r?;
+                } else if let Some(p) = by_pattern {
+                    self.validate(&file, &p, v, &child, depth + 1)?;
                 } else if let Some(add @ Value::Object(_)) = s.get("additionalProperties") {
                     self.validate(&file, add, v, &child, depth + 1)?;
                 }
@@ -301,6 +362,7 @@ impl Files {
         let (file, schema) = self.deref(file, schema);
         if depth > 16
             || schema.get("additionalProperties").is_some()
+            || schema.get("patternProperties").is_some()
             || schema.get("oneOf").is_some()
             || schema.get("anyOf").is_some()
         {
@@ -332,7 +394,7 @@ impl Files {
         let mut out = Map::new();
         for (k, v) in &props {
             let (_, pv) = self.deref(&file, v);
-            if let Some(e) = pv.get("example") {
+            if let Some(e) = pv.get("example").or_else(|| pv.get("examples").and_then(|e| e.get(0))) {
                 out.insert(k.clone(), self.inline_data(&file, e, 0));
             }
         }
@@ -360,7 +422,12 @@ impl Files {
             }
         }
         if let (Some(Value::Array(values)), Some(_)) = (schema.get("enum"), instance.as_str()) {
-            if schema.get("type").and_then(Value::as_str) == Some("string") {
+            let string = match schema.get("type") {
+                Some(Value::String(t)) => t == "string",
+                Some(Value::Array(ts)) => ts.iter().any(|t| t == "string"),
+                _ => false,
+            };
+            if string {
                 out.push((
                     at.to_owned(),
                     values.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
@@ -401,6 +468,18 @@ impl Files {
     }
 }
 
+/// Whether a property name matches a `patternProperties` key, for the patterns the Matrix spec
+/// writes: empty (anything), `^prefix`, or a literal; anything richer is taken to match.
+fn matches_pattern(pattern: &str, name: &str) -> bool {
+    match pattern.strip_prefix('^') {
+        _ if pattern.is_empty() => true,
+        Some(prefix) if prefix.chars().all(|c| c.is_alphanumeric() || "@!#$+:_-.".contains(c)) => {
+            name.starts_with(prefix)
+        }
+        _ => true,
+    }
+}
+
 /// Whether the operation `op` of path item `item` is a POST, PUT or PATCH.
 fn op_method_has_body(item: &Value, op: &Value) -> bool {
     ["post", "put", "patch"].iter().any(|m| item.get(m) == Some(op))
@@ -435,6 +514,7 @@ fn param_text(v: &Value) -> String {
 
 /// A sample value for a parameter without an `x-example`.
 fn sample(param: &Value) -> Value {
+    let param = param_schema(param);
     match param.get("type").and_then(Value::as_str) {
         Some("integer") | Some("number") => json!(1),
         Some("boolean") => json!(true),
@@ -445,12 +525,53 @@ fn sample(param: &Value) -> Value {
     }
 }
 
+/// OpenAPI 3.x: the path of the first server's URL, its variables at their defaults.
+fn server_path(doc: &Value) -> String {
+    let Some(server) = doc.get("servers").and_then(|s| s.get(0)) else {
+        return String::new();
+    };
+    let mut url = server.get("url").and_then(Value::as_str).unwrap_or("").to_owned();
+    if let Some(vars) = server.get("variables").and_then(Value::as_object) {
+        for (name, var) in vars {
+            let default = var.get("default").and_then(Value::as_str).unwrap_or("");
+            url = url.replace(&format!("{{{name}}}"), default);
+        }
+    }
+    let path = match url.split_once("://") {
+        Some((_, rest)) => rest.find('/').map(|i| rest[i..].to_owned()).unwrap_or_default(),
+        None => url,
+    };
+    path.trim_end_matches('/').to_owned()
+}
+
+/// OpenAPI 3.x: the examples of a media type or a parameter (`example`, or every value of
+/// `examples`), each with its name.
+fn examples_of(m: &Value) -> Vec<(String, Value)> {
+    if let Some(e) = m.get("example") {
+        return vec![("example".to_owned(), e.clone())];
+    }
+    m.get("examples")
+        .and_then(Value::as_object)
+        .map(|es| {
+            es.iter()
+                .filter_map(|(name, e)| e.get("value").map(|v| (format!("example `{name}`"), v.clone())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The schema of a parameter: its own keywords (Swagger 2.0) or its `schema` (OpenAPI 3.x).
+fn param_schema(p: &Value) -> &Value {
+    p.get("schema").unwrap_or(p)
+}
+
 /// Reads the spec folder (`root` bounds its references) and lists what the crate must do.
 pub fn read(spec_dir: &Path, root: &Path, placeholders: &BTreeMap<String, String>) -> Spec {
     let root = root.canonicalize().unwrap();
     let mut files = Files {
         root,
         cache: BTreeMap::new(),
+        shared: Vec::new(),
     };
     let mut docs: Vec<PathBuf> = std::fs::read_dir(spec_dir)
         .unwrap()
@@ -462,7 +583,10 @@ pub fn read(spec_dir: &Path, root: &Path, placeholders: &BTreeMap<String, String
     for doc_path in docs {
         let doc_path = doc_path.canonicalize().unwrap();
         let doc = files.load(&doc_path);
-        let base = substitute(doc.get("basePath").and_then(Value::as_str).unwrap_or(""), placeholders);
+        let base = match doc.get("openapi") {
+            Some(_) => server_path(&doc),
+            None => substitute(doc.get("basePath").and_then(Value::as_str).unwrap_or(""), placeholders),
+        };
         let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
             continue;
         };
@@ -504,9 +628,13 @@ fn operation_cases(files: &mut Files, spec: &mut Spec, file: &Path, id: &str, pa
     let mut uri_path = path.to_owned();
     let mut query = Vec::new();
     let mut body: Option<(PathBuf, Value)> = None;
+    let openapi3 = files.load(file).get("openapi").is_some();
     for p in &params {
         let name = p.get("name").and_then(Value::as_str).unwrap_or_default();
-        let value = p.get("x-example").cloned();
+        let value = p
+            .get("x-example")
+            .cloned()
+            .or_else(|| examples_of(p).into_iter().next().map(|(_, v)| v));
         match p.get("in").and_then(Value::as_str) {
             Some("path") => {
                 if value.is_some() {
@@ -528,10 +656,18 @@ fn operation_cases(files: &mut Files, spec: &mut Spec, file: &Path, id: &str, pa
                     (None, true) => sample(p),
                     (None, false) => continue,
                 };
-                match (&v, p.get("type").and_then(Value::as_str)) {
+                let explode = if openapi3 {
+                    // OpenAPI 3.x: query lists are `form` style, exploded unless it says not
+                    p.get("explode")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(p.get("style").and_then(Value::as_str).unwrap_or("form") == "form")
+                } else {
                     // Swagger 2.0: arrays are comma-separated unless `collectionFormat: multi`
+                    p.get("collectionFormat").and_then(Value::as_str) == Some("multi")
+                };
+                match (&v, param_schema(p).get("type").and_then(Value::as_str)) {
                     (Value::Array(items), Some("array")) => {
-                        if p.get("collectionFormat").and_then(Value::as_str) == Some("multi") {
+                        if explode {
                             for v in items {
                                 query.push(format!("{}={}", encode(name), encode(&param_text(v))));
                             }
@@ -555,6 +691,23 @@ fn operation_cases(files: &mut Files, spec: &mut Spec, file: &Path, id: &str, pa
     } else {
         format!("{uri_path}?{}", query.join("&"))
     };
+    // OpenAPI 3.x: the JSON media type of `requestBody`, with every example it gives
+    let mut body_examples: Vec<(String, Value)> = Vec::new();
+    let mut binary_body = false;
+    if let Some(rb) = op.get("requestBody") {
+        let (rfile, rb) = files.deref(file, rb);
+        match rb.get("content").and_then(|c| c.get("application/json")) {
+            Some(media) => {
+                let (f, schema) = files.deref(&rfile, media.get("schema").unwrap_or(&Value::Null));
+                body_examples = examples_of(media)
+                    .into_iter()
+                    .map(|(n, e)| (n, files.inline_data(&rfile, &e, 0)))
+                    .collect();
+                body = Some((f, schema));
+            }
+            None => binary_body = true,
+        }
+    }
 
     // the request; an operation that documents no body takes a free-form JSON object when its
     // method carries one (the contract of the generated crate)
@@ -566,9 +719,27 @@ fn operation_cases(files: &mut Files, spec: &mut Spec, file: &Path, id: &str, pa
             kind: Kind::Request,
             status: 0,
             uri: Some(uri.clone()),
-            json: method_has_body.then(|| json!({})),
+            json: (method_has_body && !binary_body).then(|| json!({})),
             expect: Expect::RoundTrip,
         }),
+        Some((bfile, schema)) if !body_examples.is_empty() => {
+            for (what, example) in &body_examples {
+                spec.examples += 1;
+                let name = format!("{id}: request body {what}");
+                object_cases(
+                    files,
+                    spec,
+                    bfile,
+                    schema,
+                    example,
+                    &name,
+                    id,
+                    Kind::Request,
+                    0,
+                    Some(&uri),
+                );
+            }
+        }
         Some((bfile, schema)) => {
             let example = match schema.get("example") {
                 Some(e) => {
@@ -603,20 +774,40 @@ fn operation_cases(files: &mut Files, spec: &mut Spec, file: &Path, id: &str, pa
     };
     for (status, r) in responses {
         let (rfile, r) = files.deref(file, r);
-        let Some(example) = r.get("examples").and_then(|e| e.get("application/json")) else {
+        // `4XX` stands for its first code
+        let code: u16 = status.to_ascii_uppercase().replace("XX", "00").parse().unwrap_or(0);
+        if code == 0 {
             continue;
-        };
-        spec.examples += 1;
-        let example = files.inline_data(&rfile, example, 0);
-        let code: u16 = status.parse().unwrap_or(0);
-        let schema = r.get("schema").cloned().unwrap_or(Value::Null);
-        let name = format!("{id}: {status} response example");
+        }
         let kind = if (200..300).contains(&code) {
             Kind::Response
         } else {
             Kind::Error
         };
-        object_cases(files, spec, &rfile, &schema, &example, &name, id, kind, code, None);
+        let (schema, examples) = match r.get("content") {
+            // OpenAPI 3.x: the JSON media type, every example it gives
+            Some(content) => match content.get("application/json") {
+                Some(media) => (media.get("schema").cloned().unwrap_or(Value::Null), examples_of(media)),
+                None => continue,
+            },
+            None => match r.get("examples").and_then(|e| e.get("application/json")) {
+                Some(e) => (
+                    r.get("schema").cloned().unwrap_or(Value::Null),
+                    vec![("example".to_owned(), e.clone())],
+                ),
+                None => continue,
+            },
+        };
+        for (what, example) in examples {
+            spec.examples += 1;
+            let example = files.inline_data(&rfile, &example, 0);
+            let name = if what == "example" {
+                format!("{id}: {status} response example")
+            } else {
+                format!("{id}: {status} response {what}")
+            };
+            object_cases(files, spec, &rfile, &schema, &example, &name, id, kind, code, None);
+        }
     }
 }
 

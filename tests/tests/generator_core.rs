@@ -274,8 +274,9 @@ fn swagger_2_and_openapi_3_0_of_the_same_api_generate_the_same_crate() {
     let ops = &swagger["src/operations/get_things.rs"];
     assert!(ops.contains("query_list(&query, \"kinds\", true)"), "{ops}");
     assert!(ops.contains("query_list(&query, \"ids\", false)"), "{ops}");
+    // `next` is optional and nullable: absent, `null` and a value are three things
     assert!(
-        ops.contains("pub next: ::std::option::Option<::std::string::String>"),
+        ops.contains("pub next: ::std::option::Option<::std::option::Option<::std::string::String>>"),
         "{ops}"
     );
     assert!(

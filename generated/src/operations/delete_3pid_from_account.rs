@@ -27,6 +27,9 @@ pub const METADATA: crate::Metadata = crate::Metadata {
     operation_id: "delete3pidFromAccount",
     name: "delete_3pid_from_account",
     auth: crate::AuthKind::AccessToken,
+    deprecated: false,
+    added_in: ::std::option::Option::None,
+    changed_in: &[],
 };
 /// The request of `delete3pidFromAccount`.
 #[derive(

@@ -32,6 +32,9 @@ pub const METADATA: crate::Metadata = crate::Metadata {
     operation_id: "getAccount3PIDs",
     name: "get_account_3pids",
     auth: crate::AuthKind::AccessToken,
+    deprecated: false,
+    added_in: ::std::option::Option::None,
+    changed_in: &[],
 };
 /// The request of `getAccount3PIDs`.
 #[derive(

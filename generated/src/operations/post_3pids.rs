@@ -26,6 +26,9 @@ pub const METADATA: crate::Metadata = crate::Metadata {
     operation_id: "post3PIDs",
     name: "post_3pids",
     auth: crate::AuthKind::AccessToken,
+    deprecated: false,
+    added_in: ::std::option::Option::None,
+    changed_in: &[],
 };
 /// The request of `post3PIDs`.
 ///

@@ -32,6 +32,9 @@ pub const METADATA: crate::Metadata = crate::Metadata {
     operation_id: "requestTokenTo3PIDEmail",
     name: "request_token_to_3pid_email",
     auth: crate::AuthKind::None,
+    deprecated: false,
+    added_in: ::std::option::Option::None,
+    changed_in: &[],
 };
 /// The request of `requestTokenTo3PIDEmail`.
 #[derive(

@@ -78,4 +78,10 @@ pub struct Metadata {
     pub name: &'static str,
     /// Whether the operation needs an access token.
     pub auth: AuthKind,
+    /// Whether the spec deprecates the operation.
+    pub deprecated: bool,
+    /// The Matrix version that added the operation, where the spec says.
+    pub added_in: Option<&'static str>,
+    /// The Matrix versions that changed the operation, where the spec says.
+    pub changed_in: &'static [&'static str],
 }

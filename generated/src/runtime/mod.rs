@@ -18,6 +18,8 @@ pub use self::convert::{
     AccessToken, Base, Endpoint, IncomingRequest, IncomingResponse, OutgoingRequest,
     OutgoingResponse, ParamValue,
 };
+#[doc(hidden)]
+pub use self::convert::deserialize_some;
 pub use self::error::{ErrorCode, FromHttpResponseError, IntoHttpError, MatrixError};
 pub use self::metadata::{AuthKind, Metadata, Method, PathSegment};
 #[doc(hidden)]

@@ -220,6 +220,9 @@ fn lib_rs(api: &Api, all: &Emitted) -> TokenStream {
     quote! {
         #doc
         #![forbid(unsafe_code)]
+        // what the spec deprecates is marked for the crate's users; the crate itself still
+        // encodes and decodes it
+        #![allow(deprecated)]
         // nested maps and lists straight from the spec: an alias per shape would only hide them
         #![allow(clippy::type_complexity)]
 

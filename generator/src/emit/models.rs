@@ -55,17 +55,36 @@ pub fn has_default(ty: &Ty) -> bool {
     !matches!(ty, Ty::Named(_) | Ty::ErrorCode)
 }
 
-/// The Rust type of a field: boxed where it closes a cycle, an `Option` unless required and
-/// not nullable.
+/// The Rust type of a field: boxed where it closes a cycle; an `Option` when it may be absent
+/// or `null`, an `Option<Option<_>>` when it may be both.
 fn field_type(f: &Field, space: &TypeSpace) -> TokenStream {
     let mut t = ty_tokens(&f.ty, space);
     if f.boxed {
         t = quote!(::std::boxed::Box<#t>);
     }
-    if f.is_option() {
+    if f.is_double_option() {
+        t = quote!(::std::option::Option<::std::option::Option<#t>>);
+    } else if f.is_option() {
         t = quote!(::std::option::Option<#t>);
     }
     t
+}
+
+/// The serde attributes that keep absent, `null` and a value apart.
+fn presence_attrs(f: &Field) -> TokenStream {
+    if f.required {
+        if f.keeps_null() {
+            // required, maybe `null`: an `Option` that must be present
+            quote!(#[serde(deserialize_with = "::serde::Deserialize::deserialize")])
+        } else {
+            quote!()
+        }
+    } else if f.keeps_null() || f.ty == Ty::Json {
+        // `null` is a value: decoded as `Some`, never confused with absent
+        quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none", deserialize_with = "crate::runtime::deserialize_some")])
+    } else {
+        quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")])
+    }
 }
 
 /// Documentation of a field: its description and example.
@@ -99,14 +118,16 @@ pub fn struct_fields(
         } else {
             quote!()
         };
-        let optional = if !f.required {
-            quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")])
+        let optional = presence_attrs(f);
+        let deprecated = if f.deprecated {
+            quote!(#[deprecated(note = "the spec deprecates this property")])
         } else {
             quote!()
         };
         let extra = extra_attrs(f);
         out.push(quote! {
             #doc
+            #deprecated
             #rename
             #optional
             #extra

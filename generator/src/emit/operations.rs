@@ -95,6 +95,10 @@ fn module_doc(op: &Operation) -> String {
     if op.deprecated {
         text.push_str(" Deprecated by the spec.");
     }
+    let versions = op.versions.doc();
+    if !versions.is_empty() {
+        text.push_str(&format!("\n\n{versions}"));
+    }
     text.push_str("\n\n# Responses\n");
     for r in &op.responses {
         let doc = r.doc.replace('\n', " ");
@@ -122,6 +126,7 @@ fn param_field(p: &Param) -> Field {
         example: p.example.clone(),
         boxed: false,
         secret: false,
+        deprecated: false,
     }
 }
 
@@ -186,7 +191,12 @@ fn request(op: &Operation, space: &TypeSpace) -> TokenStream {
     {
         doc.push_str(&format!("\n\n# Example body\n\n```json\n{}\n```", example.pretty));
     }
-    emit_struct("Request", &doc, &def, space, wire_is_self)
+    let item = emit_struct("Request", &doc, &def, space, wire_is_self);
+    if op.deprecated {
+        quote!(#[deprecated(note = "the spec deprecates this operation")] #item)
+    } else {
+        item
+    }
 }
 
 fn body_field(ty: &Ty, doc: Option<String>) -> Field {
@@ -200,6 +210,7 @@ fn body_field(ty: &Ty, doc: Option<String>) -> Field {
         example: None,
         boxed: false,
         secret: false,
+        deprecated: false,
     }
 }
 
@@ -617,6 +628,9 @@ fn body_helpers(op: &Operation, space: &TypeSpace) -> TokenStream {
         if f.boxed {
             t = quote!(::std::boxed::Box<#t>);
         }
+        if f.is_double_option() {
+            t = quote!(::std::option::Option<#t>);
+        }
         let rename = if bare(&f.name) != f.wire {
             let w = &f.wire;
             quote!(#[serde(rename = #w)])
@@ -737,6 +751,12 @@ fn operation_file(op: &Operation, space: &TypeSpace) -> TokenStream {
         Auth::Required => quote!(AccessToken),
         Auth::Optional => quote!(OptionalAccessToken),
     };
+    let deprecated = op.deprecated;
+    let added = match &op.versions.added {
+        Some(v) => quote!(::std::option::Option::Some(#v)),
+        None => quote!(::std::option::Option::None),
+    };
+    let changed = op.versions.changed.iter().map(|(v, _)| quote!(#v));
     let request = request(op, space);
     let response = response(op, space);
     let outgoing = outgoing_request(op);
@@ -756,6 +776,9 @@ fn operation_file(op: &Operation, space: &TypeSpace) -> TokenStream {
             operation_id: #id,
             name: #name,
             auth: crate::AuthKind::#auth,
+            deprecated: #deprecated,
+            added_in: #added,
+            changed_in: &[#(#changed),*],
         };
 
         #request

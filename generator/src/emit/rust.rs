@@ -43,6 +43,10 @@ pub fn ty_tokens(ty: &Ty, space: &TypeSpace) -> TokenStream {
             let name = ident(&space.get(*id).name);
             quote!(crate::types::#name)
         }
+        Ty::Nullable(inner) => {
+            let inner = ty_tokens(inner, space);
+            quote!(::std::option::Option<#inner>)
+        }
         Ty::ErrorCode => quote!(crate::ErrorCode),
         Ty::Bytes => quote!(::std::vec::Vec<u8>),
     }

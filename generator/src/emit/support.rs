@@ -26,7 +26,7 @@ impl Output for Support {
                         "OutgoingResponse",
                         "ParamValue",
                     ],
-                    internal: &[],
+                    internal: &["deserialize_some"],
                 },
                 RuntimeFile {
                     name: "error",

@@ -22,7 +22,7 @@ use serde_json::Value;
 use crate::error::{Error, Location, Result, Warning};
 use crate::load::{Loader, SourceFile};
 use crate::resolve::Bundle;
-pub use schema::{Additional, Dialect, JsonType, Schema, SchemaReader, SchemaRef};
+pub use schema::{Additional, Dialect, JsonType, Markup, Schema, SchemaReader, SchemaRef};
 
 /// The input versions the generator reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -315,6 +315,8 @@ pub struct Document {
     pub file: String,
     /// The version it is written in.
     pub version: Version,
+    /// How its descriptions are written.
+    pub markup: Markup,
     /// `info.title`
     pub title: String,
     /// `info.description`

@@ -58,6 +58,7 @@ pub fn read(ctx: &Ctx<'_>, doc: &Value, version: Version, warnings: &mut Vec<War
     Ok(Document {
         file: ctx.file.to_owned(),
         version,
+        markup: version.dialect().markup(),
         title: text(&info, "title").unwrap_or_default(),
         description: text(&info, "description"),
         api_version: text(&info, "version").unwrap_or_default(),

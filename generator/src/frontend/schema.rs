@@ -22,6 +22,26 @@ pub enum Dialect {
     OpenApi31,
 }
 
+/// How descriptions are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Markup {
+    /// reStructuredText: the Matrix spec's Swagger 2.0 era.
+    Rst,
+    /// CommonMark: OpenAPI 3.x, and the Matrix spec since it moved to it.
+    #[default]
+    CommonMark,
+}
+
+impl Dialect {
+    /// How descriptions are written in this dialect (as the Matrix spec writes them).
+    pub fn markup(self) -> Markup {
+        match self {
+            Dialect::Swagger2 => Markup::Rst,
+            Dialect::OpenApi30 | Dialect::OpenApi31 => Markup::CommonMark,
+        }
+    }
+}
+
 /// The JSON types a schema's `type` may name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum JsonType {
@@ -86,6 +106,8 @@ pub struct Schema {
     pub title: Option<String>,
     /// `description`
     pub description: Option<String>,
+    /// How `title` and `description` are written.
+    pub markup: Markup,
     /// `deprecated`
     pub deprecated: bool,
     /// `format` (`int64`, `binary`, `mx-user-id`, ...); Swagger's `type: file` is `binary`.
@@ -179,6 +201,7 @@ impl<'w> SchemaReader<'w> {
         };
         let mut s = Schema {
             origin: origin_of(map.get(ORIGIN_KEY)),
+            markup: self.dialect.markup(),
             ..Schema::default()
         };
         let text = |k: &str| map.get(k).and_then(Value::as_str).map(str::to_owned);

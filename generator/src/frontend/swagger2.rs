@@ -64,6 +64,7 @@ pub fn read(ctx: &Ctx<'_>, doc: &Value, warnings: &mut Vec<Warning>) -> Result<D
     Ok(Document {
         file: ctx.file.to_owned(),
         version: Version::Swagger2,
+        markup: Dialect::Swagger2.markup(),
         title: text(&info, "title").unwrap_or_default(),
         description: text(&info, "description"),
         api_version: text(&info, "version").unwrap_or_default(),

@@ -1,7 +1,220 @@
-//! The spec's descriptions are reStructuredText; rustdoc wants Markdown, and warns on what looks
-//! like HTML, intra-doc links or bare URLs. This turns one into the other: ``` ``code`` ``` →
+//! The spec's descriptions become rustdoc: Markdown that rustdoc reads without a warning (it
+//! warns on what looks like HTML, intra-doc links or bare URLs) and without a doctest.
+//!
+//! The Swagger 2.0 era of the Matrix spec wrote reStructuredText: ``` ``code`` ``` →
 //! `` `code` ``, `` `text <url>`_ `` → `[text](url)`, `|link|_` → `` `link` ``, literal blocks →
-//! fenced `text` blocks (never doctests), and escapes the rest.
+//! fenced `text` blocks, and the rest escaped. OpenAPI 3.x descriptions are CommonMark already:
+//! links are kept (the spec's site-relative ones made absolute), code blocks are fenced as
+//! `text` unless they name a language, and stray brackets, HTML-like text and bare URLs are
+//! escaped.
+
+use crate::frontend::Markup;
+
+/// Where the Matrix spec's site-relative links (`/client-server-api/#...`) point.
+const SPEC_SITE: &str = "https://spec.matrix.org/latest";
+
+/// Renders a description written in `markup` as rustdoc-safe Markdown.
+pub fn render(text: &str, markup: Markup) -> String {
+    match markup {
+        Markup::Rst => markdown(text),
+        Markup::CommonMark => commonmark(text),
+    }
+}
+
+/// CommonMark made safe for rustdoc.
+pub fn commonmark(text: &str) -> String {
+    let text = text.replace("\r\n", "\n").replace('\t', "    ");
+    let mut out: Vec<String> = Vec::new();
+    let mut fence: Option<String> = None;
+    let mut indented = false;
+    let mut in_list = false;
+    let mut prev_blank = true;
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        if let Some(marker) = &fence {
+            if trimmed.starts_with(marker.as_str()) {
+                fence = None;
+            }
+            out.push(line.to_owned());
+            continue;
+        }
+        if indented {
+            if trimmed.is_empty() || indent >= 4 {
+                out.push(line.get(4..).unwrap_or("").to_owned());
+                continue;
+            }
+            while out.last().is_some_and(|l| l.is_empty()) {
+                out.pop();
+            }
+            out.push("```".to_owned());
+            out.push(String::new());
+            indented = false;
+        }
+        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+            let marker: String = trimmed.chars().take_while(|c| *c == '`' || *c == '~').collect();
+            let info = trimmed[marker.len()..].trim();
+            // an unnamed block, or one rustdoc would compile, is shown as text
+            let info = if info.is_empty() || info.starts_with("rust") {
+                "text"
+            } else {
+                info
+            };
+            out.push(format!("{}{marker}{info}", &line[..indent]));
+            fence = Some(marker);
+            prev_blank = false;
+            continue;
+        }
+        if trimmed.is_empty() {
+            out.push(String::new());
+            prev_blank = true;
+            continue;
+        }
+        let list_item = trimmed.starts_with("- ")
+            || trimmed.starts_with("* ")
+            || trimmed
+                .split_once(". ")
+                .is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+        if list_item {
+            in_list = true;
+        } else if indent == 0 {
+            in_list = false;
+        }
+        if indent >= 4 && prev_blank && !in_list {
+            out.push("```text".to_owned());
+            out.push(line.get(4..).unwrap_or("").to_owned());
+            indented = true;
+            continue;
+        }
+        out.push(commonmark_inline(line));
+        prev_blank = false;
+    }
+    if fence.is_some() || indented {
+        while indented && out.last().is_some_and(|l| l.is_empty()) {
+            out.pop();
+        }
+        out.push("```".to_owned());
+    }
+    while out.last().is_some_and(|l| l.trim().is_empty()) {
+        out.pop();
+    }
+    while out.first().is_some_and(|l| l.trim().is_empty()) {
+        out.remove(0);
+    }
+    out.iter().map(|l| l.trim_end()).collect::<Vec<_>>().join("\n")
+}
+
+/// One line of CommonMark: code spans and links kept, the rest escaped where rustdoc would
+/// misread it.
+fn commonmark_inline(line: &str) -> String {
+    let chars: Vec<char> = line.chars().collect();
+    let mut out = String::with_capacity(line.len() + 8);
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '`' {
+            let run = chars[i..].iter().take_while(|&&x| x == '`').count();
+            let close = (i + run..chars.len()).find(|&j| {
+                chars[j..].iter().take_while(|&&x| x == '`').count() == run && (j == 0 || chars[j - 1] != '`')
+            });
+            if let Some(end) = close {
+                out.extend(&chars[i..end + run]);
+                i = end + run;
+                continue;
+            }
+        }
+        if c == '\\' {
+            if let Some(&n) = chars.get(i + 1) {
+                out.push('\\');
+                out.push(n);
+                i += 2;
+                continue;
+            }
+        }
+        if c == '[' {
+            if let Some(link) = link_at(&chars, i) {
+                let (text, url, end) = link;
+                let inner = commonmark_inline(&text);
+                if let Some(rest) = url.strip_prefix('/') {
+                    out.push_str(&format!("[{inner}]({SPEC_SITE}/{rest})"));
+                } else if url.starts_with('#') || url.is_empty() {
+                    out.push_str(&inner);
+                } else {
+                    out.push_str(&format!("[{inner}]({url})"));
+                }
+                i = end;
+                continue;
+            }
+        }
+        if c == '<' {
+            // an autolink stays one
+            let close = chars[i..].iter().position(|&x| x == '>').map(|p| p + i);
+            if let Some(end) = close {
+                let inner: String = chars[i + 1..end].iter().collect();
+                if inner.starts_with("http://") || inner.starts_with("https://") {
+                    out.push_str(&format!("<{inner}>"));
+                    i = end + 1;
+                    continue;
+                }
+            }
+        }
+        if c == 'h' && (starts_with(&chars, i, "http://") || starts_with(&chars, i, "https://")) {
+            let mut end = i;
+            while end < chars.len()
+                && !chars[end].is_whitespace()
+                && !matches!(chars[end], '>' | ')' | '"' | '\'' | '`')
+            {
+                end += 1;
+            }
+            while end > i && matches!(chars[end - 1], '.' | ',' | ';' | ':') {
+                end -= 1;
+            }
+            let url: String = chars[i..end].iter().collect();
+            out.push_str(&format!("<{url}>"));
+            i = end;
+            continue;
+        }
+        match c {
+            '[' | ']' | '<' | '>' => {
+                out.push('\\');
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+        i += 1;
+    }
+    out
+}
+
+/// A Markdown link `[text](url)` starting at `i`: its text, its URL and where it ends.
+fn link_at(chars: &[char], i: usize) -> Option<(String, String, usize)> {
+    let mut depth = 0;
+    let mut close = None;
+    for (j, &c) in chars.iter().enumerate().skip(i) {
+        match c {
+            '[' => depth += 1,
+            ']' => {
+                depth -= 1;
+                if depth == 0 {
+                    close = Some(j);
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    let close = close?;
+    if chars.get(close + 1) != Some(&'(') {
+        return None;
+    }
+    let end = chars[close + 2..].iter().position(|&c| c == ')')? + close + 2;
+    let text: String = chars[i + 1..close].iter().collect();
+    let url: String = chars[close + 2..end].iter().collect();
+    if url.contains(char::is_whitespace) {
+        return None;
+    }
+    Some((text, url, end + 1))
+}
 
 /// Converts an RST description to rustdoc-safe Markdown.
 pub fn markdown(rst: &str) -> String {
@@ -327,7 +540,29 @@ impl Example {
 
 #[cfg(test)]
 mod tests {
-    use super::markdown;
+    use super::{commonmark, markdown};
+
+    #[test]
+    fn commonmark_keeps_links_and_code_and_escapes_the_rest() {
+        assert_eq!(
+            commonmark("See [the spec](/client-server-api/#login) and `a[0] <b>`, [x], <b>, https://example.org."),
+            "See [the spec](https://spec.matrix.org/latest/client-server-api/#login) and `a[0] <b>`, \\[x\\], \\<b\\>, <https://example.org>."
+        );
+        assert_eq!(
+            commonmark("An [anchor](#below) and [out](https://x.org)."),
+            "An anchor and [out](https://x.org)."
+        );
+        assert_eq!(commonmark("```\nlet x = 1;\n```"), "```text\nlet x = 1;\n```");
+        assert_eq!(commonmark("```json\n{}\n```"), "```json\n{}\n```");
+        assert_eq!(
+            commonmark("Code:\n\n    fn main() {}\n\nAfter."),
+            "Code:\n\n```text\nfn main() {}\n```\n\nAfter."
+        );
+        assert_eq!(
+            commonmark("- item\n\n    more of the item"),
+            "- item\n\n    more of the item"
+        );
+    }
 
     #[test]
     fn inline_markup() {

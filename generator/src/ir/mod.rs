@@ -13,8 +13,9 @@ use std::collections::{HashMap, HashSet};
 use crate::error::{Error, Location, Result, Warning};
 use crate::frontend::{self, ParamIn, SchemaRef, Spec};
 pub use crate::frontend::{Method, Status};
-use docs::markdown;
+use docs::render;
 pub use docs::Example;
+use frontend::Markup;
 use naming::{pascal, snake, unique};
 pub use path::{PathTemplate, Segment};
 pub use types::{EnumDef, Field, StructDef, Ty, TypeDef, TypeId, TypeKind, TypeSpace};
@@ -130,6 +131,50 @@ pub struct ResponseDef {
     pub example: Option<Example>,
 }
 
+/// When the Matrix spec added or changed something (`x-addedInMatrixVersion`,
+/// `x-changedInMatrixVersion`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Versions {
+    /// The version that added it.
+    pub added: Option<String>,
+    /// Each version that changed it, with what changed (Markdown).
+    pub changed: Vec<(String, String)>,
+}
+
+impl Versions {
+    /// Reads the extensions of a node.
+    pub fn from_extensions(ext: &std::collections::BTreeMap<String, serde_json::Value>, markup: Markup) -> Self {
+        let text = |v: &serde_json::Value| match v {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        Versions {
+            added: ext.get("x-addedInMatrixVersion").map(text),
+            changed: ext
+                .get("x-changedInMatrixVersion")
+                .and_then(serde_json::Value::as_object)
+                .map(|m| m.iter().map(|(k, v)| (k.clone(), render(&text(v), markup))).collect())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// A sentence or two for the documentation (empty when nothing is known).
+    pub fn doc(&self) -> String {
+        let mut out = String::new();
+        if let Some(v) = &self.added {
+            out.push_str(&format!("Added in Matrix {v}."));
+        }
+        for (v, what) in &self.changed {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            let what = what.replace('\n', " ");
+            out.push_str(&format!("Changed in Matrix {v}: {}", what.trim()));
+        }
+        out
+    }
+}
+
 /// An operation.
 #[derive(Clone, Debug)]
 pub struct Operation {
@@ -149,6 +194,8 @@ pub struct Operation {
     pub description: Option<String>,
     /// Whether the spec deprecates it.
     pub deprecated: bool,
+    /// When the Matrix spec added or changed it.
+    pub versions: Versions,
     /// How it authenticates.
     pub auth: Auth,
     /// Its parameters, in spec order.
@@ -205,7 +252,14 @@ pub fn build(spec: &Spec) -> Result<(Api, Vec<Warning>)> {
                 ));
             }
             routes.push((op.method, op.path.clone(), op.origin.clone()));
-            operations.push(operation(&mut builder, &base_path, op, &mut names, &mut warnings)?);
+            operations.push(operation(
+                &mut builder,
+                &base_path,
+                doc.markup,
+                op,
+                &mut names,
+                &mut warnings,
+            )?);
         }
     }
     let (types, type_warnings) = builder.finish();
@@ -213,7 +267,7 @@ pub fn build(spec: &Spec) -> Result<(Api, Vec<Warning>)> {
     let first = spec.documents.first();
     let api = Api {
         title: first.map(|d| d.title.clone()).unwrap_or_default(),
-        description: first.and_then(|d| d.description.as_deref()).map(markdown),
+        description: first.and_then(|d| d.description.as_deref().map(|t| render(t, d.markup))),
         version: first.map(|d| d.api_version.clone()).unwrap_or_default(),
         sources: spec.documents.iter().map(|d| d.file.clone()).collect(),
         operations,
@@ -225,6 +279,7 @@ pub fn build(spec: &Spec) -> Result<(Api, Vec<Warning>)> {
 fn operation(
     builder: &mut TypeBuilder<'_>,
     base_path: &str,
+    markup: Markup,
     op: &frontend::Operation,
     names: &mut HashSet<String>,
     warnings: &mut Vec<Warning>,
@@ -261,11 +316,12 @@ fn operation(
         Some(rb) => {
             let media = json_media(&rb.content);
             let shape = match media.and_then(|m| m.schema.as_ref()) {
+                _ if media.is_some_and(|m| !is_json(&m.mime)) => Shape::Binary,
                 Some(s) => shape(builder, s, &format!("{type_prefix}Request"), true)?,
                 None => Shape::Whole(Ty::JsonObject),
             };
             Some(Body {
-                doc: rb.description.as_deref().map(markdown),
+                doc: rb.description.as_deref().map(|t| render(t, markup)),
                 shape,
                 example: media.and_then(|m| m.example.as_ref()).map(Example::new),
                 synthesized: false,
@@ -303,7 +359,7 @@ fn operation(
         // a parameter is text on the wire: scalars, enums, lists of them, or JSON
         let ty = match ty {
             Ty::Map(_) => Ty::JsonObject,
-            Ty::Vec(inner) if matches!(*inner, Ty::Vec(_) | Ty::Map(_)) => Ty::Json,
+            Ty::Vec(inner) if matches!(*inner, Ty::Vec(_) | Ty::Map(_) | Ty::Nullable(_)) => Ty::Json,
             other => other,
         };
         // `fields...` in a query: the Matrix spec's way of saying "any further query fields"
@@ -321,13 +377,18 @@ fn operation(
         if let Some(d) = &p.description {
             doc.push_str(&format!("\n\n{d}"));
         }
+        let mut doc = render(&doc, markup);
+        let versions = Versions::from_extensions(&p.extensions, markup).doc();
+        if !versions.is_empty() {
+            doc.push_str(&format!("\n\n{versions}"));
+        }
         params.push(Param {
             name: unique(&snake(&wire), &mut taken),
             wire,
             location,
             required: p.required || catch_all,
             ty: if catch_all { Ty::Map(Box::new(Ty::String)) } else { ty },
-            doc: markdown(&doc),
+            doc,
             example: p.example.as_ref().map(Example::new),
             explode: p.explode,
             catch_all,
@@ -344,12 +405,13 @@ fn operation(
             Status::Default => "ResponseDefault".to_owned(),
         };
         let body = match media.and_then(|m| m.schema.as_ref()) {
+            _ if media.is_some_and(|m| !is_json(&m.mime)) => Some(Shape::Binary),
             Some(s) => Some(shape(builder, s, &format!("{type_prefix}{suffix}"), false)?),
             None => None,
         };
         responses.push(ResponseDef {
             status: r.status,
-            doc: markdown(&r.description),
+            doc: render(&r.description, markup),
             body,
             example: media.and_then(|m| m.example.as_ref()).map(Example::new),
         });
@@ -372,9 +434,14 @@ fn operation(
         method: op.method,
         path,
         base_path: base_path.to_owned(),
-        summary: op.summary.as_deref().map(|s| markdown(s.trim())),
-        description: op.description.as_deref().map(markdown).filter(|d| !d.is_empty()),
+        summary: op.summary.as_deref().map(|s| render(s.trim(), markup)),
+        description: op
+            .description
+            .as_deref()
+            .map(|t| render(t, markup))
+            .filter(|d| !d.is_empty()),
         deprecated: op.deprecated,
+        versions: Versions::from_extensions(&op.extensions, markup),
         auth,
         params,
         body,
@@ -382,6 +449,12 @@ fn operation(
         responses,
         source,
     })
+}
+
+/// Whether a media type is JSON (`application/json`, `application/problem+json`, ...).
+fn is_json(mime: &str) -> bool {
+    let essence = mime.split(';').next().unwrap_or_default().trim();
+    essence == "application/json" || essence.ends_with("+json") || essence == "*/*"
 }
 
 /// The JSON media type of a body, or its first one.

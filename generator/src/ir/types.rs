@@ -8,7 +8,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use indexmap::IndexMap;
 
-use super::docs::{markdown, Example};
+use super::docs::{render, Example};
 use super::naming::{pascal, pascal_title, snake, unique};
 use crate::error::{Error, Location, Result, Warning};
 use crate::frontend::{Additional, JsonType, NamedSchema, Schema, SchemaRef};
@@ -49,6 +49,8 @@ pub enum Ty {
     Map(Box<Ty>),
     /// A named type.
     Named(TypeId),
+    /// A value that may be `null` (`Option<T>`), inside a list or a map.
+    Nullable(Box<Ty>),
     /// A Matrix error code (`errcode`): the crate's `ErrorCode` open enum.
     ErrorCode,
     /// Raw bytes (a body that is not JSON).
@@ -76,12 +78,26 @@ pub struct Field {
     pub boxed: bool,
     /// Hidden from `Debug` (access tokens, client secrets, passwords).
     pub secret: bool,
+    /// The spec deprecates it.
+    pub deprecated: bool,
 }
 
 impl Field {
-    /// Whether the Rust field is an `Option`: not required, or nullable.
+    /// Whether `null` is a value of its own, apart from the field being absent: the field is
+    /// nullable and its type cannot hold `null` itself (any JSON can).
+    pub fn keeps_null(&self) -> bool {
+        self.nullable && self.ty != Ty::Json
+    }
+
+    /// Whether the Rust field is an `Option`: not required, or keeping `null`.
     pub fn is_option(&self) -> bool {
-        !self.required || self.nullable
+        !self.required || self.keeps_null()
+    }
+
+    /// Whether the Rust field is an `Option<Option<T>>`: absent (`None`), `null`
+    /// (`Some(None)`) and a value (`Some(Some(_))`) are three things.
+    pub fn is_double_option(&self) -> bool {
+        !self.required && self.keeps_null()
     }
 }
 
@@ -209,10 +225,11 @@ impl Naming {
     }
 }
 
-/// The parts of an object schema, its `allOf` merged, borrowed from the schemas.
+/// The parts of an object schema, its `allOf` merged, borrowed from the schemas. A property
+/// that several parts declare has each of their schemas (all of which apply).
 #[derive(Default)]
 struct ObjectParts<'s> {
-    properties: IndexMap<&'s str, &'s SchemaRef>,
+    properties: IndexMap<&'s str, Vec<&'s SchemaRef>>,
     required: BTreeSet<&'s str>,
     additional: Option<&'s Additional>,
 }
@@ -395,7 +412,10 @@ impl<'a> TypeBuilder<'a> {
             Shape::Scalar(JsonType::Boolean) => Ty::Bool,
             Shape::Scalar(JsonType::Array) => {
                 let item = match &s.items {
-                    Some(items) => self.ty(items, &naming.with_suffix("Item"))?,
+                    Some(items) => {
+                        let item = self.ty(items, &naming.with_suffix("Item"))?;
+                        self.nullable(items, item)
+                    }
                     None => Ty::Json,
                 };
                 Ty::Vec(Box::new(item))
@@ -406,7 +426,8 @@ impl<'a> TypeBuilder<'a> {
                 if parts.properties.is_empty() {
                     match &parts.additional {
                         Some(Additional::Schema(inner)) => {
-                            Ty::Map(Box::new(self.ty(inner, &naming.with_suffix("Value"))?))
+                            let value = self.ty(inner, &naming.with_suffix("Value"))?;
+                            Ty::Map(Box::new(self.nullable(inner, value)))
                         }
                         _ => Ty::JsonObject,
                     }
@@ -417,6 +438,16 @@ impl<'a> TypeBuilder<'a> {
             }
             Shape::Alternatives(alts) => self.alternatives(alts, &naming)?,
         })
+    }
+
+    /// `ty`, or `Option<ty>` where the schema of a list's items or a map's values allows `null`.
+    fn nullable(&self, s: &SchemaRef, ty: Ty) -> Ty {
+        let nullable = self.deref(s).is_ok_and(Schema::is_nullable);
+        if nullable && ty != Ty::Json {
+            Ty::Nullable(Box::new(ty))
+        } else {
+            ty
+        }
     }
 
     /// `oneOf`/`anyOf`: a common type when every alternative is the same, else any JSON.
@@ -447,14 +478,16 @@ impl<'a> TypeBuilder<'a> {
         for part in &s.all_of {
             let inner = self.deref(part)?;
             let p = self.object_parts(inner, depth + 1)?;
-            parts.properties.extend(p.properties);
+            for (k, v) in p.properties {
+                parts.properties.entry(k).or_default().extend(v);
+            }
             parts.required.extend(p.required);
             if p.additional.is_some() {
                 parts.additional = p.additional;
             }
         }
         for (k, v) in &s.properties {
-            parts.properties.insert(k.as_str(), v);
+            parts.properties.entry(k.as_str()).or_default().push(v);
         }
         parts.required.extend(s.required.iter().map(String::as_str));
         if let Some(a) = &s.additional {
@@ -466,19 +499,46 @@ impl<'a> TypeBuilder<'a> {
     fn struct_def(&mut self, parts: &ObjectParts<'_>, parent: &str) -> Result<StructDef> {
         let mut def = StructDef::default();
         let mut taken = HashSet::new();
-        for (&wire, &schema) in &parts.properties {
+        for (&wire, schemas) in &parts.properties {
+            // declared by several parts of an `allOf`: all of their schemas apply (objects are
+            // merged; for anything else the parts agree on the type, and the first says it)
+            let merged;
+            let all_objects = schemas
+                .iter()
+                .all(|s| self.deref(s).is_ok_and(|s| matches!(shape_of(s), Shape::Object)));
+            let schema: &SchemaRef = match schemas.as_slice() {
+                [one, ..] if !all_objects => one,
+                [one] => one,
+                many => {
+                    merged = SchemaRef::Inline(Box::new(Schema {
+                        all_of: many.iter().map(|s| (*s).clone()).collect(),
+                        ..Schema::default()
+                    }));
+                    &merged
+                }
+            };
             let mut ty = self.ty(schema, &Naming::property(parent, wire))?;
             if wire == "errcode" && ty == Ty::String {
                 ty = Ty::ErrorCode;
             }
-            let (doc, example, nullable) = match schema {
-                SchemaRef::Inline(s) => (
-                    s.description.as_deref().map(markdown),
-                    s.example().map(Example::new),
-                    s.is_nullable(),
-                ),
-                SchemaRef::Ref(_) => (None, None, false),
-            };
+            let inline = schemas.iter().filter_map(|s| match s {
+                SchemaRef::Inline(s) => Some(s),
+                SchemaRef::Ref(_) => None,
+            });
+            let (mut doc, mut example, mut nullable, mut deprecated) = (None, None, false, false);
+            for s in inline {
+                doc = doc.or_else(|| s.description.as_deref().map(|t| render(t, s.markup)));
+                example = example.or_else(|| s.example().map(Example::new));
+                nullable |= s.is_nullable();
+                deprecated |= s.deprecated;
+                let versions = super::Versions::from_extensions(&s.extensions, s.markup).doc();
+                if !versions.is_empty() {
+                    doc = Some(match doc {
+                        Some(d) if !d.is_empty() => format!("{d}\n\n{versions}"),
+                        _ => versions,
+                    });
+                }
+            }
             def.fields.push(Field {
                 wire: wire.to_owned(),
                 name: unique(&snake(wire), &mut taken),
@@ -489,6 +549,7 @@ impl<'a> TypeBuilder<'a> {
                 example,
                 boxed: false,
                 secret: SECRET_FIELDS.contains(&wire),
+                deprecated,
             });
         }
         match parts.additional {
@@ -529,11 +590,11 @@ impl<'a> TypeBuilder<'a> {
         let doc = match (&kind, reserved) {
             // an inline enum's description describes its field, not the enum
             (TypeKind::Enum(_), None) => None,
-            _ => s.description.as_deref().map(markdown),
+            _ => s.description.as_deref().map(|t| render(t, s.markup)),
         };
         let def = TypeDef {
             name: String::new(),
-            title: s.title.as_deref().map(|t| markdown(t.trim_end_matches('.'))),
+            title: s.title.as_deref().map(|t| render(t.trim_end_matches('.'), s.markup)),
             doc,
             kind,
             origin: s.origin.clone(),
