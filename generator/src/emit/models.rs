@@ -8,7 +8,7 @@ use quote::{format_ident, quote};
 
 use super::rust::{bare, doc_attrs, ident, ty_tokens};
 use super::{Emitted, FileContent, Module, Output};
-use crate::ir::{Api, EnumDef, Field, StructDef, Ty, TypeDef, TypeId, TypeKind, TypeSpace};
+use crate::ir::{Api, EnumDef, Field, StructDef, Ty, TypeDef, TypeId, TypeKind, TypeSpace, UnionDef};
 
 /// `src/types.rs`.
 pub struct Models;
@@ -205,6 +205,14 @@ fn type_doc(def: &TypeDef) -> String {
                 Some(t) => format!("{t}."),
                 None => format!("`{}`, as the spec defines it.", def.name),
             },
+            TypeKind::Union(u) => format!(
+                "One of: {}.",
+                u.variants
+                    .iter()
+                    .map(|v| format!("[`{}`](Self::{})", v.name, v.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         };
     }
     if let Some(example) = &def.example {
@@ -229,6 +237,7 @@ fn types_file(space: &TypeSpace, param_types: &BTreeSet<TypeId>) -> TokenStream 
         let item = match &def.kind {
             TypeKind::Struct(s) => struct_item(def, s, space),
             TypeKind::Enum(e) => enum_item(def, e),
+            TypeKind::Union(u) => union_item(def, u, space),
         };
         let param = if param_types.contains(&id) {
             param_value_impl(def)
@@ -257,7 +266,22 @@ fn param_value_impl(def: &TypeDef) -> TokenStream {
                 }
             }
         },
-        TypeKind::Struct(_) => quote! {
+        TypeKind::Union(u) if u.variants.iter().any(|v| v.name == "String") => quote! {
+            impl crate::runtime::ParamValue for #name {
+                fn to_param(&self) -> ::std::string::String {
+                    match ::serde_json::to_value(self) {
+                        ::std::result::Result::Ok(::serde_json::Value::String(s)) => s,
+                        other => other.map(|v| v.to_string()).unwrap_or_default(),
+                    }
+                }
+                fn from_param(s: &str) -> ::std::result::Result<Self, ::std::string::String> {
+                    ::serde_json::from_str(s)
+                        .or_else(|_| ::serde_json::from_value(::serde_json::Value::String(::std::borrow::ToOwned::to_owned(s))))
+                        .map_err(|e| ::std::string::ToString::to_string(&e))
+                }
+            }
+        },
+        TypeKind::Struct(_) | TypeKind::Union(_) => quote! {
             impl crate::runtime::ParamValue for #name {
                 fn to_param(&self) -> ::std::string::String {
                     ::serde_json::to_string(self).unwrap_or_default()
@@ -282,6 +306,28 @@ fn struct_item(def: &TypeDef, s: &StructDef, space: &TypeSpace) -> TokenStream {
             #(#fields)*
         }
         #debug_impl
+    }
+}
+
+/// An untagged enum: serde tries the variants in order, one per JSON kind.
+fn union_item(def: &TypeDef, u: &UnionDef, space: &TypeSpace) -> TokenStream {
+    let name = ident(&def.name);
+    let doc = doc_attrs(&type_doc(def));
+    let variants = u.variants.iter().map(|v| {
+        let n = ident(&v.name);
+        let mut t = ty_tokens(&v.ty, space);
+        if matches!(v.ty, Ty::Named(_)) {
+            t = quote!(::std::boxed::Box<#t>);
+        }
+        quote!(#n(#t),)
+    });
+    quote! {
+        #doc
+        #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::cmp::PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+        #[serde(untagged)]
+        pub enum #name {
+            #(#variants)*
+        }
     }
 }
 

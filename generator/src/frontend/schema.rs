@@ -154,6 +154,16 @@ impl Schema {
     /// Whether `null` is one of the values the schema allows by its type.
     pub fn is_nullable(&self) -> bool {
         self.types.contains(&JsonType::Null)
+            || self
+                .one_of
+                .iter()
+                .chain(&self.any_of)
+                .any(|alt| matches!(alt, SchemaRef::Inline(s) if s.is_null_only()))
+    }
+
+    /// Whether the schema allows `null` and nothing else (`type: "null"`).
+    pub fn is_null_only(&self) -> bool {
+        self.types == [JsonType::Null]
     }
 
     /// The types but `null`.

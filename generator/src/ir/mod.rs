@@ -18,7 +18,7 @@ pub use docs::Example;
 use frontend::Markup;
 use naming::{pascal, snake, unique};
 pub use path::{PathTemplate, Segment};
-pub use types::{EnumDef, Field, StructDef, Ty, TypeDef, TypeId, TypeKind, TypeSpace};
+pub use types::{EnumDef, Field, StructDef, Ty, TypeDef, TypeId, TypeKind, TypeSpace, UnionDef};
 use types::{Naming, TypeBuilder};
 
 /// The whole API.
@@ -240,7 +240,10 @@ pub fn build(spec: &Spec) -> Result<(Api, Vec<Warning>)> {
                 }
                 ids.insert(id.clone(), op.origin.clone());
             }
-            if let Some((_, _, first)) = routes.iter().find(|(m, p, _)| *m == op.method && *p == op.path) {
+            // the same method and path under another base path (`/_matrix/federation/v1` and
+            // `/v2`) is another route
+            let route = format!("{base_path}{}", op.path);
+            if let Some((_, _, first)) = routes.iter().find(|(m, p, _)| *m == op.method && *p == route) {
                 warnings.push(Warning::new(
                     op.origin.clone(),
                     format!(
@@ -251,7 +254,7 @@ pub fn build(spec: &Spec) -> Result<(Api, Vec<Warning>)> {
                     ),
                 ));
             }
-            routes.push((op.method, op.path.clone(), op.origin.clone()));
+            routes.push((op.method, route, op.origin.clone()));
             operations.push(operation(
                 &mut builder,
                 &base_path,

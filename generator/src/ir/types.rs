@@ -126,6 +126,24 @@ pub struct Variant {
     pub name: String,
 }
 
+/// A value of one of several JSON kinds (`oneOf`, `anyOf`, `type: [string, integer]`): an
+/// untagged enum, a variant per kind, so that decoding is never ambiguous and encoding gives the
+/// value back unchanged.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct UnionDef {
+    /// The variants, in the order they are tried.
+    pub variants: Vec<UnionVariant>,
+}
+
+/// One variant of a union.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct UnionVariant {
+    /// The Rust name: the JSON kind (`String`, `Integer`, `Object`, ...).
+    pub name: String,
+    /// What it holds (a named type is boxed).
+    pub ty: Ty,
+}
+
 /// What a named type is.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum TypeKind {
@@ -133,6 +151,8 @@ pub enum TypeKind {
     Struct(StructDef),
     /// An open string enum.
     Enum(EnumDef),
+    /// A value of one of several JSON kinds.
+    Union(UnionDef),
 }
 
 /// A named type.
@@ -420,6 +440,7 @@ impl<'a> TypeBuilder<'a> {
                 };
                 Ty::Vec(Box::new(item))
             }
+            Shape::Any if s.non_null_types().len() > 1 && s.not.is_none() => self.type_list(s, &naming)?,
             Shape::Scalar(JsonType::Null | JsonType::Object) | Shape::Any => Ty::Json,
             Shape::Object => {
                 let parts = self.object_parts(s, 0)?;
@@ -436,7 +457,7 @@ impl<'a> TypeBuilder<'a> {
                     self.declare(s, TypeKind::Struct(def), &naming, reserved)
                 }
             }
-            Shape::Alternatives(alts) => self.alternatives(alts, &naming)?,
+            Shape::Alternatives(alts) => self.alternatives(s, alts, &naming)?,
         })
     }
 
@@ -450,16 +471,80 @@ impl<'a> TypeBuilder<'a> {
         }
     }
 
-    /// `oneOf`/`anyOf`: a common type when every alternative is the same, else any JSON.
-    fn alternatives(&mut self, alts: &[SchemaRef], naming: &Naming) -> Result<Ty> {
+    /// `oneOf`/`anyOf`: a common type when every alternative is the same; a union when each is
+    /// of another JSON kind; else any JSON (which keeps every value). An alternative that is
+    /// only `null` makes the place nullable instead (see [`Schema::is_nullable`]).
+    fn alternatives(&mut self, s: &Schema, alts: &[SchemaRef], naming: &Naming) -> Result<Ty> {
         let mut tys = Vec::new();
         for (i, alt) in alts.iter().enumerate() {
+            if matches!(alt, SchemaRef::Inline(a) if a.is_null_only()) {
+                continue;
+            }
             tys.push(self.ty(alt, &naming.with_suffix(&format!("Variant{}", i + 1)))?);
         }
         tys.dedup();
         Ok(match tys.as_slice() {
             [one] => one.clone(),
-            _ => Ty::Json,
+            _ => self.union(s, tys, naming),
+        })
+    }
+
+    /// `type: [string, integer, ...]`: a union of the listed types.
+    fn type_list(&mut self, s: &Schema, naming: &Naming) -> Result<Ty> {
+        let mut tys = Vec::new();
+        for t in s.non_null_types() {
+            let mut one = s.clone();
+            one.types = vec![t];
+            one.title = None;
+            tys.push(self.schema_ty(&one, naming, None)?);
+        }
+        tys.dedup();
+        Ok(match tys.as_slice() {
+            [one] => one.clone(),
+            _ => self.union(s, tys, naming),
+        })
+    }
+
+    /// A union of `tys` when each is of another JSON kind, else any JSON.
+    fn union(&mut self, s: &Schema, tys: Vec<Ty>, naming: &Naming) -> Ty {
+        let mut variants: Vec<(u8, UnionVariant)> = Vec::new();
+        for ty in tys {
+            let Some((rank, name)) = self.json_kind(&ty) else {
+                return Ty::Json;
+            };
+            if variants.iter().any(|(r, _)| *r == rank) {
+                return Ty::Json; // two alternatives of one kind: not told apart without trying
+            }
+            variants.push((
+                rank,
+                UnionVariant {
+                    name: name.to_owned(),
+                    ty,
+                },
+            ));
+        }
+        variants.sort_by_key(|(rank, _)| *rank);
+        let def = UnionDef {
+            variants: variants.into_iter().map(|(_, v)| v).collect(),
+        };
+        self.declare(s, TypeKind::Union(def), naming, None)
+    }
+
+    /// The JSON kind a type decodes, in the order a union tries them, and its variant's name.
+    fn json_kind(&self, ty: &Ty) -> Option<(u8, &'static str)> {
+        Some(match ty {
+            Ty::Bool => (0, "Boolean"),
+            Ty::I32 | Ty::I64 => (1, "Integer"),
+            Ty::F32 | Ty::F64 => (2, "Number"),
+            Ty::String | Ty::ErrorCode => (3, "String"),
+            Ty::Vec(_) => (4, "List"),
+            Ty::Map(_) | Ty::JsonObject => (5, "Object"),
+            Ty::Named(id) => match &self.pending.get(id.0)?.def.kind {
+                TypeKind::Enum(_) => (3, "String"),
+                TypeKind::Struct(_) => (5, "Object"),
+                TypeKind::Union(_) => return None,
+            },
+            Ty::Json | Ty::Nullable(_) | Ty::Bytes => return None,
         })
     }
 
@@ -670,7 +755,8 @@ fn box_cycles(space: &mut TypeSpace) {
         .iter()
         .map(|d| match &d.kind {
             TypeKind::Struct(s) => s.fields.iter().filter_map(|f| direct(&f.ty)).collect(),
-            TypeKind::Enum(_) => Vec::new(),
+            // a union holds named types boxed
+            TypeKind::Enum(_) | TypeKind::Union(_) => Vec::new(),
         })
         .collect();
     let reaches = |from: TypeId, to: TypeId| -> bool {
@@ -694,7 +780,7 @@ fn box_cycles(space: &mut TypeSpace) {
                 .iter()
                 .map(|f| direct(&f.ty).is_some_and(|to| reaches(to, TypeId(id))))
                 .collect(),
-            TypeKind::Enum(_) => continue,
+            TypeKind::Enum(_) | TypeKind::Union(_) => continue,
         };
         if let TypeKind::Struct(s) = &mut space.defs[id].kind {
             for (f, b) in s.fields.iter_mut().zip(boxed) {
