@@ -120,7 +120,15 @@ pub fn struct_fields(
         };
         let optional = presence_attrs(f);
         let deprecated = if f.deprecated {
-            quote!(#[deprecated(note = "the spec deprecates this property")])
+            // the spec's own words where it gives them: the first paragraph of the description
+            let note = f
+                .doc
+                .as_deref()
+                .and_then(|d| d.split("\n\n").next())
+                .map(|p| p.replace('\n', " "))
+                .filter(|p| !p.trim().is_empty())
+                .unwrap_or_else(|| "the spec deprecates this property".to_owned());
+            quote!(#[deprecated(note = #note)])
         } else {
             quote!()
         };

@@ -275,7 +275,12 @@ fn shape_of(s: &Schema) -> Shape<'_> {
         }
     }
     let types = s.non_null_types();
-    if types == [JsonType::Object] || !s.properties.is_empty() || !s.all_of.is_empty() || s.additional.is_some() {
+    if types == [JsonType::Object]
+        || !s.properties.is_empty()
+        || !s.all_of.is_empty()
+        || s.additional.is_some()
+        || !s.pattern_properties.is_empty()
+    {
         return Shape::Object;
     }
     if !s.one_of.is_empty() {
@@ -450,6 +455,20 @@ impl<'a> TypeBuilder<'a> {
                             let value = self.ty(inner, &naming.with_suffix("Value"))?;
                             Ty::Map(Box::new(self.nullable(inner, value)))
                         }
+                        // keys by pattern (`^@` for user ids): a map of the values' type when
+                        // every pattern agrees on it
+                        None | Some(Additional::Allowed(false)) if !s.pattern_properties.is_empty() => {
+                            let mut values = Vec::new();
+                            for inner in s.pattern_properties.values() {
+                                let value = self.ty(inner, &naming.with_suffix("Value"))?;
+                                values.push(self.nullable(inner, value));
+                            }
+                            values.dedup();
+                            match values.as_slice() {
+                                [one] => Ty::Map(Box::new(one.clone())),
+                                _ => Ty::JsonObject,
+                            }
+                        }
                         _ => Ty::JsonObject,
                     }
                 } else {
@@ -616,6 +635,12 @@ impl<'a> TypeBuilder<'a> {
                 example = example.or_else(|| s.example().map(Example::new));
                 nullable |= s.is_nullable();
                 deprecated |= s.deprecated;
+                if let Some(keys) = key_doc(s) {
+                    doc = Some(match doc {
+                        Some(d) if !d.is_empty() => format!("{d}\n\n{keys}"),
+                        _ => keys,
+                    });
+                }
                 let versions = super::Versions::from_extensions(&s.extensions, s.markup).doc();
                 if !versions.is_empty() {
                     doc = Some(match doc {
@@ -730,6 +755,27 @@ impl<'a> TypeBuilder<'a> {
         box_cycles(&mut space);
         (space, self.warnings)
     }
+}
+
+/// What the keys of a map under `patternProperties` are, for its documentation: the
+/// `x-pattern-format` of each pattern (`mx-user-id`) and the pattern itself.
+fn key_doc(s: &Schema) -> Option<String> {
+    let keys: Vec<String> = s
+        .pattern_properties
+        .iter()
+        .filter(|(pattern, _)| !pattern.is_empty())
+        .map(|(pattern, value)| {
+            let format = match value {
+                SchemaRef::Inline(v) => v.extensions.get("x-pattern-format").and_then(|f| f.as_str()),
+                SchemaRef::Ref(_) => None,
+            };
+            match format {
+                Some(f) => format!("`{f}` (`{}`)", pattern.replace('`', "'")),
+                None => format!("`{}`", pattern.replace('`', "'")),
+            }
+        })
+        .collect();
+    (!keys.is_empty()).then(|| format!("Keys: {}.", keys.join(", ")))
 }
 
 /// A hash of a type's structure (fixed keys: the same on every run).
