@@ -2,7 +2,7 @@
 // Change the spec or the generator, then run `cargo xtask gen`.
 // Source: administrative_contact.yaml
 
-//! The named types of the spec: every object schema and string enum it declares or reaches through a `$ref`.
+//! The named types of the spec: every object schema, string enum and union it declares or reaches through a `$ref`.
 /// A Matrix-level Error
 ///
 /// Defined in `definitions/errors/error.yaml`.

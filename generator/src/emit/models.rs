@@ -255,7 +255,7 @@ fn types_file(space: &TypeSpace, param_types: &BTreeSet<TypeId>) -> TokenStream 
         quote!(#item #param)
     });
     quote! {
-        //! The named types of the spec: every object schema and string enum it declares or reaches through a `$ref`.
+        //! The named types of the spec: every object schema, string enum and union it declares or reaches through a `$ref`.
         #(#items)*
     }
 }
