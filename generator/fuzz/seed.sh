@@ -18,4 +18,8 @@ done
   printf "T:\n  type: object\n  properties:\n    next: {\$ref: '#/T'}\n    e: {type: string, enum: [a, b]}\n"
   printf "    m: {type: object, additionalProperties: {\$ref: '2.yaml'}}\n#---\ntype: integer\nformat: int32\n"
 } > corpus/pipeline/multi.yaml
+# the real spec's documents, where ../shared is beside the repository (read, never committed)
+for f in ../../../shared/corpus/matrix-spec-v1.18/data/api/*/*.yaml ../../../shared/corpus/matrix-doc-5da3072e/api/client-server/*.yaml; do
+  if [ -f "$f" ]; then i=$((i + 1)); cp "$f" "corpus/pipeline/corpus$i.yaml"; fi
+done
 echo "seeded $(ls corpus/pipeline | wc -l) inputs"
