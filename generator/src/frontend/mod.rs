@@ -57,7 +57,12 @@ impl Version {
             };
         }
         if let Some(v) = doc.get("openapi") {
-            return match v.as_str() {
+            // `openapi: 3.1` unquoted is a YAML number; its meaning is clear
+            let text = match v {
+                Value::Number(n) => Some(n.to_string()),
+                other => other.as_str().map(str::to_owned),
+            };
+            return match text.as_deref() {
                 Some(s) if s == "3.0" || s.starts_with("3.0.") => Ok(Version::OpenApi30),
                 Some(s) if s == "3.1" || s.starts_with("3.1.") => Ok(Version::OpenApi31),
                 _ => Err(Error::new(
@@ -498,4 +503,27 @@ fn extensions(map: &serde_json::Map<String, Value>) -> BTreeMap<String, Value> {
         .filter(|(k, _)| k.starts_with("x-") && k.as_str() != crate::resolve::ORIGIN_KEY)
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Version;
+
+    fn detect(text: &str) -> Result<Version, String> {
+        let file = crate::load::parse_bytes(text.as_bytes(), "api.yaml".into()).map_err(|e| e.to_string())?;
+        Version::detect(&file.value, &file).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn versions_are_told_apart() {
+        assert_eq!(detect("swagger: '2.0'"), Ok(Version::Swagger2));
+        assert_eq!(detect("openapi: 3.0.3"), Ok(Version::OpenApi30));
+        assert_eq!(detect("openapi: 3.1.0"), Ok(Version::OpenApi31));
+        // unquoted, a YAML number
+        assert_eq!(detect("openapi: 3.1"), Ok(Version::OpenApi31));
+        assert_eq!(detect("openapi: 3.0"), Ok(Version::OpenApi30));
+        let e = detect("openapi: 3.2.0").unwrap_err();
+        assert!(e.contains("unsupported OpenAPI version \"3.2.0\""), "{e}");
+        assert!(detect("swagger: 2").is_err());
+    }
 }
