@@ -1,5 +1,6 @@
 //! The loader and the whole pipeline up to formatting, in memory, on arbitrary input: it may
-//! fail, but only with an error, never a panic. The input is split into files at lines
+//! fail, but only with an error about the spec, never a panic and never an internal error; and
+//! whatever it accepts gives files that parse: every `.rs` file as Rust, `Cargo.toml` as TOML. The input is split into files at lines
 //! `#---`: the first is the API document `api.yaml`, the others `defs/1.yaml`, `defs/2.yaml`, …
 //! so that references between files are exercised too.
 #![no_main]
@@ -21,7 +22,23 @@ fuzz_target!(|data: &[u8]| {
     for (i, part) in parts.iter().enumerate().take(8) {
         std::fs::write(spec.join(format!("defs/{}.yaml", i + 1)), part).expect("a definitions file");
     }
-    let _ = matrix_api_generator::generate(&matrix_api_generator::Settings::new(&spec));
+    match matrix_api_generator::generate(&matrix_api_generator::Settings::new(&spec)) {
+        Err(e) if e.kind() == matrix_api_generator::ErrorKind::Internal => panic!("a bug of the generator: {e}"),
+        Err(_) => {}
+        Ok(generated) => {
+            for (path, text) in &generated.files {
+                if path.ends_with(".rs") {
+                    if let Err(e) = syn::parse_file(text) {
+                        panic!("{path} does not parse as Rust: {e}");
+                    }
+                } else if path.ends_with(".toml") {
+                    if let Err(e) = text.parse::<toml_edit::DocumentMut>() {
+                        panic!("{path} does not parse as TOML: {e}");
+                    }
+                }
+            }
+        }
+    }
 });
 
 fn split(data: &[u8]) -> Vec<Vec<u8>> {
