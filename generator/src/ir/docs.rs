@@ -158,17 +158,7 @@ fn commonmark_inline(line: &str) -> String {
                 }
             }
         }
-        if c == 'h' && (starts_with(&chars, i, "http://") || starts_with(&chars, i, "https://")) {
-            let mut end = i;
-            while end < chars.len()
-                && !chars[end].is_whitespace()
-                && !matches!(chars[end], '>' | ')' | '"' | '\'' | '`')
-            {
-                end += 1;
-            }
-            while end > i && matches!(chars[end - 1], '.' | ',' | ';' | ':') {
-                end -= 1;
-            }
+        if let Some(end) = bare_url(&chars, i) {
             let url: String = chars[i..end].iter().collect();
             out.push_str(&format!("<{url}>"));
             i = end;
@@ -447,17 +437,7 @@ fn inline(line: &str) -> String {
             }
         }
         // bare URLs become autolinks
-        if (c == 'h') && (starts_with(&chars, i, "http://") || starts_with(&chars, i, "https://")) {
-            let mut end = i;
-            while end < chars.len()
-                && !chars[end].is_whitespace()
-                && !matches!(chars[end], '>' | ')' | '"' | '\'' | '`')
-            {
-                end += 1;
-            }
-            while end > i && matches!(chars[end - 1], '.' | ',' | ';' | ':') {
-                end -= 1;
-            }
+        if let Some(end) = bare_url(&chars, i) {
             let url: String = chars[i..end].iter().collect();
             out.push_str(&format!("<{url}>"));
             i = end;
@@ -480,6 +460,21 @@ fn inline(line: &str) -> String {
         i += 1;
     }
     out
+}
+
+/// Where a bare URL starting at `i` ends (trailing punctuation left out), if one starts there.
+fn bare_url(chars: &[char], i: usize) -> Option<usize> {
+    if !(starts_with(chars, i, "http://") || starts_with(chars, i, "https://")) {
+        return None;
+    }
+    let mut end = i;
+    while end < chars.len() && !chars[end].is_whitespace() && !matches!(chars[end], '>' | ')' | '"' | '\'' | '`') {
+        end += 1;
+    }
+    while end > i && matches!(chars[end - 1], '.' | ',' | ';' | ':') {
+        end -= 1;
+    }
+    Some(end)
 }
 
 fn push_code(out: &mut String, code: &str) {
