@@ -200,12 +200,6 @@ pub fn resolve_spec(settings: &Settings, timings: &mut Timings) -> Result<resolv
     Ok(resolver.finish(warnings))
 }
 
-/// Loads and resolves the spec: the first three stages, on their own. `Ok` says the spec's
-/// documents and every file they refer to were read and every reference followed.
-pub fn check_references(settings: &Settings) -> Result<()> {
-    resolve_spec(settings, &mut Timings::default()).map(|_| ())
-}
-
 /// Runs the pipeline up to formatting, in memory. Nothing is written.
 pub fn generate(settings: &Settings) -> Result<Generated> {
     let mut timings = Timings::default();

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use indexmap::IndexMap;
 use serde_json::Value;
 
-use crate::error::{Error, Location, Result, Warning};
+use crate::error::{push_token, Error, Location, Result, Warning};
 use crate::load::{Loader, SourceFile};
 use crate::resolve::Bundle;
 pub use schema::{Additional, Dialect, JsonType, Markup, Schema, SchemaReader, SchemaRef};
@@ -196,15 +196,6 @@ impl Status {
         }
         None
     }
-
-    /// Whether this is a success (2xx).
-    pub fn is_success(self) -> bool {
-        match self {
-            Status::Code(c) => (200..300).contains(&c),
-            Status::Range(r) => r == 2,
-            Status::Default => false,
-        }
-    }
 }
 
 /// A parameter of an operation (path-level ones included).
@@ -320,8 +311,6 @@ pub struct Document {
     pub file: String,
     /// The version it is written in.
     pub version: Version,
-    /// How its descriptions are written.
-    pub markup: Markup,
     /// `info.title`
     pub title: String,
     /// `info.description`
@@ -332,6 +321,13 @@ pub struct Document {
     pub base_paths: Vec<String>,
     /// Its operations, in the order written.
     pub operations: Vec<Operation>,
+}
+
+impl Document {
+    /// How its descriptions are written.
+    pub fn markup(&self) -> Markup {
+        self.version.dialect().markup()
+    }
 }
 
 /// A schema reached through a `$ref` (or declared under `definitions`/`components`).
@@ -440,36 +436,169 @@ fn substitute(v: &mut Value, placeholders: &BTreeMap<String, String>) {
     }
 }
 
-/// An operation from what every version writes the same way, and what its front end read.
-#[allow(clippy::too_many_arguments)]
-fn operation(
+/// Where an operation stands in its document: what a front end reads it from.
+pub struct Site<'v> {
+    /// Its path template.
+    pub path: &'v str,
+    /// Its method.
+    pub method: Method,
+    /// The JSON pointer of the operation.
+    pub pointer: String,
+    item_pointer: String,
+    item: &'v serde_json::Map<String, Value>,
+    /// The operation.
+    pub op: &'v serde_json::Map<String, Value>,
+}
+
+/// Every operation of a document's `paths`, in path order and a fixed method order (whatever
+/// order the spec lists them in), each read by `read`; one with no `security` of its own takes
+/// the document's.
+fn operations<'v>(
+    ctx: &Ctx<'_>,
+    doc: &'v serde_json::Map<String, Value>,
+    schemes: &[(String, SecurityScheme)],
+    mut read: impl FnMut(&Site<'v>) -> Result<Operation>,
+) -> Result<Vec<Operation>> {
+    let doc_security = doc.get("security").map(|s| requirements(s, schemes));
+    let mut out = Vec::new();
+    let Some(Value::Object(items)) = doc.get("paths") else {
+        return Ok(out);
+    };
+    for (path, item) in items {
+        let item_pointer = push_token("/paths", path);
+        let Value::Object(item) = item else {
+            return Err(ctx.error(&item_pointer, "a path item must be a mapping"));
+        };
+        for method in Method::ALL {
+            let Some(op) = item.get(method.key()) else { continue };
+            let pointer = push_token(&item_pointer, method.key());
+            let Value::Object(op) = op else {
+                return Err(ctx.error(&pointer, "an operation must be a mapping"));
+            };
+            let site = Site {
+                path,
+                method,
+                pointer,
+                item_pointer: item_pointer.clone(),
+                item,
+                op,
+            };
+            let mut operation = read(&site)?;
+            if operation.security.is_none() {
+                operation.security = doc_security.clone();
+            }
+            out.push(operation);
+        }
+    }
+    Ok(out)
+}
+
+impl<'v> Site<'v> {
+    /// The operation's parameters, then those of its path item that it does not override (the
+    /// same name and location), each with its pointer.
+    fn parameters(&self) -> Vec<(String, &'v Value)> {
+        let own: Vec<&Value> = self
+            .op
+            .get("parameters")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .collect();
+        let mut out: Vec<(String, &Value)> = own
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (format!("{}/parameters/{i}", self.pointer), *p))
+            .collect();
+        let shared = self
+            .item
+            .get("parameters")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten();
+        for (i, p) in shared.enumerate() {
+            let key = (p.get("name"), p.get("in"));
+            if !own.iter().any(|o| (o.get("name"), o.get("in")) == key) {
+                out.push((format!("{}/parameters/{i}", self.item_pointer), p));
+            }
+        }
+        out
+    }
+
+    /// The operation's responses, each read by `read` once its key is a status and it a
+    /// mapping; an operation must document at least one.
+    fn responses(
+        &self,
+        ctx: &Ctx<'_>,
+        mut read: impl FnMut(Status, &serde_json::Map<String, Value>) -> Response,
+    ) -> Result<Vec<Response>> {
+        let mut out = Vec::new();
+        if let Some(Value::Object(rs)) = self.op.get("responses") {
+            for (key, r) in rs.iter().filter(|(k, _)| !k.starts_with("x-")) {
+                let pointer = push_token(&push_token(&self.pointer, "responses"), key);
+                let Value::Object(r) = r else {
+                    return Err(ctx.error(&pointer, "a response must be a mapping"));
+                };
+                let Some(status) = Status::parse(key) else {
+                    return Err(ctx.error(&pointer, format!("`{key}` is not a response status")));
+                };
+                out.push(read(status, r));
+            }
+        }
+        if out.is_empty() {
+            return Err(ctx.error(&self.pointer, "the operation documents no responses"));
+        }
+        Ok(out)
+    }
+
+    /// The operation, from what every version writes the same way and what its front end read.
+    fn operation(
+        &self,
+        ctx: &Ctx<'_>,
+        schemes: &[(String, SecurityScheme)],
+        parameters: Vec<Parameter>,
+        body: Option<RequestBody>,
+        responses: Vec<Response>,
+    ) -> Operation {
+        let op = self.op;
+        Operation {
+            path: self.path.to_owned(),
+            method: self.method,
+            origin: ctx.node(&self.pointer),
+            operation_id: text(op, "operationId"),
+            summary: text(op, "summary"),
+            description: text(op, "description"),
+            deprecated: op.get("deprecated").and_then(Value::as_bool).unwrap_or(false),
+            security: op.get("security").map(|s| requirements(s, schemes)),
+            parameters,
+            body,
+            responses,
+            extensions: extensions(op),
+        }
+    }
+}
+
+/// A parameter as a mapping, its name, and where it is sent (`in`), or the error its pointer
+/// gets when it is not one, or has no name.
+fn parameter_head<'p>(
     ctx: &Ctx<'_>,
     pointer: &str,
-    path: &str,
-    method: Method,
-    op: &serde_json::Map<String, Value>,
-    schemes: &[(String, SecurityScheme)],
-    parameters: Vec<Parameter>,
-    body: Option<RequestBody>,
-    responses: Vec<Response>,
-) -> Result<Operation> {
-    if responses.is_empty() {
-        return Err(ctx.error(pointer, "the operation documents no responses"));
+    p: &'p Value,
+) -> Result<(&'p serde_json::Map<String, Value>, &'p str, Option<&'p str>)> {
+    let Value::Object(p) = p else {
+        return Err(ctx.error(pointer, "a parameter must be a mapping"));
+    };
+    let Some(name) = p.get("name").and_then(Value::as_str) else {
+        return Err(ctx.error(pointer, "a parameter needs a `name`"));
+    };
+    Ok((p, name, p.get("in").and_then(Value::as_str)))
+}
+
+/// The error for a parameter location the version does not have, or none.
+fn bad_location(ctx: &Ctx<'_>, pointer: &str, name: &str, location: Option<&str>) -> Error {
+    match location {
+        Some(other) => ctx.error(pointer, format!("unknown parameter location `in: {other}`")),
+        None => ctx.error(pointer, format!("parameter `{name}` has no `in`")),
     }
-    Ok(Operation {
-        path: path.to_owned(),
-        method,
-        origin: ctx.node(pointer),
-        operation_id: text(op, "operationId"),
-        summary: text(op, "summary"),
-        description: text(op, "description"),
-        deprecated: op.get("deprecated").and_then(Value::as_bool).unwrap_or(false),
-        security: op.get("security").map(|s| requirements(s, schemes)),
-        parameters,
-        body,
-        responses,
-        extensions: extensions(op),
-    })
 }
 
 /// A `security` list: each requirement names schemes of the document.

@@ -5,8 +5,8 @@
 use serde_json::{Map, Value};
 
 use super::{
-    extensions, text, Ctx, Dialect, Document, Header, MediaType, Method, Operation, ParamIn, Parameter, RequestBody,
-    Response, SchemaReader, SchemaRef, SecurityScheme, Status, Version,
+    extensions, text, Ctx, Dialect, Document, Header, MediaType, Operation, ParamIn, Parameter, RequestBody, Response,
+    SchemaReader, SchemaRef, SecurityScheme, Site, Status, Version,
 };
 use crate::error::{push_token, Result, Warning};
 
@@ -29,36 +29,15 @@ pub fn read(ctx: &Ctx<'_>, doc: &Value, version: Version, warnings: &mut Vec<War
             schemes.push((name.clone(), scheme));
         }
     }
-    let doc_security = doc.get("security").map(|s| super::requirements(s, &schemes));
     let reader = Reader {
         ctx,
         dialect: version.dialect(),
         schemes: &schemes,
     };
-    let mut operations = Vec::new();
-    if let Some(Value::Object(items)) = doc.get("paths") {
-        for (path, item) in items {
-            let item_pointer = push_token("/paths", path);
-            let Value::Object(item) = item else {
-                return Err(ctx.error(&item_pointer, "a path item must be a mapping"));
-            };
-            // operations in a fixed method order, whatever order the spec lists them in
-            for method in Method::ALL {
-                let key = method.key();
-                let Some(op) = item.get(key) else { continue };
-                let pointer = push_token(&item_pointer, key);
-                let mut operation = reader.operation(&pointer, &item_pointer, item, path, method, op, warnings)?;
-                if operation.security.is_none() {
-                    operation.security = doc_security.clone();
-                }
-                operations.push(operation);
-            }
-        }
-    }
+    let operations = super::operations(ctx, doc, &schemes, |site| reader.operation(site, warnings))?;
     Ok(Document {
         file: ctx.file.to_owned(),
         version,
-        markup: version.dialect().markup(),
         title: text(&info, "title").unwrap_or_default(),
         description: text(&info, "description"),
         api_version: text(&info, "version").unwrap_or_default(),
@@ -91,100 +70,39 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    #[allow(clippy::too_many_arguments)]
-    fn operation(
-        &self,
-        pointer: &str,
-        item_pointer: &str,
-        item: &Map<String, Value>,
-        path: &str,
-        method: Method,
-        op: &Value,
-        warnings: &mut Vec<Warning>,
-    ) -> Result<Operation> {
+    fn operation(&self, site: &Site<'_>, warnings: &mut Vec<Warning>) -> Result<Operation> {
         let ctx = self.ctx;
-        let Value::Object(op) = op else {
-            return Err(ctx.error(pointer, "an operation must be a mapping"));
-        };
-        // Operation parameters override path-level ones with the same name and location.
-        let own: Vec<&Value> = op
-            .get("parameters")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .collect();
-        let mut params: Vec<(String, &Value)> = own
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (format!("{pointer}/parameters/{i}"), *p))
-            .collect();
-        if let Some(shared) = item.get("parameters").and_then(Value::as_array) {
-            for (i, p) in shared.iter().enumerate() {
-                let key = (p.get("name"), p.get("in"));
-                if !own.iter().any(|o| (o.get("name"), o.get("in")) == key) {
-                    params.push((format!("{item_pointer}/parameters/{i}"), p));
-                }
-            }
-        }
         let mut parameters = Vec::new();
-        for (p_pointer, p) in params {
-            parameters.push(self.parameter(&p_pointer, p, warnings)?);
+        for (pointer, p) in site.parameters() {
+            parameters.push(self.parameter(&pointer, p, warnings)?);
         }
-        let body = match op.get("requestBody") {
+        let body = match site.op.get("requestBody") {
             Some(Value::Object(b)) => Some(RequestBody {
                 description: text(b, "description"),
                 required: b.get("required").and_then(Value::as_bool).unwrap_or(false),
                 content: self.content(b.get("content"), warnings),
             }),
             Some(_) => {
-                return Err(ctx.error(&format!("{pointer}/requestBody"), "a request body must be a mapping"));
+                return Err(ctx.error(
+                    &format!("{}/requestBody", site.pointer),
+                    "a request body must be a mapping",
+                ));
             }
             None => None,
         };
-        let mut responses = Vec::new();
-        if let Some(Value::Object(rs)) = op.get("responses") {
-            for (key, r) in rs {
-                if key.starts_with("x-") {
-                    continue;
-                }
-                let r_pointer = push_token(&push_token(pointer, "responses"), key);
-                let Value::Object(r) = r else {
-                    return Err(ctx.error(&r_pointer, "a response must be a mapping"));
-                };
-                let Some(status) = Status::parse(key) else {
-                    return Err(ctx.error(&r_pointer, format!("`{key}` is not a response status")));
-                };
-                responses.push(self.response(status, r, warnings));
-            }
-        }
-        super::operation(
-            ctx,
-            pointer,
-            path,
-            method,
-            op,
-            self.schemes,
-            parameters,
-            body,
-            responses,
-        )
+        let responses = site.responses(ctx, |status, r| self.response(status, r, warnings))?;
+        Ok(site.operation(ctx, self.schemes, parameters, body, responses))
     }
 
     fn parameter(&self, pointer: &str, p: &Value, warnings: &mut Vec<Warning>) -> Result<Parameter> {
         let ctx = self.ctx;
-        let Value::Object(p) = p else {
-            return Err(ctx.error(pointer, "a parameter must be a mapping"));
-        };
-        let Some(name) = p.get("name").and_then(Value::as_str) else {
-            return Err(ctx.error(pointer, "a parameter needs a `name`"));
-        };
-        let location = match p.get("in").and_then(Value::as_str) {
+        let (p, name, location) = super::parameter_head(ctx, pointer, p)?;
+        let location = match location {
             Some("path") => ParamIn::Path,
             Some("query") => ParamIn::Query,
             Some("header") => ParamIn::Header,
             Some("cookie") => ParamIn::Cookie,
-            Some(other) => return Err(ctx.error(pointer, format!("unknown parameter location `in: {other}`"))),
-            None => return Err(ctx.error(pointer, format!("parameter `{name}` has no `in`"))),
+            other => return Err(super::bad_location(ctx, pointer, name, other)),
         };
         // `content` instead of `schema`: the schema of its (single) media type
         let schema_value = p.get("schema").or_else(|| {

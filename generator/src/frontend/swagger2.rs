@@ -5,8 +5,8 @@
 use serde_json::{json, Map, Value};
 
 use super::{
-    extensions, text, Ctx, Dialect, Document, Header, MediaType, Method, Operation, ParamIn, Parameter, RequestBody,
-    Response, SchemaReader, SchemaRef, SecurityScheme, Status, Version,
+    extensions, text, Ctx, Dialect, Document, Header, MediaType, Operation, ParamIn, Parameter, RequestBody, Response,
+    SchemaReader, SchemaRef, SecurityScheme, Site, Status, Version,
 };
 use crate::error::{push_token, Result, Warning};
 
@@ -26,45 +26,18 @@ pub fn read(ctx: &Ctx<'_>, doc: &Value, warnings: &mut Vec<Warning>) -> Result<D
             schemes.push((name.clone(), security_scheme(ctx, name, def)?));
         }
     }
-    let doc_security = doc.get("security").map(|s| super::requirements(s, &schemes));
-
-    let mut operations = Vec::new();
-    if let Some(Value::Object(items)) = doc.get("paths") {
-        for (path, item) in items {
-            let item_pointer = push_token("/paths", path);
-            let Value::Object(item) = item else {
-                return Err(ctx.error(&item_pointer, "a path item must be a mapping"));
-            };
-            let shared: Vec<Value> = item
-                .get("parameters")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            // operations in a fixed method order, whatever order the spec lists them in
-            for method in Method::ALL {
-                let key = method.key();
-                let Some(op) = item.get(key) else { continue };
-                let pointer = push_token(&item_pointer, key);
-                let op_ctx = OpCtx {
-                    ctx,
-                    pointer: &pointer,
-                    item_pointer: &item_pointer,
-                    consumes: &consumes,
-                    produces: &produces,
-                    schemes: &schemes,
-                };
-                let mut operation = operation(&op_ctx, path, method, op, &shared, warnings)?;
-                if operation.security.is_none() {
-                    operation.security = doc_security.clone();
-                }
-                operations.push(operation);
-            }
-        }
-    }
+    let operations = super::operations(ctx, doc, &schemes, |site| {
+        let oc = OpCtx {
+            ctx,
+            consumes: &consumes,
+            produces: &produces,
+            schemes: &schemes,
+        };
+        operation(&oc, site, warnings)
+    })?;
     Ok(Document {
         file: ctx.file.to_owned(),
         version: Version::Swagger2,
-        markup: Dialect::Swagger2.markup(),
         title: text(&info, "title").unwrap_or_default(),
         description: text(&info, "description"),
         api_version: text(&info, "version").unwrap_or_default(),
@@ -122,25 +95,14 @@ fn security_scheme(ctx: &Ctx<'_>, name: &str, def: &Value) -> Result<SecuritySch
 
 struct OpCtx<'a> {
     ctx: &'a Ctx<'a>,
-    pointer: &'a str,
-    item_pointer: &'a str,
     consumes: &'a [String],
     produces: &'a [String],
     schemes: &'a [(String, SecurityScheme)],
 }
 
-fn operation(
-    oc: &OpCtx<'_>,
-    path: &str,
-    method: Method,
-    op: &Value,
-    shared: &[Value],
-    warnings: &mut Vec<Warning>,
-) -> Result<Operation> {
+fn operation(oc: &OpCtx<'_>, site: &Site<'_>, warnings: &mut Vec<Warning>) -> Result<Operation> {
     let ctx = oc.ctx;
-    let Value::Object(op) = op else {
-        return Err(ctx.error(oc.pointer, "an operation must be a mapping"));
-    };
+    let op = site.op;
     let consumes = match op.get("consumes") {
         Some(v) => media_types(Some(v)),
         None => oc.consumes.to_vec(),
@@ -149,33 +111,11 @@ fn operation(
         Some(v) => media_types(Some(v)),
         None => oc.produces.to_vec(),
     };
-
-    // Operation parameters override path-level ones with the same name and location.
-    let own: Vec<Value> = op
-        .get("parameters")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    let mut params: Vec<(String, Value)> = Vec::new();
-    for (i, p) in own.iter().enumerate() {
-        params.push((format!("{}/parameters/{i}", oc.pointer), p.clone()));
-    }
-    for (i, p) in shared.iter().enumerate() {
-        let key = (p.get("name"), p.get("in"));
-        if !own.iter().any(|o| (o.get("name"), o.get("in")) == key) {
-            params.push((format!("{}/parameters/{i}", oc.item_pointer), p.clone()));
-        }
-    }
     let mut parameters = Vec::new();
-    let mut body: Option<(String, Map<String, Value>)> = None;
-    for (pointer, p) in params {
-        let Value::Object(p) = p else {
-            return Err(ctx.error(&pointer, "a parameter must be a mapping"));
-        };
-        let Some(name) = p.get("name").and_then(Value::as_str) else {
-            return Err(ctx.error(&pointer, "a parameter needs a `name`"));
-        };
-        let location = match p.get("in").and_then(Value::as_str) {
+    let mut body: Option<(String, &Map<String, Value>)> = None;
+    for (pointer, p) in site.parameters() {
+        let (p, name, location) = super::parameter_head(ctx, &pointer, p)?;
+        let location = match location {
             Some("body") => {
                 if let Some((first, _)) = &body {
                     return Err(ctx.error(
@@ -185,24 +125,23 @@ fn operation(
                         ),
                     ));
                 }
-                body = Some((pointer.clone(), p));
+                body = Some((pointer, p));
                 continue;
             }
             Some("path") => ParamIn::Path,
             Some("query") => ParamIn::Query,
             Some("header") => ParamIn::Header,
             Some("formData") => return Err(ctx.error(&pointer, "`formData` parameters are not supported yet")),
-            Some(other) => return Err(ctx.error(&pointer, format!("unknown parameter location `in: {other}`"))),
-            None => return Err(ctx.error(&pointer, format!("parameter `{name}` has no `in`"))),
+            other => return Err(super::bad_location(ctx, &pointer, name, other)),
         };
-        parameters.push(parameter(ctx, &pointer, name, location, &p, warnings));
+        parameters.push(parameter(ctx, &pointer, name, location, p, warnings));
     }
     let body = body.map(|(_, b)| {
         let schema_value = b.get("schema").cloned().unwrap_or_else(|| json!({}));
         let schema = SchemaReader::new(Dialect::Swagger2, warnings).read_ref(&schema_value);
         let example = schema_value.get("example").cloned();
         RequestBody {
-            description: text(&b, "description"),
+            description: text(b, "description"),
             required: b.get("required").and_then(Value::as_bool).unwrap_or(false),
             content: consumes
                 .iter()
@@ -214,26 +153,8 @@ fn operation(
                 .collect(),
         }
     });
-
-    let mut responses = Vec::new();
-    if let Some(Value::Object(rs)) = op.get("responses") {
-        for (key, r) in rs {
-            if key.starts_with("x-") {
-                continue;
-            }
-            let pointer = push_token(&push_token(oc.pointer, "responses"), key);
-            let Value::Object(r) = r else {
-                return Err(ctx.error(&pointer, "a response must be a mapping"));
-            };
-            let Some(status) = Status::parse(key) else {
-                return Err(ctx.error(&pointer, format!("`{key}` is not a response status")));
-            };
-            responses.push(response(status, r, &produces, warnings));
-        }
-    }
-    super::operation(
-        ctx, oc.pointer, path, method, op, oc.schemes, parameters, body, responses,
-    )
+    let responses = site.responses(ctx, |status, r| response(status, r, &produces, warnings))?;
+    Ok(site.operation(ctx, oc.schemes, parameters, body, responses))
 }
 
 /// A path, query or header parameter: its schema is written on the parameter itself.

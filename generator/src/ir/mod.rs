@@ -258,7 +258,7 @@ pub fn build(spec: &Spec) -> Result<(Api, Vec<Warning>)> {
             operations.push(operation(
                 &mut builder,
                 &base_path,
-                doc.markup,
+                doc.markup(),
                 op,
                 &mut names,
                 &mut warnings,
@@ -270,7 +270,7 @@ pub fn build(spec: &Spec) -> Result<(Api, Vec<Warning>)> {
     let first = spec.documents.first();
     let api = Api {
         title: first.map(|d| d.title.clone()).unwrap_or_default(),
-        description: first.and_then(|d| d.description.as_deref().map(|t| render(t, d.markup))),
+        description: first.and_then(|d| d.description.as_deref().map(|t| render(t, d.markup()))),
         version: first.map(|d| d.api_version.clone()).unwrap_or_default(),
         sources: spec.documents.iter().map(|d| d.file.clone()).collect(),
         operations,
