@@ -257,17 +257,8 @@ impl<'w> SchemaReader<'w> {
                 s.examples.extend(es.iter().cloned());
             }
         }
-        for (key, target) in [("properties", 0), ("patternProperties", 1)] {
-            if let Some(Value::Object(props)) = map.get(key) {
-                let read: IndexMap<String, SchemaRef> =
-                    props.iter().map(|(k, v)| (k.clone(), self.read_ref(v))).collect();
-                if target == 0 {
-                    s.properties = read;
-                } else {
-                    s.pattern_properties = read;
-                }
-            }
-        }
+        s.properties = self.read_map(map.get("properties"));
+        s.pattern_properties = self.read_map(map.get("patternProperties"));
         match map.get("required") {
             Some(Value::Array(names)) => {
                 s.required = names.iter().filter_map(Value::as_str).map(str::to_owned).collect();
@@ -287,35 +278,40 @@ impl<'w> SchemaReader<'w> {
         };
         s.property_names = map.get("propertyNames").map(|v| self.read_ref(v));
         match map.get("items") {
-            Some(Value::Array(items)) => s.prefix_items = items.iter().map(|v| self.read_ref(v)).collect(),
+            Some(items @ Value::Array(_)) => s.prefix_items = self.read_list(Some(items)),
             Some(v) => s.items = Some(self.read_ref(v)),
             None => {}
         }
-        if let Some(Value::Array(items)) = map.get("prefixItems") {
-            s.prefix_items = items.iter().map(|v| self.read_ref(v)).collect();
+        if let Some(items @ Value::Array(_)) = map.get("prefixItems") {
+            s.prefix_items = self.read_list(Some(items));
         }
-        for (key, slot) in [("allOf", 0), ("oneOf", 1), ("anyOf", 2)] {
-            if let Some(Value::Array(items)) = map.get(key) {
-                let read: Vec<SchemaRef> = items.iter().map(|v| self.read_ref(v)).collect();
-                match slot {
-                    0 => s.all_of = read,
-                    1 => s.one_of = read,
-                    _ => s.any_of = read,
-                }
-            }
-        }
+        s.all_of = self.read_list(map.get("allOf"));
+        s.one_of = self.read_list(map.get("oneOf"));
+        s.any_of = self.read_list(map.get("anyOf"));
         s.not = map.get("not").map(|v| self.read_ref(v));
         s.discriminator = match map.get("discriminator") {
             Some(Value::String(name)) => Some(name.clone()),
             Some(Value::Object(d)) => d.get("propertyName").and_then(Value::as_str).map(str::to_owned),
             _ => None,
         };
-        for (k, v) in map {
-            if k.starts_with("x-") && k != ORIGIN_KEY {
-                s.extensions.insert(k.clone(), v.clone());
-            }
-        }
+        s.extensions = super::extensions(map);
         s
+    }
+
+    /// A mapping of schemas by name (`properties`); anything else is none.
+    fn read_map(&mut self, v: Option<&Value>) -> IndexMap<String, SchemaRef> {
+        match v {
+            Some(Value::Object(m)) => m.iter().map(|(k, v)| (k.clone(), self.read_ref(v))).collect(),
+            _ => IndexMap::new(),
+        }
+    }
+
+    /// A list of schemas (`allOf`); anything else is none.
+    fn read_list(&mut self, v: Option<&Value>) -> Vec<SchemaRef> {
+        match v {
+            Some(Value::Array(items)) => items.iter().map(|v| self.read_ref(v)).collect(),
+            _ => Vec::new(),
+        }
     }
 
     /// A `type` name; Swagger 2.0's `file` is a binary string. Unknown names were refused by

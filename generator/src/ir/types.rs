@@ -501,11 +501,7 @@ impl<'a> TypeBuilder<'a> {
             }
             tys.push(self.ty(alt, &naming.with_suffix(&format!("Variant{}", i + 1)))?);
         }
-        tys.dedup();
-        Ok(match tys.as_slice() {
-            [one] => one.clone(),
-            _ => self.union(s, tys, naming),
-        })
+        Ok(self.union(s, tys, naming))
     }
 
     /// `type: [string, integer, ...]`: a union of the listed types.
@@ -517,15 +513,16 @@ impl<'a> TypeBuilder<'a> {
             one.title = None;
             tys.push(self.schema_ty(&one, naming, None)?);
         }
-        tys.dedup();
-        Ok(match tys.as_slice() {
-            [one] => one.clone(),
-            _ => self.union(s, tys, naming),
-        })
+        Ok(self.union(s, tys, naming))
     }
 
-    /// A union of `tys` when each is of another JSON kind, else any JSON.
-    fn union(&mut self, s: &Schema, tys: Vec<Ty>, naming: &Naming) -> Ty {
+    /// The one type of `tys` when they agree; else a union when each is of another JSON kind;
+    /// else any JSON.
+    fn union(&mut self, s: &Schema, mut tys: Vec<Ty>, naming: &Naming) -> Ty {
+        tys.dedup();
+        if let [one] = tys.as_slice() {
+            return one.clone();
+        }
         let mut variants: Vec<(u8, UnionVariant)> = Vec::new();
         for ty in tys {
             let Some((rank, name)) = self.json_kind(&ty) else {
