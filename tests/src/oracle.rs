@@ -137,18 +137,7 @@ impl Files {
             let Some(r) = v.get("$ref").and_then(Value::as_str).map(str::to_owned) else {
                 break;
             };
-            let (path, frag) = match r.split_once('#') {
-                Some((p, f)) if f.is_empty() || f.starts_with('/') => (p.to_owned(), f.to_owned()),
-                _ => (r.clone(), String::new()),
-            };
-            let target = if path.is_empty() {
-                file.clone()
-            } else {
-                file.parent().unwrap().join(&path)
-            };
-            let doc = self.load(&target);
-            v = doc.pointer(&frag).cloned().unwrap_or(Value::Null);
-            file = self.follow(&target);
+            (file, v) = self.deref_once(&file, &r);
         }
         (file, v)
     }
