@@ -21,7 +21,7 @@ mod homeserver {
     };
     use matrix_client_server_api::server::{router_with_config, Api};
     use matrix_client_server_api::types::{Medium, ThirdPartyIdentifier};
-    use matrix_client_server_api::{AccessToken, ErrorCode, MatrixError, ServerConfig};
+    use matrix_client_server_api::{serve, AccessToken, ErrorCode, MatrixError, ServerConfig};
 
     #[derive(Default)]
     pub struct Homeserver {
@@ -132,15 +132,34 @@ mod homeserver {
                 other => return Err(format!("unknown argument `{other}`; usage: server [--listen ADDR]").into()),
             }
         }
-        let app = router_with_config(Arc::new(Homeserver::default()), ServerConfig::default().with_version("v3"));
+        let config = ServerConfig::default().with_version("v3");
+        let app = router_with_config(Arc::new(Homeserver::default()), config.clone());
         let listener = tokio::net::TcpListener::bind(&listen).await?;
         println!("listening on http://{}", listener.local_addr()?);
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await?;
+        // serves until Ctrl-C or SIGTERM, then lets the requests in flight finish
+        serve(listener, app, &config, shutdown_signal()).await;
         Ok(())
+    }
+
+    async fn shutdown_signal() {
+        let interrupt = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        #[cfg(unix)]
+        let terminate = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(_) => std::future::pending().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let terminate = std::future::pending::<()>();
+        tokio::select! {
+            () = interrupt => {}
+            () = terminate => {}
+        }
     }
 }
 

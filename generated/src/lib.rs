@@ -27,7 +27,9 @@ pub mod runtime;
 pub mod server;
 pub mod types;
 #[cfg(feature = "client")]
-pub use runtime::client::{Client, ClientError};
+pub use runtime::client::{
+    Client, ClientError, RetryPolicy, TransportError, TransportErrorKind,
+};
 pub use runtime::convert::{
     AccessToken, Base, Endpoint, IncomingRequest, IncomingResponse, OutgoingRequest,
     OutgoingResponse, ParamValue,
@@ -35,4 +37,4 @@ pub use runtime::convert::{
 pub use runtime::error::{ErrorCode, FromHttpResponseError, IntoHttpError, MatrixError};
 pub use runtime::metadata::{AuthKind, Metadata, Method, PathSegment};
 #[cfg(feature = "server")]
-pub use runtime::server::ServerConfig;
+pub use runtime::server::{serve, ServerConfig};

@@ -176,7 +176,8 @@ async fn dispatch_request_token_to_3pid_msisdn<A: Api>(
 pub fn router<A: Api>(api: ::std::sync::Arc<A>) -> ::axum::Router {
     router_with_config(api, crate::ServerConfig::default())
 }
-/// A router serving `api` as `config` says (body limit, further versions).
+/// A router serving `api` as `config` says (body limit, further versions, timeouts); serve
+/// it with [`crate::serve`], which also bounds slow and idle connections.
 pub fn router_with_config<A: Api>(
     api: ::std::sync::Arc<A>,
     config: crate::ServerConfig,
@@ -259,5 +260,8 @@ pub fn router_with_config<A: Api>(
                     }),
             );
     }
-    router.fallback(crate::runtime::server::not_found)
+    crate::runtime::server::with_layers(
+        router.fallback(crate::runtime::server::not_found),
+        &config,
+    )
 }

@@ -1,6 +1,7 @@
 //! The HTTP client (feature `client`): `reqwest` with rustls.
 
 use std::fmt;
+use std::time::Duration;
 
 use super::error::{FromHttpResponseError, MatrixError};
 use super::convert::{AccessToken, Base, IncomingResponse, OutgoingRequest};
@@ -10,8 +11,8 @@ use super::convert::{AccessToken, Base, IncomingResponse, OutgoingRequest};
 pub enum ClientError {
     /// The request could not be built (an invalid base URL, say).
     InvalidRequest(String),
-    /// The server could not be reached, or the connection broke.
-    Transport(reqwest::Error),
+    /// The server could not be reached, or the connection broke; [`TransportError::kind`] says how.
+    Transport(TransportError),
     /// The server answered with a Matrix error.
     Matrix {
         /// The HTTP status.
@@ -73,6 +74,182 @@ impl From<FromHttpResponseError> for ClientError {
     }
 }
 
+/// How the exchange with the server failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// The server's name could not be resolved.
+    Dns,
+    /// No connection could be made (refused, unreachable).
+    Connect,
+    /// The TLS handshake failed (a bad certificate, or not TLS at all).
+    Tls,
+    /// The connect or request timeout passed.
+    Timeout,
+    /// The connection was reset or closed before the whole answer arrived (even mid-body).
+    ConnectionClosed,
+    /// The server's bytes were not HTTP.
+    Protocol,
+    /// Anything else.
+    Other,
+}
+
+/// A transport failure: its kind, and the underlying error as its source.
+#[derive(Debug)]
+pub struct TransportError {
+    kind: TransportErrorKind,
+    source: reqwest::Error,
+}
+
+impl TransportError {
+    /// Classifies a `reqwest` error by what its chain of sources says happened.
+    pub fn new(source: reqwest::Error) -> Self {
+        TransportError { kind: classify(&source), source }
+    }
+
+    /// How the exchange failed.
+    pub fn kind(&self) -> TransportErrorKind {
+        self.kind
+    }
+
+    /// Whether trying again may succeed: the request may not have reached the server, or the
+    /// answer was lost on the way.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self.kind,
+            TransportErrorKind::Dns | TransportErrorKind::Connect | TransportErrorKind::Timeout | TransportErrorKind::ConnectionClosed
+        )
+    }
+}
+
+fn classify(e: &reqwest::Error) -> TransportErrorKind {
+    if e.is_timeout() {
+        return TransportErrorKind::Timeout;
+    }
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        if s.is::<rustls::Error>() {
+            return TransportErrorKind::Tls;
+        }
+        // hyper-util's connector says which step failed only in its message
+        if s.to_string().starts_with("dns error") {
+            return TransportErrorKind::Dns;
+        }
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind as K;
+            match io.kind() {
+                K::TimedOut => return TransportErrorKind::Timeout,
+                K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => {
+                    return TransportErrorKind::ConnectionClosed
+                }
+                K::ConnectionRefused | K::NotConnected | K::AddrNotAvailable => return TransportErrorKind::Connect,
+                K::InvalidData if io.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) => {
+                    return TransportErrorKind::Tls
+                }
+                _ => {}
+            }
+        }
+        if let Some(h) = s.downcast_ref::<hyper::Error>() {
+            if h.is_incomplete_message() || h.is_canceled() || h.is_closed() {
+                return TransportErrorKind::ConnectionClosed;
+            }
+            if h.is_parse() || h.is_parse_status() {
+                return TransportErrorKind::Protocol;
+            }
+        }
+        source = s.source();
+    }
+    if e.is_connect() {
+        TransportErrorKind::Connect
+    } else if e.is_body() || e.is_decode() {
+        TransportErrorKind::ConnectionClosed
+    } else {
+        TransportErrorKind::Other
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}: {}", self.kind, self.source)
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
+/// When [`Client`] tries a request again (opt in with [`Client::with_retry`]).
+///
+/// A request refused with 429 `M_LIMIT_EXCEEDED` is tried again after the time the server asks
+/// (`retry_after_ms`, or the `Retry-After` header), whatever its method: the spec's rate limit
+/// refuses a request rather than performing it. A transient transport error (see
+/// [`TransportError::is_transient`]) or a 502, 503 or 504 is tried again only for methods that
+/// are idempotent (GET, HEAD, PUT, DELETE, OPTIONS; Matrix's sending `PUT`s carry a
+/// transaction id for this), with exponential backoff. Never more than `max_attempts` in all.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// The most attempts, the first included (1: never try again).
+    pub max_attempts: u32,
+    /// The wait before the second attempt; each further one doubles it.
+    pub initial_backoff: Duration,
+    /// The longest wait between attempts chosen by backoff.
+    pub max_backoff: Duration,
+    /// The longest wait the server may ask for; a rate limit asking longer is returned as the
+    /// error at once.
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(8),
+            max_retry_after: Duration::from_secs(60),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The wait before attempt `attempt + 1` (the first is attempt 1) after `outcome`, or `None`
+    /// when the outcome is final.
+    fn wait(&self, attempt: u32, method: &http::Method, outcome: &Result<http::Response<bytes::Bytes>, ClientError>) -> Option<Duration> {
+        if attempt >= self.max_attempts {
+            return None;
+        }
+        let backoff = self.initial_backoff.saturating_mul(1 << (attempt - 1).min(16)).min(self.max_backoff);
+        let idempotent = matches!(
+            *method,
+            http::Method::GET | http::Method::HEAD | http::Method::PUT | http::Method::DELETE | http::Method::OPTIONS
+        );
+        match outcome {
+            Err(ClientError::Transport(e)) if idempotent && e.is_transient() => Some(backoff),
+            Err(_) => None,
+            Ok(r) if r.status() == http::StatusCode::TOO_MANY_REQUESTS => {
+                let asked = retry_after(r).unwrap_or(backoff);
+                (asked <= self.max_retry_after).then_some(asked)
+            }
+            Ok(r) if idempotent && matches!(r.status().as_u16(), 502..=504) => Some(backoff),
+            Ok(_) => None,
+        }
+    }
+}
+
+/// The wait a rate-limited answer asks for: the body's `retry_after_ms`, else the
+/// `Retry-After` header in seconds.
+pub fn retry_after(response: &http::Response<bytes::Bytes>) -> Option<Duration> {
+    let from_body = serde_json::from_slice::<serde_json::Value>(response.body())
+        .ok()
+        .and_then(|v| v.get("retry_after_ms")?.as_u64())
+        .map(Duration::from_millis);
+    from_body.or_else(|| {
+        let header = response.headers().get(http::header::RETRY_AFTER)?.to_str().ok()?;
+        header.trim().parse::<u64>().ok().map(Duration::from_secs)
+    })
+}
+
 /// A client of one homeserver. Cheap to clone.
 #[derive(Clone)]
 pub struct Client {
@@ -81,6 +258,7 @@ pub struct Client {
     prefix: Option<String>,
     access_token: Option<AccessToken>,
     token_in_query: bool,
+    retry: Option<RetryPolicy>,
 }
 
 impl fmt::Debug for Client {
@@ -89,6 +267,7 @@ impl fmt::Debug for Client {
             .field("base_url", &self.base_url)
             .field("prefix", &self.prefix)
             .field("access_token", &self.access_token)
+            .field("retry", &self.retry)
             .finish()
     }
 }
@@ -102,10 +281,28 @@ impl Client {
         if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.host().is_none() {
             return Err(ClientError::InvalidRequest(format!("base URL `{base_url}` is not an http(s) URL")));
         }
-        let http = reqwest::Client::builder()
-            .build()
-            .map_err(|e| ClientError::InvalidRequest(format!("cannot build the HTTP client: {e}")))?;
-        Ok(Client { http, base_url, prefix: None, access_token: None, token_in_query: false })
+        let http = http_client(Self::CONNECT_TIMEOUT, Self::REQUEST_TIMEOUT)?;
+        Ok(Client { http, base_url, prefix: None, access_token: None, token_in_query: false, retry: None })
+    }
+
+    /// The default time to connect (DNS, TCP and TLS).
+    pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+    /// The default time a whole request may take, answer included: longer than the long polls
+    /// of `/sync` and `/events` (30 s is what clients ask).
+    pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(90);
+
+    /// Sets the time to connect and the time a whole request may take; past either the call
+    /// fails with [`TransportErrorKind::Timeout`].
+    pub fn with_timeouts(mut self, connect: Duration, request: Duration) -> Result<Self, ClientError> {
+        self.http = http_client(connect, request)?;
+        Ok(self)
+    }
+
+    /// Tries requests again as `policy` says (by default, never).
+    pub fn with_retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
     }
 
     /// Sends this access token with every operation that takes one, in an
@@ -147,21 +344,57 @@ impl Client {
             token_in_query: self.token_in_query,
         };
         let http_request = request.to_http_request(&base).map_err(|e| ClientError::InvalidRequest(e.0))?;
-        let response = self.execute(http_request).await?;
+        let response = match &self.retry {
+            None => self.execute(http_request).await?,
+            Some(policy) => self.execute_with_retry(http_request, policy).await?,
+        };
         Ok(R::Response::try_from_http_response(response)?)
+    }
+
+    /// Sends `request` until it succeeds or `policy` says to stop.
+    async fn execute_with_retry(
+        &self,
+        request: http::Request<Vec<u8>>,
+        policy: &RetryPolicy,
+    ) -> Result<http::Response<bytes::Bytes>, ClientError> {
+        let (parts, body) = request.into_parts();
+        let mut attempt = 1;
+        loop {
+            let mut again = http::Request::new(body.clone());
+            *again.method_mut() = parts.method.clone();
+            *again.uri_mut() = parts.uri.clone();
+            *again.headers_mut() = parts.headers.clone();
+            let outcome = self.execute(again).await;
+            match policy.wait(attempt, &parts.method, &outcome) {
+                Some(wait) => {
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                None => return outcome,
+            }
+        }
     }
 
     /// Sends an HTTP request and reads the whole answer. Not generic, so that it is compiled
     /// once rather than once per operation.
     pub async fn execute(&self, request: http::Request<Vec<u8>>) -> Result<http::Response<bytes::Bytes>, ClientError> {
         let request = reqwest::Request::try_from(request).map_err(|e| ClientError::InvalidRequest(e.to_string()))?;
-        let response = self.http.execute(request).await.map_err(ClientError::Transport)?;
+        let transport = |e| ClientError::Transport(TransportError::new(e));
+        let response = self.http.execute(request).await.map_err(transport)?;
         let status = response.status();
         let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(ClientError::Transport)?;
+        let body = response.bytes().await.map_err(transport)?;
         let mut http_response = http::Response::new(body);
         *http_response.status_mut() = status;
         *http_response.headers_mut() = headers;
         Ok(http_response)
     }
+}
+
+fn http_client(connect: Duration, request: Duration) -> Result<reqwest::Client, ClientError> {
+    reqwest::Client::builder()
+        .connect_timeout(connect)
+        .timeout(request)
+        .build()
+        .map_err(|e| ClientError::InvalidRequest(format!("cannot build the HTTP client: {e}")))
 }

@@ -11,7 +11,8 @@ use super::error::MatrixError;
 use super::convert::{access_token, AccessToken, IncomingRequest, OutgoingResponse};
 use super::metadata::AuthKind;
 
-/// How the router serves the API.
+/// How the router and [`serve`] serve the API. Every limit has a default fit for a public
+/// homeserver; each can be changed with its `with_` method.
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
     /// The largest request body accepted, in bytes; a larger one is 413 `M_TOO_LARGE`.
@@ -19,11 +20,34 @@ pub struct ServerConfig {
     /// Further versions to serve each operation under, in place of the last segment of its base
     /// path: with `v3`, `/_matrix/client/r0` is also served as `/_matrix/client/v3`.
     pub versions: Vec<String>,
+    /// How long a request may take, from its headers to the answer (reading the body and the
+    /// implementation's work): past it the client gets 503 `M_UNKNOWN`. `None` is no limit.
+    pub request_timeout: Option<std::time::Duration>,
+    /// How long the body may go without a byte arriving: past it the client gets 408 `M_UNKNOWN`.
+    pub body_timeout: Option<std::time::Duration>,
+    /// ([`serve`]) How long a connection may take to send a request's headers, counted from
+    /// when it opens or when the previous answer was sent: past it the connection is closed.
+    pub header_timeout: std::time::Duration,
+    /// ([`serve`]) The most connections open at once; further ones wait in the listen queue
+    /// until one closes.
+    pub max_connections: usize,
+    /// ([`serve`]) On shutdown, how long requests in flight may take to finish before their
+    /// connections are closed.
+    pub shutdown_grace: std::time::Duration,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        ServerConfig { body_limit: 1024 * 1024, versions: Vec::new() }
+        ServerConfig {
+            body_limit: 1024 * 1024,
+            versions: Vec::new(),
+            // longer than the long polls of `/sync` and `/events` (30 s is what clients ask)
+            request_timeout: Some(std::time::Duration::from_secs(120)),
+            body_timeout: Some(std::time::Duration::from_secs(30)),
+            header_timeout: std::time::Duration::from_secs(30),
+            max_connections: 4096,
+            shutdown_grace: std::time::Duration::from_secs(30),
+        }
     }
 }
 
@@ -40,6 +64,36 @@ impl ServerConfig {
         self
     }
 
+    /// Sets the time a request may take (`None`: no limit).
+    pub fn with_request_timeout(mut self, timeout: Option<std::time::Duration>) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// Sets the time a request body may go without a byte (`None`: no limit).
+    pub fn with_body_timeout(mut self, timeout: Option<std::time::Duration>) -> Self {
+        self.body_timeout = timeout;
+        self
+    }
+
+    /// Sets the time a connection may take to send a request's headers.
+    pub fn with_header_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.header_timeout = timeout;
+        self
+    }
+
+    /// Sets the most connections open at once (at least one).
+    pub fn with_max_connections(mut self, connections: usize) -> Self {
+        self.max_connections = connections.max(1);
+        self
+    }
+
+    /// Sets the time requests in flight may take to finish on shutdown.
+    pub fn with_shutdown_grace(mut self, grace: std::time::Duration) -> Self {
+        self.shutdown_grace = grace;
+        self
+    }
+
     /// The prefixes that `base_path` is served under.
     pub fn prefixes(&self, base_path: &str) -> Vec<String> {
         let mut out = vec![base_path.to_owned()];
@@ -53,6 +107,99 @@ impl ServerConfig {
         }
         out
     }
+}
+
+/// The layers every generated router gets, from `tower` and `tower-http`: a handler that panics
+/// answers 500 `M_UNKNOWN` (and the server goes on), a request past `request_timeout` answers 503
+/// `M_UNKNOWN`, a body stalled past `body_timeout` answers 408 `M_UNKNOWN`.
+pub fn with_layers(router: axum::Router, config: &ServerConfig) -> axum::Router {
+    let mut router = router;
+    if let Some(stall) = config.body_timeout {
+        router = router.layer(
+            tower::ServiceBuilder::new()
+                .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(stall))
+                .map_request(|r: http::Request<tower_http::timeout::TimeoutBody<axum::body::Body>>| {
+                    r.map(axum::body::Body::new)
+                }),
+        );
+    }
+    if let Some(limit) = config.request_timeout {
+        router = router.layer(
+            tower::ServiceBuilder::new()
+                .layer(axum::error_handling::HandleErrorLayer::new(move |e: tower::BoxError| async move {
+                    let message = if e.is::<tower::timeout::error::Elapsed>() {
+                        format!("The request was not answered within {} ms", limit.as_millis())
+                    } else {
+                        format!("The request failed: {e}")
+                    };
+                    let mut error = MatrixError::unknown(message);
+                    error.status = http::StatusCode::SERVICE_UNAVAILABLE;
+                    error_response(&error)
+                }))
+                .layer(tower::timeout::TimeoutLayer::new(limit)),
+        );
+    }
+    router.layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_response))
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    error_response(&MatrixError::unknown("Internal server error"))
+}
+
+/// Serves `router` on `listener` until `shutdown` completes, then stops accepting, lets the
+/// requests in flight finish (up to `config.shutdown_grace`) and returns.
+///
+/// Unlike `axum::serve`, it bounds what a slow or idle client may hold: a connection that has not
+/// sent a request's headers within `config.header_timeout` is closed, and at most
+/// `config.max_connections` are open at once (the others wait in the listen queue). Handlers
+/// can read the peer's address as the request extension `axum::extract::ConnectInfo<SocketAddr>`.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    config: &ServerConfig,
+    shutdown: impl Future<Output = ()> + Send,
+) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(config.max_connections.max(1)));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut http1 = hyper::server::conn::http1::Builder::new();
+    http1.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(config.header_timeout);
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let slot = tokio::select! {
+            () = &mut shutdown => break,
+            slot = slots.clone().acquire_owned() => slot,
+        };
+        // the semaphore is never closed
+        let Ok(slot) = slot else { break };
+        let (stream, peer) = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(_) => {
+                    // out of file descriptors, or a connection reset before it was accepted:
+                    // wait a little rather than spin, and go on
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let service = tower::ServiceExt::map_request(router.clone(), move |mut r: http::Request<hyper::body::Incoming>| {
+            r.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+            r
+        });
+        let connection = http1.serve_connection(
+            hyper_util::rt::TokioIo::new(stream),
+            hyper_util::service::TowerToHyperService::new(service),
+        );
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            let _ = connection.await;
+            drop(slot);
+        });
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(config.shutdown_grace, graceful.shutdown()).await;
 }
 
 /// The response to a Matrix error.
@@ -193,6 +340,10 @@ async fn prepare(
             let too_large = error_chain(&e).contains("length limit exceeded");
             let error = if too_large {
                 MatrixError::too_large(format!("The request body is larger than {limit} bytes"))
+            } else if stalled(&e) {
+                let mut error = MatrixError::unknown("The request body stopped arriving");
+                error.status = http::StatusCode::REQUEST_TIMEOUT;
+                error
             } else {
                 MatrixError::not_json(format!("Cannot read the request body: {e}"))
             };
@@ -207,6 +358,18 @@ async fn prepare(
         (_, t) => t,
     };
     Ok((token, request))
+}
+
+/// Whether reading the body failed because it stalled past the body timeout.
+fn stalled(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut source = Some(e);
+    while let Some(s) = source {
+        if s.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        source = s.source();
+    }
+    false
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {

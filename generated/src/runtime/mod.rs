@@ -13,7 +13,9 @@ pub mod open_enum;
 #[cfg(feature = "server")]
 pub mod server;
 #[cfg(feature = "client")]
-pub use self::client::{Client, ClientError};
+pub use self::client::{
+    Client, ClientError, RetryPolicy, TransportError, TransportErrorKind,
+};
 pub use self::convert::{
     AccessToken, Base, Endpoint, IncomingRequest, IncomingResponse, OutgoingRequest,
     OutgoingResponse, ParamValue,
@@ -25,4 +27,4 @@ pub use self::metadata::{AuthKind, Metadata, Method, PathSegment};
 #[doc(hidden)]
 pub use self::open_enum::{deserialize_open_enum, PrivOwnedStr};
 #[cfg(feature = "server")]
-pub use self::server::ServerConfig;
+pub use self::server::{serve, ServerConfig};

@@ -19,6 +19,8 @@ const CLIENT_METHODS: &[&str] = &[
     "with_token_in_query",
     "with_path_prefix",
     "with_reqwest_client",
+    "with_timeouts",
+    "with_retry",
     "base_url",
     "send",
     "execute",
@@ -37,13 +39,13 @@ impl Output for ClientOutput {
                 name: "client",
                 text: include_str!("../../runtime/client.rs"),
                 feature: Some("client"),
-                exports: &["Client", "ClientError"],
+                exports: &["Client", "ClientError", "RetryPolicy", "TransportError", "TransportErrorKind"],
                 internal: &[],
             }],
             features: vec![Feature {
                 name: "client",
                 doc: "An async HTTP client over reqwest (rustls): `Client`, one method per operation.",
-                enables: &["dep:reqwest", "dep:bytes"],
+                enables: &["dep:reqwest", "dep:bytes", "dep:hyper", "dep:rustls", "dep:tokio", "tokio/time"],
             }],
             dependencies: vec![
                 Dependency {
@@ -55,6 +57,21 @@ impl Output for ClientOutput {
                 Dependency {
                     optional: true,
                     ..Dependency::new("bytes", "1")
+                },
+                // the kinds of transport errors are told by hyper's and rustls's errors
+                Dependency {
+                    optional: true,
+                    ..Dependency::new("hyper", "1")
+                },
+                Dependency {
+                    default_features: false,
+                    optional: true,
+                    ..Dependency::new("rustls", "0.23")
+                },
+                // the waits between retries
+                Dependency {
+                    optional: true,
+                    ..Dependency::new("tokio", "1")
                 },
             ],
             dev_dependencies: vec![Dependency {

@@ -26,19 +26,62 @@ impl Output for ServerOutput {
                 name: "server",
                 text: include_str!("../../runtime/server.rs"),
                 feature: Some("server"),
-                exports: &["ServerConfig"],
+                exports: &["serve", "ServerConfig"],
                 internal: &[],
             }],
             features: vec![Feature {
                 name: "server",
                 doc: "An axum router serving an implementation of the `Api` trait.",
-                enables: &["dep:axum"],
+                enables: &[
+                    "dep:axum",
+                    "dep:hyper",
+                    "hyper/server",
+                    "hyper/http1",
+                    "dep:hyper-util",
+                    "dep:tokio",
+                    "tokio/net",
+                    "tokio/rt",
+                    "tokio/sync",
+                    "tokio/time",
+                    "tokio/macros",
+                    "dep:tower",
+                    "dep:tower-http",
+                ],
             }],
-            dependencies: vec![Dependency {
-                default_features: false,
-                optional: true,
-                ..Dependency::new("axum", "0.8")
-            }],
+            dependencies: vec![
+                Dependency {
+                    default_features: false,
+                    // `tokio`: `ConnectInfo`, the peer's address
+                    features: &["tokio"],
+                    optional: true,
+                    ..Dependency::new("axum", "0.8")
+                },
+                Dependency {
+                    optional: true,
+                    ..Dependency::new("hyper", "1")
+                },
+                Dependency {
+                    features: &["tokio", "server", "server-graceful", "service", "http1"],
+                    optional: true,
+                    ..Dependency::new("hyper-util", "0.1")
+                },
+                Dependency {
+                    optional: true,
+                    ..Dependency::new("tokio", "1")
+                },
+                Dependency {
+                    default_features: false,
+                    features: &["timeout", "util"],
+                    optional: true,
+                    ..Dependency::new("tower", "0.5")
+                },
+                Dependency {
+                    default_features: false,
+                    features: &["catch-panic", "timeout"],
+                    optional: true,
+                    ..Dependency::new("tower-http", "0.6")
+                },
+            ],
             dev_dependencies: vec![
                 Dependency {
                     default_features: false,
@@ -198,12 +241,13 @@ fn server_file(api: &Api) -> TokenStream {
             router_with_config(api, crate::ServerConfig::default())
         }
 
-        /// A router serving `api` as `config` says (body limit, further versions).
+        /// A router serving `api` as `config` says (body limit, further versions, timeouts); serve
+        /// it with [`crate::serve`], which also bounds slow and idle connections.
         pub fn router_with_config<A: Api>(api: ::std::sync::Arc<A>, config: crate::ServerConfig) -> ::axum::Router {
             let limit = config.body_limit;
             let mut router = ::axum::Router::new();
             #(#mounts)*
-            router.fallback(crate::runtime::server::not_found)
+            crate::runtime::server::with_layers(router.fallback(crate::runtime::server::not_found), &config)
         }
     }
 }
