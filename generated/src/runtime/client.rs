@@ -146,10 +146,12 @@ fn classify(e: &reqwest::Error) -> TransportErrorKind {
                     return TransportErrorKind::ConnectionClosed
                 }
                 K::ConnectionRefused | K::NotConnected | K::AddrNotAvailable => return TransportErrorKind::Connect,
-                K::InvalidData if io.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) => {
-                    return TransportErrorKind::Tls
-                }
                 _ => {}
+            }
+            // an I/O error's `source` skips the error it wraps: look at that one next
+            if let Some(inner) = io.get_ref() {
+                source = Some(inner);
+                continue;
             }
         }
         if let Some(h) = s.downcast_ref::<hyper::Error>() {
