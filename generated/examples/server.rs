@@ -26,8 +26,9 @@ mod homeserver {
     #[derive(Default)]
     pub struct Homeserver {
         threepids: Mutex<HashMap<String, Vec<ThirdPartyIdentifier>>>,
-        /// Validation sessions by `sid`: the medium and address they validate.
-        sessions: Mutex<HashMap<String, (Medium, String)>>,
+        /// Validation sessions by `sid`: the client secret, and the medium and address they
+        /// validate.
+        sessions: Mutex<HashMap<String, (String, Medium, String)>>,
     }
 
     fn now_ms() -> i64 {
@@ -49,10 +50,25 @@ mod homeserver {
     }
 
     impl Homeserver {
-        fn open_session(&self, medium: Medium, address: String) -> serde_json::Map<String, serde_json::Value> {
+        /// Opens a validation session, or finds the one this client secret already opened for
+        /// this address (a client asking again gets the same `sid`, as the spec asks, and the
+        /// sessions stay as many as the addresses being validated).
+        fn open_session(
+            &self,
+            client_secret: String,
+            medium: Medium,
+            address: String,
+        ) -> serde_json::Map<String, serde_json::Value> {
             let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
-            let sid = format!("valid-{}", sessions.len() + 1);
-            sessions.insert(sid.clone(), (medium, address));
+            let existing = sessions
+                .iter()
+                .find(|(_, s)| s.0 == client_secret && s.1 == medium && s.2 == address)
+                .map(|(sid, _)| sid.clone());
+            let sid = existing.unwrap_or_else(|| {
+                let sid = format!("valid-{}", sessions.len() + 1);
+                sessions.insert(sid.clone(), (client_secret, medium, address));
+                sid
+            });
             serde_json::Map::from_iter([("sid".to_owned(), serde_json::Value::String(sid))])
         }
     }
@@ -79,7 +95,8 @@ mod homeserver {
                 ));
             }
             let session = self.sessions.lock().unwrap_or_else(|e| e.into_inner()).get(sid).cloned();
-            let (medium, address) = session.unwrap_or((Medium::Email, format!("{sid}@example.invalid")));
+            let (medium, address) =
+                session.map(|s| (s.1, s.2)).unwrap_or((Medium::Email, format!("{sid}@example.invalid")));
             let now = now_ms();
             let mut all = self.threepids.lock().unwrap_or_else(|e| e.into_inner());
             let list = all.entry(user).or_default();
@@ -105,21 +122,21 @@ mod homeserver {
             &self,
             request: request_token_to_3pid_email::Request,
         ) -> Result<request_token_to_3pid_email::Response, MatrixError> {
-            text(&request.body, "client_secret")?;
+            let secret = text(&request.body, "client_secret")?;
             let email = text(&request.body, "email")?;
-            Ok(request_token_to_3pid_email::Response { body: self.open_session(Medium::Email, email) })
+            Ok(request_token_to_3pid_email::Response { body: self.open_session(secret, Medium::Email, email) })
         }
 
         async fn request_token_to_3pid_msisdn(
             &self,
             request: request_token_to_3pid_msisdn::Request,
         ) -> Result<request_token_to_3pid_msisdn::Response, MatrixError> {
-            text(&request.body, "client_secret")?;
+            let secret = text(&request.body, "client_secret")?;
             let country = text(&request.body, "country")?;
             let phone = text(&request.body, "phone_number")?;
             let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
             let msisdn = if country == "GB" { format!("44{}", digits.trim_start_matches('0')) } else { digits };
-            Ok(request_token_to_3pid_msisdn::Response { body: self.open_session(Medium::Msisdn, msisdn) })
+            Ok(request_token_to_3pid_msisdn::Response { body: self.open_session(secret, Medium::Msisdn, msisdn) })
         }
     }
 

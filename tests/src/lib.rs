@@ -42,3 +42,4 @@ pub fn current_spec() -> Option<PathBuf> {
 pub fn fixture(name: &str) -> PathBuf {
     workspace().join("tests/fixtures").join(name)
 }
+pub mod load;

@@ -85,7 +85,11 @@ async fn a_connection_reset_is_a_closed_connection() {
             drop(socket);
         }
     });
-    let r = Client::new(format!("http://{addr}")).unwrap().with_access_token("t").get_account_3pids().await;
+    let r = Client::new(format!("http://{addr}"))
+        .unwrap()
+        .with_access_token("t")
+        .get_account_3pids()
+        .await;
     assert_eq!(transport_kind(r), TransportErrorKind::ConnectionClosed);
 }
 
@@ -94,20 +98,31 @@ async fn nobody_listening_is_a_connect_error() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
-    assert_eq!(transport_kind(Client::new(url).unwrap().get_account_3pids().await), TransportErrorKind::Connect);
+    assert_eq!(
+        transport_kind(Client::new(url).unwrap().get_account_3pids().await),
+        TransportErrorKind::Connect
+    );
 }
 
 #[tokio::test]
 async fn a_name_that_does_not_resolve_is_a_dns_error() {
     // `.invalid` never resolves (RFC 6761)
-    let r = Client::new("http://homeserver.invalid").unwrap().get_account_3pids().await;
+    let r = Client::new("http://homeserver.invalid")
+        .unwrap()
+        .get_account_3pids()
+        .await;
     assert_eq!(transport_kind(r), TransportErrorKind::Dns);
 }
 
 #[tokio::test]
 async fn a_server_that_does_not_speak_tls_is_a_tls_error() {
-    let url = raw_server(answer("200 OK", r#"{"threepids":[]}"#)).await.replace("http://", "https://");
-    assert_eq!(transport_kind(Client::new(url).unwrap().get_account_3pids().await), TransportErrorKind::Tls);
+    let url = raw_server(answer("200 OK", r#"{"threepids":[]}"#))
+        .await
+        .replace("http://", "https://");
+    assert_eq!(
+        transport_kind(Client::new(url).unwrap().get_account_3pids().await),
+        TransportErrorKind::Tls
+    );
 }
 
 #[tokio::test]
@@ -124,7 +139,10 @@ async fn a_server_that_never_answers_is_a_timeout() {
         .unwrap()
         .with_timeouts(Duration::from_secs(5), Duration::from_millis(300))
         .unwrap();
-    assert_eq!(transport_kind(client.get_account_3pids().await), TransportErrorKind::Timeout);
+    assert_eq!(
+        transport_kind(client.get_account_3pids().await),
+        TransportErrorKind::Timeout
+    );
 }
 
 /// A server that answers the n-th connection with `script[n]` (an empty answer: close at once)
@@ -148,26 +166,42 @@ async fn scripted(script: Vec<Vec<u8>>) -> (String, Arc<AtomicUsize>) {
 }
 
 fn with_headers(status_line: &str, headers: &str, body: &str) -> Vec<u8> {
-    format!("HTTP/1.1 {status_line}\r\n{headers}Connection: close\r\nContent-Length: {}\r\n\r\n{body}", body.len())
-        .into_bytes()
+    format!(
+        "HTTP/1.1 {status_line}\r\n{headers}Connection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
 }
 
 const OK_LIST: &str = r#"{"threepids":[]}"#;
 
 fn quick_retries() -> RetryPolicy {
-    RetryPolicy { initial_backoff: Duration::from_millis(20), ..RetryPolicy::default() }
+    RetryPolicy {
+        initial_backoff: Duration::from_millis(20),
+        ..RetryPolicy::default()
+    }
 }
 
 fn email_request() -> request_token_to_3pid_email::Request {
     let body = serde_json::json!({"client_secret": "s", "email": "a@example.org", "send_attempt": 1});
-    request_token_to_3pid_email::Request { body: body.as_object().cloned().unwrap() }
+    request_token_to_3pid_email::Request {
+        body: body.as_object().cloned().unwrap(),
+    }
 }
 
 #[tokio::test]
 async fn without_a_retry_policy_a_rate_limit_is_the_typed_error() {
-    let limited = with_headers("429 Too Many Requests", "", r#"{"errcode":"M_LIMIT_EXCEEDED","retry_after_ms":100}"#);
+    let limited = with_headers(
+        "429 Too Many Requests",
+        "",
+        r#"{"errcode":"M_LIMIT_EXCEEDED","retry_after_ms":100}"#,
+    );
     let (url, count) = scripted(vec![limited, with_headers("200 OK", "", OK_LIST)]).await;
-    let r = Client::new(url).unwrap().with_access_token("t").get_account_3pids().await;
+    let r = Client::new(url)
+        .unwrap()
+        .with_access_token("t")
+        .get_account_3pids()
+        .await;
     match r {
         Err(ClientError::Matrix { status, error }) => {
             assert_eq!((status.as_u16(), error.errcode), (429, ErrorCode::LimitExceeded));
@@ -181,12 +215,22 @@ async fn without_a_retry_policy_a_rate_limit_is_the_typed_error() {
 #[tokio::test]
 async fn a_rate_limit_is_retried_after_the_time_the_server_asks() {
     // in the body, for a GET and for a POST (a rate limit refuses a request, it does not perform it)
-    let limited = with_headers("429 Too Many Requests", "", r#"{"errcode":"M_LIMIT_EXCEEDED","retry_after_ms":300}"#);
+    let limited = with_headers(
+        "429 Too Many Requests",
+        "",
+        r#"{"errcode":"M_LIMIT_EXCEEDED","retry_after_ms":300}"#,
+    );
     let (url, count) = scripted(vec![limited.clone(), with_headers("200 OK", "", OK_LIST)]).await;
-    let client = Client::new(url).unwrap().with_access_token("t").with_retry(quick_retries());
+    let client = Client::new(url)
+        .unwrap()
+        .with_access_token("t")
+        .with_retry(quick_retries());
     let started = Instant::now();
     assert_eq!(client.get_account_3pids().await.unwrap().threepids, Some(vec![]));
-    assert!(started.elapsed() >= Duration::from_millis(300), "retried before the time asked");
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "retried before the time asked"
+    );
     assert_eq!(count.load(Ordering::SeqCst), 2);
 
     let (url, count) = scripted(vec![limited, with_headers("200 OK", "", r#"{"sid":"1"}"#)]).await;
@@ -195,18 +239,35 @@ async fn a_rate_limit_is_retried_after_the_time_the_server_asks() {
     assert_eq!(count.load(Ordering::SeqCst), 2);
 
     // in the `Retry-After` header, in seconds
-    let limited = with_headers("429 Too Many Requests", "Retry-After: 1\r\n", r#"{"errcode":"M_LIMIT_EXCEEDED"}"#);
+    let limited = with_headers(
+        "429 Too Many Requests",
+        "Retry-After: 1\r\n",
+        r#"{"errcode":"M_LIMIT_EXCEEDED"}"#,
+    );
     let (url, count) = scripted(vec![limited, with_headers("200 OK", "", OK_LIST)]).await;
-    let client = Client::new(url).unwrap().with_access_token("t").with_retry(quick_retries());
+    let client = Client::new(url)
+        .unwrap()
+        .with_access_token("t")
+        .with_retry(quick_retries());
     let started = Instant::now();
     assert!(client.get_account_3pids().await.is_ok());
-    assert!(started.elapsed() >= Duration::from_secs(1), "retried before the Retry-After time");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "retried before the Retry-After time"
+    );
     assert_eq!(count.load(Ordering::SeqCst), 2);
 
     // a wait longer than the policy allows is returned at once
-    let limited = with_headers("429 Too Many Requests", "", r#"{"errcode":"M_LIMIT_EXCEEDED","retry_after_ms":3600000}"#);
+    let limited = with_headers(
+        "429 Too Many Requests",
+        "",
+        r#"{"errcode":"M_LIMIT_EXCEEDED","retry_after_ms":3600000}"#,
+    );
     let (url, count) = scripted(vec![limited]).await;
-    let client = Client::new(url).unwrap().with_access_token("t").with_retry(quick_retries());
+    let client = Client::new(url)
+        .unwrap()
+        .with_access_token("t")
+        .with_retry(quick_retries());
     assert!(client.get_account_3pids().await.is_err());
     assert_eq!(count.load(Ordering::SeqCst), 1);
 }
@@ -215,14 +276,25 @@ async fn a_rate_limit_is_retried_after_the_time_the_server_asks() {
 async fn only_idempotent_requests_are_retried_after_a_server_or_transport_error() {
     let unavailable = with_headers("503 Service Unavailable", "", r#"{"errcode":"M_UNKNOWN"}"#);
     // a GET: tried again until it succeeds
-    let (url, count) = scripted(vec![unavailable.clone(), Vec::new(), with_headers("200 OK", "", OK_LIST)]).await;
-    let client = Client::new(url).unwrap().with_access_token("t").with_retry(quick_retries());
+    let (url, count) = scripted(vec![
+        unavailable.clone(),
+        Vec::new(),
+        with_headers("200 OK", "", OK_LIST),
+    ])
+    .await;
+    let client = Client::new(url)
+        .unwrap()
+        .with_access_token("t")
+        .with_retry(quick_retries());
     assert!(client.get_account_3pids().await.is_ok());
     assert_eq!(count.load(Ordering::SeqCst), 3);
 
     // ... but never more than `max_attempts` times in all
     let (url, count) = scripted(vec![unavailable.clone()]).await;
-    let client = Client::new(url).unwrap().with_access_token("t").with_retry(quick_retries());
+    let client = Client::new(url)
+        .unwrap()
+        .with_access_token("t")
+        .with_retry(quick_retries());
     assert!(matches!(client.get_account_3pids().await, Err(ClientError::Matrix { status, .. }) if status == 503));
     assert_eq!(count.load(Ordering::SeqCst), 3);
 

@@ -32,7 +32,9 @@ impl Api for Moody {
             }
             _ => {}
         }
-        Ok(get_account_3pids::Response { threepids: Some(Vec::new()) })
+        Ok(get_account_3pids::Response {
+            threepids: Some(Vec::new()),
+        })
     }
 }
 
@@ -67,7 +69,11 @@ async fn read_response(stream: &mut TcpStream) -> Option<(u16, String)> {
             let status = head.split(' ').nth(1)?.parse().ok()?;
             let length: usize = head
                 .lines()
-                .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_owned()))
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().to_owned())
+                })
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(0);
             while data.len() < end + 4 + length {
@@ -77,7 +83,10 @@ async fn read_response(stream: &mut TcpStream) -> Option<(u16, String)> {
                 }
                 data.extend_from_slice(&buf[..n]);
             }
-            return Some((status, String::from_utf8_lossy(&data[end + 4..end + 4 + length]).to_string()));
+            return Some((
+                status,
+                String::from_utf8_lossy(&data[end + 4..end + 4 + length]).to_string(),
+            ));
         }
         let n = stream.read(&mut buf).await.ok()?;
         if n == 0 {
@@ -117,7 +126,10 @@ async fn a_handler_that_panics_answers_500_m_unknown_and_the_server_goes_on() {
     }
     // on the same connection and on new ones, the server answers as before
     for _ in 0..3 {
-        assert_eq!(client(&addr, "ok").get_account_3pids().await.unwrap().threepids, Some(vec![]));
+        assert_eq!(
+            client(&addr, "ok").get_account_3pids().await.unwrap().threepids,
+            Some(vec![])
+        );
     }
 }
 
@@ -165,7 +177,10 @@ async fn headers_sent_a_byte_at_a_time_or_never_are_cut_off_without_starving_oth
     }
 
     for mut stream in idle {
-        assert!(closed_by_server(&mut stream, Duration::from_secs(5)).await, "an idle connection stayed open");
+        assert!(
+            closed_by_server(&mut stream, Duration::from_secs(5)).await,
+            "an idle connection stayed open"
+        );
     }
     let (write_failed, mut slow) = dribble.await.unwrap();
     assert!(
@@ -177,7 +192,10 @@ async fn headers_sent_a_byte_at_a_time_or_never_are_cut_off_without_starving_oth
     let mut kept = TcpStream::connect(&addr).await.unwrap();
     kept.write_all(get_request("ok").as_bytes()).await.unwrap();
     assert_eq!(read_response(&mut kept).await.map(|r| r.0), Some(200));
-    assert!(closed_by_server(&mut kept, Duration::from_secs(5)).await, "an idle keep-alive connection stayed open");
+    assert!(
+        closed_by_server(&mut kept, Duration::from_secs(5)).await,
+        "an idle keep-alive connection stayed open"
+    );
 }
 
 #[tokio::test]
@@ -196,7 +214,9 @@ async fn a_body_sent_a_byte_at_a_time_or_stalled_is_cut_off() {
     let mut stalled = TcpStream::connect(&addr).await.unwrap();
     stalled.write_all(head(100).as_bytes()).await.unwrap();
     stalled.write_all(b"{\"medium\"").await.unwrap();
-    let (status, body) = read_response(&mut stalled).await.expect("an answer to the stalled body");
+    let (status, body) = read_response(&mut stalled)
+        .await
+        .expect("an answer to the stalled body");
     assert_eq!(status, 408, "{body}");
     assert!(body.contains("M_UNKNOWN"), "{body}");
 
@@ -215,7 +235,10 @@ async fn a_body_sent_a_byte_at_a_time_or_stalled_is_cut_off() {
     });
     let mut data = Vec::new();
     let read = tokio::time::timeout(Duration::from_secs(4), read_half.read_to_end(&mut data)).await;
-    assert!(read.is_ok(), "the trickling request was not cut off before its body ended");
+    assert!(
+        read.is_ok(),
+        "the trickling request was not cut off before its body ended"
+    );
     let text = String::from_utf8_lossy(&data);
     assert!(text.starts_with("HTTP/1.1 503"), "{text}");
     assert!(text.contains("M_UNKNOWN"), "{text}");
@@ -267,7 +290,10 @@ async fn shutdown_finishes_requests_in_flight_and_refuses_new_ones() {
     stop.send(()).unwrap();
 
     // `serve` returns only once the request in flight is handled, and it gets its answer
-    tokio::time::timeout(Duration::from_secs(5), task).await.expect("serve returned").unwrap();
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("serve returned")
+        .unwrap();
     assert_eq!(HALF_SECONDS_DONE.load(std::sync::atomic::Ordering::SeqCst), 1);
     assert_eq!(in_flight.await.unwrap().unwrap().threepids, Some(vec![]));
     // the idle connection is closed

@@ -8,6 +8,7 @@ use std::time::Instant;
 use matrix_api_generator::{generate, write, Settings};
 
 mod bench_compile;
+mod load;
 
 const USAGE: &str =
     "usage: cargo xtask gen [--spec DIR] [--root DIR] [--out DIR] [--crate-name NAME] [--check] [--timings]
@@ -171,8 +172,11 @@ fn main() -> ExitCode {
             }
         },
         Some("bench-compile") => bench_compile::run(&args[1..], &workspace_root()),
+        Some("load") => load::run(&args[1..], &workspace_root()),
         _ => {
-            eprintln!("{USAGE}\n\n       cargo xtask bench-compile [--spec DIR --root DIR] [--ruma] [--release]");
+            eprintln!(
+                "{USAGE}\n\n       cargo xtask bench-compile [--spec DIR --root DIR] [--ruma] [--release]\n       cargo xtask load [--quick] [--debug] [--connections N] [--requests N] [--max-seconds N]"
+            );
             ExitCode::from(2)
         }
     }

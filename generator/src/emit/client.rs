@@ -39,13 +39,26 @@ impl Output for ClientOutput {
                 name: "client",
                 text: include_str!("../../runtime/client.rs"),
                 feature: Some("client"),
-                exports: &["Client", "ClientError", "RetryPolicy", "TransportError", "TransportErrorKind"],
+                exports: &[
+                    "Client",
+                    "ClientError",
+                    "RetryPolicy",
+                    "TransportError",
+                    "TransportErrorKind",
+                ],
                 internal: &[],
             }],
             features: vec![Feature {
                 name: "client",
                 doc: "An async HTTP client over reqwest (rustls): `Client`, one method per operation.",
-                enables: &["dep:reqwest", "dep:bytes", "dep:hyper", "dep:rustls", "dep:tokio", "tokio/time"],
+                enables: &[
+                    "dep:reqwest",
+                    "dep:bytes",
+                    "dep:hyper",
+                    "dep:rustls",
+                    "dep:tokio",
+                    "tokio/time",
+                ],
             }],
             dependencies: vec![
                 Dependency {
