@@ -183,7 +183,7 @@ pub fn router_with_config<A: Api>(
     config: crate::ServerConfig,
 ) -> ::axum::Router {
     let limit = config.body_limit;
-    let mut router = ::axum::Router::new();
+    let mut router = ::axum::Router::new().without_v07_checks();
     for prefix in config.prefixes("/_matrix/client/r0") {
         router = router
             .route(

@@ -30,6 +30,7 @@ pub use error::{Diagnostic, Error, ErrorKind, Location, Result, Warning};
 /// The stages on their own, for the benchmarks and the fuzz target: not a stable interface.
 #[doc(hidden)]
 pub mod stages {
+    pub use crate::emit::server::routes as server_routes;
     pub use crate::emit::{emit, CrateInfo};
     pub use crate::format::format;
     pub use crate::frontend::read as front_end;

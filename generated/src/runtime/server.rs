@@ -97,7 +97,8 @@ impl ServerConfig {
         self
     }
 
-    /// The prefixes that `base_path` is served under.
+    /// The prefixes that `base_path` is served under, as router paths (braces doubled, so that
+    /// they match literally).
     pub fn prefixes(&self, base_path: &str) -> Vec<String> {
         let mut out = vec![base_path.to_owned()];
         if let Some((parent, _)) = base_path.rsplit_once('/') {
@@ -108,7 +109,7 @@ impl ServerConfig {
                 }
             }
         }
-        out
+        out.iter().map(|p| p.replace('{', "{{").replace('}', "}}")).collect()
     }
 }
 

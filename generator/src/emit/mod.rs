@@ -11,7 +11,7 @@ mod manifest;
 mod models;
 mod operations;
 mod rust;
-mod server;
+pub(crate) mod server;
 mod support;
 
 use std::collections::BTreeMap;

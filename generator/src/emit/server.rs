@@ -104,7 +104,10 @@ fn route_path(path: &PathTemplate) -> String {
     for segment in &path.segments {
         out.push('/');
         match segment {
-            Segment::Literal(text) => out.push_str(text),
+            // a literal is matched as written: braces doubled, so that the router does not
+            // read them as a capture (the router is also built without axum's 0.7 checks, so
+            // that a segment may start with `:` or `*`)
+            Segment::Literal(text) => out.push_str(&text.replace('{', "{{").replace('}', "}}")),
             Segment::Param(_) => {
                 out.push_str(&format!("{{p{i}}}"));
                 i += 1;
@@ -112,6 +115,41 @@ fn route_path(path: &PathTemplate) -> String {
         }
     }
     out
+}
+
+/// The router's table: (base path, route) → the operations served there, GET first (axum answers
+/// HEAD with a GET route unless a HEAD route follows it), the first definition of a method
+/// winning.
+fn route_table(api: &Api) -> BTreeMap<(String, String), Vec<(Method, &Operation)>> {
+    let mut routes: BTreeMap<(String, String), Vec<(Method, &Operation)>> = BTreeMap::new();
+    for op in &api.operations {
+        let entry = routes.entry((op.base_path.clone(), route_path(&op.path))).or_default();
+        if !entry.iter().any(|(m, _)| *m == op.method) {
+            entry.push((op.method, op));
+        }
+    }
+    for ops in routes.values_mut() {
+        ops.sort_by_key(|(m, _)| *m != Method::Get);
+    }
+    routes
+}
+
+/// Every route the generated router registers under the spec's base paths, as axum reads it
+/// (`/_matrix/client/r0/rooms/{p0}/invite`), with the methods served there (an `OPTIONS` the spec
+/// does not define is the CORS preflight): what a check that the router builds needs. The router
+/// is built with `without_v07_checks`.
+pub fn routes(api: &Api) -> Vec<(String, Vec<&'static str>)> {
+    route_table(api)
+        .iter()
+        .map(|((base, route), ops)| {
+            let mut methods: Vec<&'static str> = ops.iter().map(|(m, _)| m.as_str()).collect();
+            if !methods.contains(&"OPTIONS") {
+                methods.push("OPTIONS");
+            }
+            let base = base.replace('{', "{{").replace('}', "}}");
+            (format!("{base}{route}"), methods)
+        })
+        .collect()
 }
 
 fn server_file(api: &Api) -> TokenStream {
@@ -136,19 +174,9 @@ fn server_file(api: &Api) -> TokenStream {
         }
     });
 
-    // (base path, route) → [(method, operation)], first definition of a method wins
-    let mut routes: BTreeMap<(String, String), Vec<(Method, &Operation)>> = BTreeMap::new();
-    for op in &api.operations {
-        let entry = routes.entry((op.base_path.clone(), route_path(&op.path))).or_default();
-        if !entry.iter().any(|(m, _)| *m == op.method) {
-            entry.push((op.method, op));
-        }
-    }
     let mut by_base: BTreeMap<String, Vec<TokenStream>> = BTreeMap::new();
     let mut dispatchers = Vec::new();
-    for ((base, route), ops) in &mut routes {
-        // axum answers HEAD with a GET route unless a HEAD route follows it: GET goes first
-        ops.sort_by_key(|(m, _)| *m != Method::Get);
+    for ((base, route), ops) in &route_table(api) {
         let mut chain = Vec::new();
         let mut allow: Vec<&str> = Vec::new();
         for (i, (method, op)) in ops.iter().enumerate() {
@@ -245,7 +273,7 @@ fn server_file(api: &Api) -> TokenStream {
         /// it with [`crate::serve`], which also bounds slow and idle connections.
         pub fn router_with_config<A: Api>(api: ::std::sync::Arc<A>, config: crate::ServerConfig) -> ::axum::Router {
             let limit = config.body_limit;
-            let mut router = ::axum::Router::new();
+            let mut router = ::axum::Router::new().without_v07_checks();
             #(#mounts)*
             crate::runtime::server::with_layers(router.fallback(crate::runtime::server::not_found), &config)
         }

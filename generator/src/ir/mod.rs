@@ -210,6 +210,18 @@ pub struct Operation {
     pub source: Location,
 }
 
+/// A base path as every output uses it: empty, or `/` and segments with no `/` at the end
+/// (`_matrix/client/r0/` is `/_matrix/client/r0`, which is what Swagger 2.0 requires and what a
+/// server URL's path is).
+fn base_path(raw: &str) -> String {
+    let trimmed = raw.trim_matches('/');
+    if trimmed.is_empty() {
+        String::new()
+    } else {
+        format!("/{trimmed}")
+    }
+}
+
 /// Builds the IR, checking what needs the whole spec: unique operation ids, path templates whose
 /// every `{name}` is a declared path parameter.
 pub fn build(spec: &Spec) -> Result<(Api, Vec<Warning>)> {
@@ -224,7 +236,7 @@ pub fn build(spec: &Spec) -> Result<(Api, Vec<Warning>)> {
         builder.ty(&SchemaRef::Ref(key.clone()), &Naming::new("Type"))?;
     }
     for doc in &spec.documents {
-        let base_path = doc.base_paths.first().cloned().unwrap_or_default();
+        let base_path = base_path(doc.base_paths.first().map(String::as_str).unwrap_or_default());
         for op in &doc.operations {
             if let Some(id) = &op.operation_id {
                 if let Some(first) = ids.get(id) {
