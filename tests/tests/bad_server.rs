@@ -11,17 +11,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A server that reads one request and answers with `raw` bytes, then closes the connection.
 async fn raw_server(raw: Vec<u8>) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            let mut buf = vec![0u8; 8192];
-            let _ = socket.read(&mut buf).await;
-            let _ = socket.write_all(&raw).await;
-            let _ = socket.shutdown().await;
-        }
-    });
-    format!("http://{addr}")
+    scripted(vec![raw]).await.0
 }
 
 async fn get(
@@ -173,6 +163,12 @@ fn with_headers(status_line: &str, headers: &str, body: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// 429 `M_LIMIT_EXCEEDED` asking to wait `ms` milliseconds.
+fn rate_limited(ms: u64) -> Vec<u8> {
+    let body = format!(r#"{{"errcode":"M_LIMIT_EXCEEDED","retry_after_ms":{ms}}}"#);
+    with_headers("429 Too Many Requests", "", &body)
+}
+
 const OK_LIST: &str = r#"{"threepids":[]}"#;
 
 fn quick_retries() -> RetryPolicy {
@@ -191,11 +187,7 @@ fn email_request() -> request_token_to_3pid_email::Request {
 
 #[tokio::test]
 async fn without_a_retry_policy_a_rate_limit_is_the_typed_error() {
-    let limited = with_headers(
-        "429 Too Many Requests",
-        "",
-        r#"{"errcode":"M_LIMIT_EXCEEDED","retry_after_ms":100}"#,
-    );
+    let limited = rate_limited(100);
     let (url, count) = scripted(vec![limited, with_headers("200 OK", "", OK_LIST)]).await;
     let r = Client::new(url)
         .unwrap()
@@ -215,11 +207,7 @@ async fn without_a_retry_policy_a_rate_limit_is_the_typed_error() {
 #[tokio::test]
 async fn a_rate_limit_is_retried_after_the_time_the_server_asks() {
     // in the body, for a GET and for a POST (a rate limit refuses a request, it does not perform it)
-    let limited = with_headers(
-        "429 Too Many Requests",
-        "",
-        r#"{"errcode":"M_LIMIT_EXCEEDED","retry_after_ms":300}"#,
-    );
+    let limited = rate_limited(300);
     let (url, count) = scripted(vec![limited.clone(), with_headers("200 OK", "", OK_LIST)]).await;
     let client = Client::new(url)
         .unwrap()
@@ -258,11 +246,7 @@ async fn a_rate_limit_is_retried_after_the_time_the_server_asks() {
     assert_eq!(count.load(Ordering::SeqCst), 2);
 
     // a wait longer than the policy allows is returned at once
-    let limited = with_headers(
-        "429 Too Many Requests",
-        "",
-        r#"{"errcode":"M_LIMIT_EXCEEDED","retry_after_ms":3600000}"#,
-    );
+    let limited = rate_limited(3600000);
     let (url, count) = scripted(vec![limited]).await;
     let client = Client::new(url)
         .unwrap()
