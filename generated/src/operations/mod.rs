@@ -3,15 +3,15 @@
 // Source: administrative_contact.yaml
 
 //! One module per operation of the spec.
-///`GET /account/3pid`: Gets a list of a user's third party identifiers.
+/// `GET /account/3pid`: Gets a list of a user's third party identifiers.
 pub mod get_account_3pids;
-///`POST /account/3pid`: Adds contact information to the user's account.
+/// `POST /account/3pid`: Adds contact information to the user's account.
 pub mod post_3pids;
-///`POST /account/3pid/delete`: Deletes a third party identifier from the user's account
+/// `POST /account/3pid/delete`: Deletes a third party identifier from the user's account
 pub mod delete_3pid_from_account;
-///`POST /account/3pid/email/requestToken`: Requests a validation token be sent to the given email address for the purpose of adding an email address to an account
+/// `POST /account/3pid/email/requestToken`: Requests a validation token be sent to the given email address for the purpose of adding an email address to an account
 pub mod request_token_to_3pid_email;
-///`POST /account/3pid/msisdn/requestToken`: Requests a validation token be sent to the given email address for the purpose of adding a phone number to an account.
+/// `POST /account/3pid/msisdn/requestToken`: Requests a validation token be sent to the given email address for the purpose of adding a phone number to an account.
 pub mod request_token_to_3pid_msisdn;
 /// The metadata of every operation, in spec order.
 pub const ALL: &[crate::Metadata] = &[

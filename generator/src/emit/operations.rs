@@ -48,8 +48,9 @@ fn operations_mod(api: &Api) -> TokenStream {
             op.path,
             op.summary.as_deref().unwrap_or_default()
         );
+        let doc = doc_attrs(&doc);
         quote! {
-            #[doc = #doc]
+            #doc
             pub mod #name;
         }
     });

@@ -57,18 +57,31 @@ pub fn doc_attrs(text: &str) -> TokenStream {
     if text.trim().is_empty() {
         return quote!();
     }
-    let lines = text
-        .lines()
-        .map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
+    let lines = doc_lines(text);
     quote!(#(#[doc = #lines])*)
 }
 
 /// `#![doc = "..."]` attributes (inner documentation) for a Markdown text.
 pub fn inner_doc_attrs(text: &str) -> TokenStream {
-    let lines = text
-        .lines()
-        .map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
+    let lines = doc_lines(text);
     quote!(#(#![doc = #lines])*)
+}
+
+/// The lines of a doc comment, each after a space. Control characters (a carriage return in an
+/// enum value, say) become spaces: the formatter prints doc attributes as `///` comments, where
+/// Rust refuses a bare carriage return.
+fn doc_lines(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.lines().map(|l| {
+        if l.is_empty() {
+            String::new()
+        } else {
+            let clean: String = l
+                .chars()
+                .map(|c| if c.is_control() && c != '\t' { ' ' } else { c })
+                .collect();
+            format!(" {clean}")
+        }
+    })
 }
 
 /// The documentation of an operation's method (on the client and on the server trait):
