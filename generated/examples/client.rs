@@ -13,8 +13,9 @@
 //! - `request-token-to-3pid-email --email ADDRESS --client-secret SECRET [--send-attempt N]`
 //! - `request-token-to-3pid-msisdn --country CC --phone-number NUMBER --client-secret SECRET [--send-attempt N]`
 //!
-//! Each prints the result as JSON, or the typed error and exits 1. `--prefix /_matrix/client/v3`
-//! replaces the spec's base path.
+//! Each prints the result as JSON, or the typed error and exits 1. `--version v3` calls
+//! `/_matrix/client/v3` in place of the spec's `/_matrix/client/r0`; `--prefix PATH` replaces the
+//! whole base path.
 
 #[cfg(feature = "client")]
 mod cli {
@@ -26,7 +27,7 @@ mod cli {
     use matrix_client_server_api::types::{Medium, ThreePidCredentials};
     use matrix_client_server_api::{Client, ClientError};
 
-    pub const USAGE: &str = "usage: client --base-url URL [--token TOKEN] [--prefix PREFIX] SUBCOMMAND [OPTIONS]
+    pub const USAGE: &str = "usage: client --base-url URL [--token TOKEN] [--version V] [--prefix PREFIX] SUBCOMMAND [OPTIONS]
 subcommands:
   get-account-3pids
   post-3pids --sid SID --client-secret SECRET --id-server HOST [--bind]
@@ -86,6 +87,9 @@ subcommands:
         let mut client = Client::new(global.get("base-url")?).map_err(Failure::Client)?;
         if let Ok(token) = global.get("token") {
             client = client.with_access_token(token);
+        }
+        if let Ok(version) = global.get("version") {
+            client = client.with_version(version);
         }
         if let Ok(prefix) = global.get("prefix") {
             client = client.with_path_prefix(prefix);

@@ -360,12 +360,57 @@ async fn served_under_the_spec_base_path_and_other_versions() {
     }
     let client = Client::new(&server.base_url).unwrap().with_access_token("token-carol");
     assert_eq!(client.get_account_3pids().await.unwrap().threepids.unwrap().len(), 2);
+    // the same through the version alone
+    let v3 = Client::new(&server.base_url)
+        .unwrap()
+        .with_access_token("token-carol")
+        .with_version("v3");
+    assert_eq!(v3.get_account_3pids().await.unwrap().threepids.unwrap().len(), 2);
     // an unconfigured version is an unknown path
     let v9 = Client::new(&server.base_url)
         .unwrap()
         .with_access_token("token-carol")
         .with_path_prefix("/_matrix/client/v9");
     assert_eq!(matrix(v9.get_account_3pids().await.unwrap_err()).0, 404);
+    let v9 = Client::new(&server.base_url)
+        .unwrap()
+        .with_access_token("token-carol")
+        .with_version("v9");
+    assert_eq!(matrix(v9.get_account_3pids().await.unwrap_err()).0, 404);
+}
+
+#[test]
+fn only_the_version_segment_of_a_base_path_changes() {
+    use matrix_client_server_api::runtime::metadata::with_version;
+    for (base, v3) in [
+        ("/_matrix/client/r0", "/_matrix/client/v3"),
+        ("/_matrix/media/r0", "/_matrix/media/v3"),
+        ("/_matrix/client/v1", "/_matrix/client/v3"),
+        ("/_matrix/client/unstable", "/_matrix/client/v3"),
+        ("/_matrix/client", "/_matrix/client"),
+        ("/.well-known", "/.well-known"),
+        ("/_matrix/client/rooms", "/_matrix/client/rooms"),
+        ("/_matrix/client/version", "/_matrix/client/version"),
+        ("", ""),
+    ] {
+        assert_eq!(with_version(base, "v3"), v3, "{base}");
+    }
+    // the server serves each base path under its further versions the same way
+    let config = ServerConfig::default().with_version("v3");
+    assert_eq!(config.prefixes("/_matrix/client"), ["/_matrix/client"]);
+    assert_eq!(
+        config.prefixes("/_matrix/media/r0"),
+        ["/_matrix/media/r0", "/_matrix/media/v3"]
+    );
+    // and the client's URL follows it
+    let request = matrix_client_server_api::operations::get_account_3pids::Request {};
+    let base = matrix_client_server_api::Base {
+        url: "https://hs.example",
+        version: Some("v3"),
+        ..Default::default()
+    };
+    let http = matrix_client_server_api::OutgoingRequest::to_http_request(&request, &base).unwrap();
+    assert_eq!(http.uri(), "https://hs.example/_matrix/client/v3/account/3pid");
 }
 
 /// A server that answers every request with a fixed status, content type and body.

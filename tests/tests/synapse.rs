@@ -33,12 +33,13 @@ fn peer() -> Option<Peer> {
     }
 }
 
-const PREFIXES: [&str; 2] = ["/_matrix/client/r0", "/_matrix/client/v3"];
+/// The spec's version (`r0`) and the current one: Synapse serves both.
+const PREFIXES: [&str; 2] = ["r0", "v3"];
 
-fn client(peer: &Peer, prefix: &str, token: &str) -> Client {
+fn client(peer: &Peer, version: &str, token: &str) -> Client {
     Client::new(&peer.url)
         .unwrap()
-        .with_path_prefix(prefix)
+        .with_version(version)
         .with_access_token(token)
 }
 

@@ -261,6 +261,7 @@ pub struct Client {
     http: reqwest::Client,
     base_url: String,
     prefix: Option<String>,
+    version: Option<String>,
     access_token: Option<AccessToken>,
     token_in_query: bool,
     retry: Option<RetryPolicy>,
@@ -271,6 +272,7 @@ impl fmt::Debug for Client {
         f.debug_struct("Client")
             .field("base_url", &self.base_url)
             .field("prefix", &self.prefix)
+            .field("version", &self.version)
             .field("access_token", &self.access_token)
             .field("retry", &self.retry)
             .finish()
@@ -287,7 +289,7 @@ impl Client {
             return Err(ClientError::InvalidRequest(format!("base URL `{base_url}` is not an http(s) URL")));
         }
         let http = http_client(Self::CONNECT_TIMEOUT, Self::REQUEST_TIMEOUT)?;
-        Ok(Client { http, base_url, prefix: None, access_token: None, token_in_query: false, retry: None })
+        Ok(Client { http, base_url, prefix: None, version: None, access_token: None, token_in_query: false, retry: None })
     }
 
     /// The default time to connect (DNS, TCP and TLS).
@@ -323,7 +325,16 @@ impl Client {
         self
     }
 
-    /// Uses `prefix` (`/_matrix/client/v3`) in place of the spec's base path.
+    /// Calls every operation under this version (`v3`) in place of the one its base path names:
+    /// `/_matrix/client/r0` becomes `/_matrix/client/v3`, `/_matrix/media/r0` becomes
+    /// `/_matrix/media/v3`, and a base path without a version (`/.well-known`) stays as it is.
+    pub fn with_version(mut self, version: impl Into<String>) -> Self {
+        self.version = Some(version.into());
+        self
+    }
+
+    /// Uses `prefix` (`/_matrix/client/v3`) in place of every operation's base path, whatever
+    /// API it belongs to; [`Client::with_version`] is what most clients want.
     pub fn with_path_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = Some(prefix.into());
         self
@@ -345,6 +356,7 @@ impl Client {
         let base = Base {
             url: &self.base_url,
             prefix: self.prefix.as_deref(),
+            version: self.version.as_deref(),
             access_token: self.access_token.as_ref().map(AccessToken::as_str),
             token_in_query: self.token_in_query,
         };

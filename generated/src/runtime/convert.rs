@@ -35,8 +35,11 @@ impl fmt::Debug for AccessToken {
 pub struct Base<'a> {
     /// The homeserver's URL (`https://matrix.example.org`).
     pub url: &'a str,
-    /// The path prefix, in place of the spec's base path (`/_matrix/client/v3`).
+    /// The path prefix, in place of every operation's base path (`/_matrix/client/v3`).
     pub prefix: Option<&'a str>,
+    /// The version, in place of the version segment of each operation's base path (`v3`), see
+    /// [`Metadata::base_path_for`]. `prefix` wins over it.
+    pub version: Option<&'a str>,
     /// The access token, sent when the operation takes one.
     pub access_token: Option<&'a str>,
     /// Send the token as the `access_token` query parameter rather than an
@@ -49,6 +52,7 @@ impl fmt::Debug for Base<'_> {
         f.debug_struct("Base")
             .field("url", &self.url)
             .field("prefix", &self.prefix)
+            .field("version", &self.version)
             .field("access_token", &self.access_token.map(|_| "<redacted>"))
             .field("token_in_query", &self.token_in_query)
             .finish()
@@ -483,7 +487,11 @@ pub fn build_request(
     body: Option<Vec<u8>>,
     json: bool,
 ) -> Result<http::Request<Vec<u8>>, IntoHttpError> {
-    let prefix = base.prefix.unwrap_or(metadata.base_path);
+    let prefix = match (base.prefix, base.version) {
+        (Some(prefix), _) => std::borrow::Cow::Borrowed(prefix),
+        (None, Some(version)) => metadata.base_path_for(version),
+        (None, None) => std::borrow::Cow::Borrowed(metadata.base_path),
+    };
     let mut query = query;
     let token = match metadata.auth {
         AuthKind::None => None,

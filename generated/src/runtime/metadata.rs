@@ -85,3 +85,28 @@ pub struct Metadata {
     /// The Matrix versions that changed the operation, where the spec says.
     pub changed_in: &'static [&'static str],
 }
+
+impl Metadata {
+    /// The base path with its version segment replaced by `version`: under `v3`,
+    /// `/_matrix/client/r0` is `/_matrix/client/v3` and `/_matrix/media/r0` is
+    /// `/_matrix/media/v3`, while a base path without a version (`/.well-known`,
+    /// `/_matrix/client` of `/versions`) stays as it is.
+    pub fn base_path_for(&self, version: &str) -> std::borrow::Cow<'static, str> {
+        with_version(self.base_path, version)
+    }
+}
+
+/// `base_path` with its last segment replaced by `version` if that segment is a version (`r0`,
+/// `v1`, `v3`, `unstable`); else `base_path` itself.
+pub fn with_version<'a>(base_path: &'a str, version: &str) -> std::borrow::Cow<'a, str> {
+    match base_path.rsplit_once('/') {
+        Some((parent, last)) if is_version(last) => std::borrow::Cow::Owned(format!("{parent}/{version}")),
+        _ => std::borrow::Cow::Borrowed(base_path),
+    }
+}
+
+/// Whether a path segment names a version of a Matrix API: `r0`, `v1`, `v3`, `unstable`.
+pub fn is_version(segment: &str) -> bool {
+    let digits = |rest: &str| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit());
+    segment == "unstable" || segment.strip_prefix('r').is_some_and(digits) || segment.strip_prefix('v').is_some_and(digits)
+}

@@ -20,8 +20,9 @@ use super::metadata::AuthKind;
 pub struct ServerConfig {
     /// The largest request body accepted, in bytes; a larger one is 413 `M_TOO_LARGE`.
     pub body_limit: usize,
-    /// Further versions to serve each operation under, in place of the last segment of its base
-    /// path: with `v3`, `/_matrix/client/r0` is also served as `/_matrix/client/v3`.
+    /// Further versions to serve each operation under, in place of the version segment of its
+    /// base path: with `v3`, `/_matrix/client/r0` is also served as `/_matrix/client/v3`; a base
+    /// path without a version (`/.well-known`) is served as it is.
     pub versions: Vec<String>,
     /// How long a request may take, from its headers to the answer (reading the body and the
     /// implementation's work): past it the client gets 503 `M_UNKNOWN`. `None` is no limit.
@@ -101,12 +102,10 @@ impl ServerConfig {
     /// they match literally).
     pub fn prefixes(&self, base_path: &str) -> Vec<String> {
         let mut out = vec![base_path.to_owned()];
-        if let Some((parent, _)) = base_path.rsplit_once('/') {
-            for v in &self.versions {
-                let p = format!("{parent}/{v}");
-                if !out.contains(&p) {
-                    out.push(p);
-                }
+        for v in &self.versions {
+            let p = super::metadata::with_version(base_path, v).into_owned();
+            if !out.contains(&p) {
+                out.push(p);
             }
         }
         out.iter().map(|p| p.replace('{', "{{").replace('}', "}}")).collect()

@@ -18,6 +18,7 @@ const CLIENT_METHODS: &[&str] = &[
     "with_access_token",
     "with_token_in_query",
     "with_path_prefix",
+    "with_version",
     "with_reqwest_client",
     "with_timeouts",
     "with_retry",
