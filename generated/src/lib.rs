@@ -34,7 +34,9 @@ pub use runtime::convert::{
     AccessToken, Base, Endpoint, IncomingRequest, IncomingResponse, OutgoingRequest,
     OutgoingResponse, ParamValue,
 };
-pub use runtime::error::{ErrorCode, FromHttpResponseError, IntoHttpError, MatrixError};
+pub use runtime::error::{
+    AuthFlow, ErrorCode, FromHttpResponseError, IntoHttpError, MatrixError, UiaaResponse,
+};
 pub use runtime::metadata::{AuthKind, Metadata, Method, PathSegment};
 #[cfg(feature = "server")]
 pub use runtime::server::{serve, ServerConfig};

@@ -156,7 +156,8 @@ impl<'de> Deserialize<'de> for ErrorCode {
 }
 
 /// A Matrix error: the HTTP status and the JSON body (`errcode`, `error`, and any further fields
-/// such as `retry_after_ms` or `soft_logout`, kept in `extra`).
+/// such as `retry_after_ms` or `soft_logout`, kept in `extra` and read by [`MatrixError::retry_after`]
+/// and [`MatrixError::soft_logout`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MatrixError {
     /// The HTTP status the error came with, or goes out with.
@@ -170,6 +171,81 @@ pub struct MatrixError {
     /// Further fields of the error body (boxed: errors travel in `Err`, which should stay small).
     #[serde(flatten)]
     pub extra: Box<serde_json::Map<String, serde_json::Value>>,
+    /// The `Retry-After` header the error came with, in seconds (a rate limit's wait, when the
+    /// body does not give `retry_after_ms`).
+    #[serde(skip)]
+    pub retry_after_header: Option<u64>,
+    /// Set by [`MatrixError::interactive_auth`]: the 401 that asks for user-interactive
+    /// authentication, sent as its own body.
+    #[serde(skip)]
+    pub interactive_auth: Option<Box<UiaaResponse>>,
+}
+
+/// The answer of an operation that needs user-interactive authentication (a 401 with `flows`):
+/// the flows of stages the server offers, their parameters, the session to go on with, the
+/// stages already completed, and the error of a stage that failed.
+///
+/// A client gets it as `ClientError::InteractiveAuth`, completes a stage and sends the request
+/// again with `auth` (its `type`, the `session`, the stage's fields). A server answers it with
+/// [`MatrixError::interactive_auth`].
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct UiaaResponse {
+    /// The flows the server offers; completing every stage of one authenticates the request.
+    pub flows: Vec<AuthFlow>,
+    /// Parameters of the stages, by stage type (`m.login.terms`: the policies).
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub params: serde_json::Map<String, serde_json::Value>,
+    /// The session: sent back in `auth.session` with each further stage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
+    /// The stages completed so far in this session.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub completed: Vec<String>,
+    /// The error of the last stage, if it failed (`M_FORBIDDEN` for a wrong password).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errcode: Option<ErrorCode>,
+    /// The message of that error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Further fields.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// One flow of user-interactive authentication: its stages, in order.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AuthFlow {
+    /// The stage types (`m.login.password`, `m.login.dummy`, ...).
+    pub stages: Vec<String>,
+    /// Further fields.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl AuthFlow {
+    /// A flow of these stages.
+    pub fn new<S: Into<String>>(stages: impl IntoIterator<Item = S>) -> Self {
+        AuthFlow { stages: stages.into_iter().map(Into::into).collect(), extra: serde_json::Map::new() }
+    }
+}
+
+impl UiaaResponse {
+    /// The answer offering `flows` in `session`.
+    pub fn new(flows: Vec<AuthFlow>, session: impl Into<String>) -> Self {
+        UiaaResponse { flows, session: Some(session.into()), ..UiaaResponse::default() }
+    }
+
+    /// The stages of the first flow not yet completed: what a client does next, if it follows
+    /// the first flow it can.
+    pub fn next_stages(&self) -> impl Iterator<Item = &str> {
+        let first = self.flows.iter().find(|f| self.completed.iter().all(|c| f.stages.contains(c)));
+        first
+            .map(|f| f.stages.as_slice())
+            .unwrap_or_default()
+            .iter()
+            .map(String::as_str)
+            .filter(|s| !self.completed.iter().any(|c| c == s))
+    }
 }
 
 fn default_status() -> http::StatusCode {
@@ -179,7 +255,59 @@ fn default_status() -> http::StatusCode {
 impl MatrixError {
     /// An error with a status, a code and a message.
     pub fn new(status: http::StatusCode, errcode: ErrorCode, error: impl Into<String>) -> Self {
-        MatrixError { status, errcode, error: Some(error.into()), extra: Box::default() }
+        MatrixError {
+            status,
+            errcode,
+            error: Some(error.into()),
+            extra: Box::default(),
+            retry_after_header: None,
+            interactive_auth: None,
+        }
+    }
+
+    /// 401 asking for user-interactive authentication: its body is `uiaa` (with `errcode` and
+    /// `error` only if `uiaa` has them, as when a stage failed).
+    pub fn interactive_auth(uiaa: UiaaResponse) -> Self {
+        let mut error = Self::new(
+            http::StatusCode::UNAUTHORIZED,
+            uiaa.errcode.clone().unwrap_or(ErrorCode::Unauthorized),
+            uiaa.error.clone().unwrap_or_else(|| "User-interactive authentication is needed".to_owned()),
+        );
+        error.interactive_auth = Some(Box::new(uiaa));
+        error
+    }
+
+    /// 429 `M_LIMIT_EXCEEDED`, asking the client to wait `retry_after` (sent as `retry_after_ms`
+    /// and as the `Retry-After` header).
+    pub fn limit_exceeded(retry_after: Option<std::time::Duration>) -> Self {
+        let mut error =
+            Self::new(http::StatusCode::TOO_MANY_REQUESTS, ErrorCode::LimitExceeded, "Too many requests");
+        if let Some(wait) = retry_after {
+            let ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+            error.extra.insert("retry_after_ms".to_owned(), ms.into());
+        }
+        error
+    }
+
+    /// Sets `soft_logout` (on 401 `M_UNKNOWN_TOKEN`: the client may log in again without losing
+    /// its device).
+    pub fn with_soft_logout(mut self, soft_logout: bool) -> Self {
+        self.extra.insert("soft_logout".to_owned(), soft_logout.into());
+        self
+    }
+
+    /// How long a rate-limited client should wait: `retry_after_ms` from the body, else the
+    /// `Retry-After` header.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        let from_body = self.extra.get("retry_after_ms").and_then(serde_json::Value::as_u64);
+        from_body
+            .map(std::time::Duration::from_millis)
+            .or_else(|| self.retry_after_header.map(std::time::Duration::from_secs))
+    }
+
+    /// Whether the server says the logout was soft (`soft_logout: true` on `M_UNKNOWN_TOKEN`).
+    pub fn soft_logout(&self) -> bool {
+        self.extra.get("soft_logout").and_then(serde_json::Value::as_bool).unwrap_or(false)
     }
 
     /// 404 `M_UNRECOGNIZED`: what a server answers for an operation it does not implement.
@@ -237,14 +365,26 @@ impl MatrixError {
         Self::new(http::StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Unknown, error)
     }
 
-    /// The error as an HTTP response with a JSON body.
+    /// The error as an HTTP response with a JSON body (and `Retry-After` when it asks the client
+    /// to wait).
     pub fn to_http_response(&self) -> http::Response<Vec<u8>> {
-        let body = serde_json::to_vec(self).unwrap_or_else(|_| b"{\"errcode\":\"M_UNKNOWN\"}".to_vec());
+        let body = match &self.interactive_auth {
+            Some(uiaa) => serde_json::to_vec(uiaa),
+            None => serde_json::to_vec(self),
+        };
+        let body = body.unwrap_or_else(|_| b"{\"errcode\":\"M_UNKNOWN\"}".to_vec());
         let mut response = http::Response::new(body);
         *response.status_mut() = self.status;
         response
             .headers_mut()
             .insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
+        if let Some(wait) = self.retry_after() {
+            // whole seconds, rounded up, as RFC 9110 writes them
+            let seconds = wait.as_millis().div_ceil(1000);
+            if let Ok(value) = http::HeaderValue::from_str(&seconds.to_string()) {
+                response.headers_mut().insert(http::header::RETRY_AFTER, value);
+            }
+        }
         response
     }
 }
@@ -266,6 +406,8 @@ impl std::error::Error for MatrixError {}
 pub enum FromHttpResponseError {
     /// The server answered with a Matrix error.
     Matrix(MatrixError),
+    /// The server asks for user-interactive authentication (a 401 with `flows`).
+    InteractiveAuth(Box<UiaaResponse>),
     /// The body could not be decoded (not JSON, the wrong shape, an HTML page from a proxy).
     Decode {
         /// The HTTP status of the response.
@@ -281,6 +423,7 @@ impl fmt::Display for FromHttpResponseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             FromHttpResponseError::Matrix(e) => e.fmt(f),
+            FromHttpResponseError::InteractiveAuth(u) => write_uiaa(f, u),
             FromHttpResponseError::Decode { status, message, excerpt } => {
                 write!(f, "cannot decode the {} response: {message} (body starts: {excerpt:?})", status.as_u16())
             }
@@ -301,3 +444,24 @@ impl fmt::Display for IntoHttpError {
 }
 
 impl std::error::Error for IntoHttpError {}
+
+/// `user-interactive authentication needed (flows: m.login.password | m.login.dummy, session …)`.
+pub fn write_uiaa(f: &mut fmt::Formatter<'_>, u: &UiaaResponse) -> fmt::Result {
+    let flows: Vec<String> = u.flows.iter().map(|flow| flow.stages.join(" > ")).collect();
+    write!(f, "user-interactive authentication needed (flows: {}", flows.join(" | "))?;
+    if !u.completed.is_empty() {
+        write!(f, "; completed: {}", u.completed.join(", "))?;
+    }
+    if let Some(code) = &u.errcode {
+        write!(f, "; {code}")?;
+        if let Some(e) = &u.error {
+            write!(f, ": {e}")?;
+        }
+    }
+    f.write_str(")")
+}
+
+/// The `Retry-After` header in seconds, if it is a number of seconds (not an HTTP date).
+pub fn retry_after_header(headers: &http::HeaderMap) -> Option<u64> {
+    headers.get(http::header::RETRY_AFTER)?.to_str().ok()?.trim().parse().ok()
+}

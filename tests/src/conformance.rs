@@ -85,6 +85,7 @@ fn error<S: IncomingResponse>(case: &Case) -> Result<Value, String> {
     let resp = http::Response::builder().status(case.status).body(body).unwrap();
     match S::try_from_http_response(resp) {
         Err(api::FromHttpResponseError::Matrix(e)) => Ok(serde_json::to_value(&e).unwrap()),
+        Err(api::FromHttpResponseError::InteractiveAuth(u)) => Ok(serde_json::to_value(&u).unwrap()),
         Err(other) => Err(other.to_string()),
         Ok(_) => Err("an error response decoded as a success".into()),
     }

@@ -6,7 +6,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use super::error::{FromHttpResponseError, MatrixError};
+use super::error::{retry_after_header, write_uiaa, FromHttpResponseError, MatrixError, UiaaResponse};
 use super::convert::{AccessToken, Base, IncomingResponse, OutgoingRequest};
 
 /// Why a call failed.
@@ -16,6 +16,9 @@ pub enum ClientError {
     InvalidRequest(String),
     /// The server could not be reached, or the connection broke; [`TransportError::kind`] says how.
     Transport(TransportError),
+    /// The server asks for user-interactive authentication: complete a stage of one of its
+    /// flows and send the request again with `auth` (see [`UiaaResponse`]).
+    InteractiveAuth(Box<UiaaResponse>),
     /// The server answered with a Matrix error.
     Matrix {
         /// The HTTP status.
@@ -43,6 +46,14 @@ impl ClientError {
             _ => None,
         }
     }
+
+    /// What the server asks for, if it asks for user-interactive authentication.
+    pub fn interactive_auth(&self) -> Option<&UiaaResponse> {
+        match self {
+            ClientError::InteractiveAuth(u) => Some(u),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for ClientError {
@@ -51,6 +62,7 @@ impl fmt::Display for ClientError {
             ClientError::InvalidRequest(m) => write!(f, "invalid request: {m}"),
             ClientError::Transport(e) => write!(f, "transport error: {e}"),
             ClientError::Matrix { error, .. } => write!(f, "Matrix error: {error}"),
+            ClientError::InteractiveAuth(u) => write_uiaa(f, u),
             ClientError::Decode { status, message, excerpt } => {
                 write!(f, "cannot decode the {} response: {message} (body starts: {excerpt:?})", status.as_u16())
             }
@@ -72,6 +84,7 @@ impl From<FromHttpResponseError> for ClientError {
     fn from(e: FromHttpResponseError) -> Self {
         match e {
             FromHttpResponseError::Matrix(error) => ClientError::Matrix { status: error.status, error },
+            FromHttpResponseError::InteractiveAuth(u) => ClientError::InteractiveAuth(u),
             FromHttpResponseError::Decode { status, message, excerpt } => ClientError::Decode { status, message, excerpt },
         }
     }
@@ -243,16 +256,16 @@ impl RetryPolicy {
 }
 
 /// The wait a rate-limited answer asks for: the body's `retry_after_ms`, else the
-/// `Retry-After` header in seconds.
-pub fn retry_after(response: &http::Response<bytes::Bytes>) -> Option<Duration> {
-    let from_body = serde_json::from_slice::<serde_json::Value>(response.body())
-        .ok()
-        .and_then(|v| v.get("retry_after_ms")?.as_u64())
-        .map(Duration::from_millis);
-    from_body.or_else(|| {
-        let header = response.headers().get(http::header::RETRY_AFTER)?.to_str().ok()?;
-        header.trim().parse::<u64>().ok().map(Duration::from_secs)
-    })
+/// `Retry-After` header in seconds (see [`MatrixError::retry_after`]).
+fn retry_after(response: &http::Response<bytes::Bytes>) -> Option<Duration> {
+    let header = retry_after_header(response.headers());
+    match serde_json::from_slice::<MatrixError>(response.body()) {
+        Ok(mut error) => {
+            error.retry_after_header = header;
+            error.retry_after()
+        }
+        Err(_) => header.map(Duration::from_secs),
+    }
 }
 
 /// A client of one homeserver. Cheap to clone.

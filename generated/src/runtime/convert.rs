@@ -428,9 +428,16 @@ pub fn decode_response<T: serde::de::DeserializeOwned, B: AsRef<[u8]>>(
             excerpt: excerpt(body),
         });
     }
+    // user-interactive authentication: a 401 with `flows`, and an `errcode` only when a stage failed
+    if status == http::StatusCode::UNAUTHORIZED && body.windows(7).any(|w| w == b"\"flows\"") {
+        if let Ok(uiaa) = serde_json::from_slice::<super::error::UiaaResponse>(body) {
+            return Err(FromHttpResponseError::InteractiveAuth(Box::new(uiaa)));
+        }
+    }
     match serde_json::from_slice::<MatrixError>(body) {
         Ok(mut error) => {
             error.status = status;
+            error.retry_after_header = super::error::retry_after_header(response.headers());
             Err(FromHttpResponseError::Matrix(error))
         }
         Err(e) => Err(FromHttpResponseError::Decode { status, message: e.to_string(), excerpt: excerpt(body) }),

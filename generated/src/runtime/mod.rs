@@ -22,7 +22,9 @@ pub use self::convert::{
 };
 #[doc(hidden)]
 pub use self::convert::deserialize_some;
-pub use self::error::{ErrorCode, FromHttpResponseError, IntoHttpError, MatrixError};
+pub use self::error::{
+    AuthFlow, ErrorCode, FromHttpResponseError, IntoHttpError, MatrixError, UiaaResponse,
+};
 pub use self::metadata::{AuthKind, Metadata, Method, PathSegment};
 #[doc(hidden)]
 pub use self::open_enum::{deserialize_open_enum, PrivOwnedStr};

@@ -32,7 +32,14 @@ impl Output for Support {
                     name: "error",
                     text: include_str!("../../runtime/error.rs"),
                     feature: None,
-                    exports: &["ErrorCode", "FromHttpResponseError", "IntoHttpError", "MatrixError"],
+                    exports: &[
+                        "AuthFlow",
+                        "ErrorCode",
+                        "FromHttpResponseError",
+                        "IntoHttpError",
+                        "MatrixError",
+                        "UiaaResponse",
+                    ],
                     internal: &[],
                 },
                 RuntimeFile {
