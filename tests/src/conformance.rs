@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use crate::oracle::Spec;
 
@@ -214,10 +213,9 @@ pub fn run(crate_dir: &Path, spec: &Spec) -> String {
     std::fs::write(tests.join("conformance.rs"), harness(crate_dir)).unwrap();
     let data = serde_json::json!({ "operations": spec.operations, "cases": spec.cases });
     std::fs::write(tests.join("conformance.json"), serde_json::to_string(&data).unwrap()).unwrap();
-    // the workspace's lock file pins the same dependency versions, so nothing is fetched
-    let _ = std::fs::copy(crate::workspace().join("Cargo.lock"), crate_dir.join("Cargo.lock"));
-    let out = Command::new(env!("CARGO"))
-        .args([
+    crate::cargo_in(
+        crate_dir,
+        &[
             "test",
             "--offline",
             "--quiet",
@@ -225,17 +223,7 @@ pub fn run(crate_dir: &Path, spec: &Spec) -> String {
             "conformance",
             "--",
             "--nocapture",
-        ])
-        .current_dir(crate_dir)
-        .env("CARGO_TARGET_DIR", crate::workspace().join("target/conformance"))
-        .env_remove("RUSTFLAGS")
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "the conformance harness failed:\n{text}");
-    text
+        ],
+        None,
+    )
 }

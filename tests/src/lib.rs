@@ -42,4 +42,29 @@ pub fn current_spec() -> Option<PathBuf> {
 pub fn fixture(name: &str) -> PathBuf {
     workspace().join("tests/fixtures").join(name)
 }
+
+/// Runs cargo in the folder of a crate the generator wrote, as a user of it would: with the
+/// workspace's lock file (so that nothing is fetched: `--offline` works) and the shared
+/// `target/conformance` folder (so that dependencies are built once for every such crate).
+/// Panics with cargo's output if it fails; returns that output.
+pub fn cargo_in(crate_dir: &Path, args: &[&str], rustdocflags: Option<&str>) -> String {
+    let _ = std::fs::copy(workspace().join("Cargo.lock"), crate_dir.join("Cargo.lock"));
+    let mut cmd = std::process::Command::new(env!("CARGO"));
+    cmd.args(args)
+        .current_dir(crate_dir)
+        .env("CARGO_TARGET_DIR", workspace().join("target/conformance"))
+        .env_remove("RUSTFLAGS");
+    if let Some(flags) = rustdocflags {
+        cmd.env("RUSTDOCFLAGS", flags);
+    }
+    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run cargo: {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "cargo {} failed:\n{text}", args.join(" "));
+    text
+}
+
 pub mod load;

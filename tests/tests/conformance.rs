@@ -26,22 +26,7 @@ fn the_checked_in_crate_conforms_to_the_seed_spec() {
 /// Runs cargo in a generated crate, with the conformance target folder; panics with its output
 /// on failure.
 fn cargo(crate_dir: &std::path::Path, args: &[&str], rustdocflags: Option<&str>) {
-    let mut cmd = std::process::Command::new(env!("CARGO"));
-    cmd.args(args)
-        .current_dir(crate_dir)
-        .env("CARGO_TARGET_DIR", workspace().join("target/conformance"))
-        .env_remove("RUSTFLAGS");
-    if let Some(flags) = rustdocflags {
-        cmd.env("RUSTDOCFLAGS", flags);
-    }
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "cargo {} failed:\n{}{}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    matrix_api_tests::cargo_in(crate_dir, args, rustdocflags);
 }
 
 const ROUTER_TEST: &str = r#"//! Written by the conformance test of `tests/`: the router of the whole API builds.
