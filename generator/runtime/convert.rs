@@ -397,6 +397,65 @@ pub fn json_response<T: serde::Serialize + ?Sized>(status: u16, body: &T) -> Res
     Ok(response)
 }
 
+/// A header the response documents, read into its field: absent is `None`; a value that does
+/// not parse as the field's type is a decode error. An error status is left to the body's
+/// decoding (its headers are not the success's).
+pub fn response_header<T: ParamValue>(
+    headers: &http::HeaderMap,
+    status: http::StatusCode,
+    name: &str,
+) -> Result<Option<T>, FromHttpResponseError> {
+    if !(status.is_success() || status.is_redirection()) {
+        return Ok(None);
+    }
+    let Some(value) = headers.get(name) else { return Ok(None) };
+    let text = value.to_str().map_err(|e| FromHttpResponseError::Decode {
+        status,
+        message: format!("the `{name}` header is not text: {e}"),
+        excerpt: String::new(),
+    })?;
+    T::from_param(text).map(Some).map_err(|e| FromHttpResponseError::Decode {
+        status,
+        message: format!("the `{name}` header: {e}"),
+        excerpt: text.chars().take(200).collect(),
+    })
+}
+
+/// Sets a documented header of a response from its field (`None`: not sent).
+pub fn set_header<T: ParamValue>(response: &mut http::Response<Vec<u8>>, name: &str, value: Option<&T>) -> Result<(), MatrixError> {
+    let Some(value) = value else { return Ok(()) };
+    let name = http::HeaderName::from_bytes(name.as_bytes())
+        .map_err(|e| MatrixError::unknown(format!("`{name}` is not a header name: {e}")))?;
+    let value = http::HeaderValue::from_str(&value.to_param())
+        .map_err(|e| MatrixError::unknown(format!("the `{name}` header cannot hold its value: {e}")))?;
+    response.headers_mut().insert(name, value);
+    Ok(())
+}
+
+/// Decodes the answer of an operation whose success is a redirect: any `3xx` is it (its headers
+/// are read apart); another status is a Matrix error, or a decode error.
+pub fn decode_redirect<B: AsRef<[u8]>>(response: http::Response<B>) -> Result<(), FromHttpResponseError> {
+    if response.status().is_redirection() {
+        return Ok(());
+    }
+    let status = response.status();
+    match decode_response::<serde::de::IgnoredAny, B>(response) {
+        Ok(_) => Err(FromHttpResponseError::Decode {
+            status,
+            message: "a redirect was expected".to_owned(),
+            excerpt: String::new(),
+        }),
+        Err(e) => Err(e),
+    }
+}
+
+/// A redirect with `status` and no body (its `Location` is set from the response's field).
+pub fn redirect_response(status: u16) -> Result<http::Response<Vec<u8>>, MatrixError> {
+    let mut response = http::Response::new(Vec::new());
+    *response.status_mut() = http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::FOUND);
+    Ok(response)
+}
+
 /// The first characters of a body, for an error message.
 fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(&body[..body.len().min(200)]);

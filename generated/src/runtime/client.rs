@@ -423,6 +423,8 @@ impl Client {
 
 fn http_client(connect: Duration, request: Duration) -> Result<reqwest::Client, ClientError> {
     reqwest::Client::builder()
+        // a redirect the spec documents (SSO) is the operation's answer, not a hop to follow
+        .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(connect)
         .timeout(request)
         .build()

@@ -226,37 +226,50 @@ fn response(op: &Operation, space: &TypeSpace) -> TokenStream {
     if let Some(example) = &r.example {
         doc.push_str(&format!("\n\n# Example\n\n```json\n{}\n```", example.pretty));
     }
+    let headers: Vec<Field> = r
+        .headers
+        .iter()
+        .map(|h| Field {
+            wire: h.wire.clone(),
+            name: h.name.clone(),
+            required: false,
+            doc: Some(h.doc.clone()),
+            ..body_field(&h.ty, None)
+        })
+        .collect();
+    let with_headers = |fields: Vec<Field>| StructDef {
+        fields: fields.into_iter().chain(headers.iter().cloned()).collect(),
+        additional: None,
+    };
     match &r.body {
-        Some(Shape::Fields(def)) => emit_struct("Response", &doc, def, space, true),
+        Some(Shape::Fields(def)) => {
+            let mut def = def.clone();
+            def.fields.extend(headers.iter().cloned());
+            let skipped: Vec<String> = headers.iter().map(|h| h.name.clone()).collect();
+            emit_struct_skipping("Response", &doc, &def, space, true, &skipped)
+        }
         Some(Shape::Binary) => {
             let mut content_type = body_field(&Ty::String, Some("The `Content-Type` of the body.".to_owned()));
             content_type.name = "content_type".to_owned();
             content_type.wire = "Content-Type".to_owned();
             content_type.required = false;
-            let def = StructDef {
-                fields: vec![
-                    body_field(&Ty::Bytes, Some("The raw response body: bytes, not JSON.".to_owned())),
-                    content_type,
-                ],
-                additional: None,
-            };
+            let def = with_headers(vec![
+                body_field(&Ty::Bytes, Some("The raw response body: bytes, not JSON.".to_owned())),
+                content_type,
+            ]);
             emit_struct("Response", &doc, &def, space, false)
         }
         Some(Shape::Whole(ty)) => {
-            let def = StructDef {
-                fields: vec![body_field(ty, Some("The response body.".to_owned()))],
-                additional: None,
-            };
+            let def = with_headers(vec![body_field(ty, Some("The response body.".to_owned()))]);
             emit_struct("Response", &doc, &def, space, false)
         }
+        // a redirect without a body is its headers (`Location`)
+        None if r.is_redirect() => emit_struct("Response", &doc, &with_headers(Vec::new()), space, false),
         None => {
-            let def = StructDef {
-                fields: vec![body_field(
-                    &Ty::JsonObject,
-                    Some("The response body: the spec gives it no schema.".to_owned()),
-                )],
-                additional: None,
-            };
+            let def = with_headers(vec![body_field(
+                &Ty::JsonObject,
+                Some("The response body: the spec gives it no schema.".to_owned()),
+            )]);
             emit_struct("Response", &doc, &def, space, false)
         }
     }
@@ -264,10 +277,29 @@ fn response(op: &Operation, space: &TypeSpace) -> TokenStream {
 
 /// A struct; `wire` says whether it is the JSON body itself (and so derives serde).
 fn emit_struct(name: &str, doc: &str, def: &StructDef, space: &TypeSpace, wire: bool) -> TokenStream {
+    emit_struct_skipping(name, doc, def, space, wire, &[])
+}
+
+/// [`emit_struct`], where the fields named in `skipped` are not part of the JSON body (the
+/// response headers of a struct that is itself the body).
+fn emit_struct_skipping(
+    name: &str,
+    doc: &str,
+    def: &StructDef,
+    space: &TypeSpace,
+    wire: bool,
+    skipped: &[String],
+) -> TokenStream {
     let ident_name = ident(name);
     let doc = doc_attrs(doc);
     let fields = if wire {
-        struct_fields(def, space, &|_| quote!())
+        struct_fields(def, space, &|f| {
+            if skipped.contains(&f.name) {
+                quote!(#[serde(skip)])
+            } else {
+                quote!()
+            }
+        })
     } else {
         plain_fields(def, space)
     };
@@ -671,56 +703,79 @@ fn body_helpers(op: &Operation, space: &TypeSpace) -> TokenStream {
     }
 }
 
-/// `impl IncomingResponse` and `impl OutgoingResponse`.
+/// `impl IncomingResponse` and `impl OutgoingResponse`: the body as the response's shape says,
+/// and the documented headers read after it and set after it.
 fn response_conversions(op: &Operation, space: &TypeSpace) -> TokenStream {
     let status = success_status(op);
-    let whole = !matches!(op.success.body, Some(Shape::Fields(_)));
-    let decode = if op.success.body.as_ref().is_some_and(|s| is_struct(s, space)) {
-        quote!(crate::runtime::convert::decode_object_response)
-    } else {
-        quote!(crate::runtime::convert::decode_response)
+    let headers = &op.success.headers;
+    let names: Vec<_> = headers.iter().map(|h| ident(&h.name)).collect();
+    let reads = headers.iter().map(|h| {
+        let n = ident(&h.name);
+        let wire = &h.wire;
+        let t = ty_tokens(&h.ty, space);
+        quote!(let #n = crate::runtime::convert::response_header::<#t>(response.headers(), response.status(), #wire)?;)
+    });
+    let writes = headers.iter().map(|h| {
+        let n = ident(&h.name);
+        let wire = &h.wire;
+        quote!(crate::runtime::convert::set_header(&mut response, #wire, self.#n.as_ref())?;)
+    });
+    let (decode, encode) = match &op.success.body {
+        Some(Shape::Binary) => (
+            quote! {
+                crate::runtime::convert::decode_binary_response(response).map(|(body, content_type)| Self { body, content_type, #(#names),* })
+            },
+            quote!(crate::runtime::convert::binary_response(#status, &self.body, self.content_type.as_deref())),
+        ),
+        Some(Shape::Fields(_)) => {
+            let decode = if op.success.body.as_ref().is_some_and(|s| is_struct(s, space)) {
+                quote!(crate::runtime::convert::decode_object_response)
+            } else {
+                quote!(crate::runtime::convert::decode_response)
+            };
+            let decode = if names.is_empty() {
+                quote!(#decode(response))
+            } else {
+                quote!(#decode(response).map(|decoded: Self| Self { #(#names,)* ..decoded }))
+            };
+            (decode, quote!(crate::runtime::convert::json_response(#status, self)))
+        }
+        None if op.success.is_redirect() => (
+            quote!(crate::runtime::convert::decode_redirect(response).map(|()| Self { #(#names),* })),
+            quote!(crate::runtime::convert::redirect_response(#status)),
+        ),
+        _ => {
+            let decode = if op.success.body.as_ref().is_some_and(|s| is_struct(s, space)) {
+                quote!(crate::runtime::convert::decode_object_response)
+            } else {
+                quote!(crate::runtime::convert::decode_response)
+            };
+            (
+                quote!(#decode(response).map(|body| Self { body, #(#names),* })),
+                quote!(crate::runtime::convert::json_response(#status, &self.body)),
+            )
+        }
     };
-    if matches!(op.success.body, Some(Shape::Binary)) {
-        return quote! {
-            impl crate::IncomingResponse for Response {
-                fn try_from_http_response<B: ::std::convert::AsRef<[u8]>>(response: ::http::Response<B>) -> ::std::result::Result<Self, crate::FromHttpResponseError> {
-                    crate::runtime::convert::decode_binary_response(response).map(|(body, content_type)| Self { body, content_type })
-                }
-            }
-
-            impl crate::OutgoingResponse for Response {
-                fn try_into_http_response(&self) -> ::std::result::Result<::http::Response<::std::vec::Vec<u8>>, crate::MatrixError> {
-                    crate::runtime::convert::binary_response(#status, &self.body, self.content_type.as_deref())
-                }
-            }
-        };
-    }
-    if whole {
-        quote! {
-            impl crate::IncomingResponse for Response {
-                fn try_from_http_response<B: ::std::convert::AsRef<[u8]>>(response: ::http::Response<B>) -> ::std::result::Result<Self, crate::FromHttpResponseError> {
-                    #decode(response).map(|body| Self { body })
-                }
-            }
-
-            impl crate::OutgoingResponse for Response {
-                fn try_into_http_response(&self) -> ::std::result::Result<::http::Response<::std::vec::Vec<u8>>, crate::MatrixError> {
-                    crate::runtime::convert::json_response(#status, &self.body)
-                }
+    let encode = if headers.is_empty() {
+        encode
+    } else {
+        quote! {{
+            let mut response = #encode?;
+            #(#writes)*
+            ::std::result::Result::Ok(response)
+        }}
+    };
+    quote! {
+        impl crate::IncomingResponse for Response {
+            fn try_from_http_response<B: ::std::convert::AsRef<[u8]>>(response: ::http::Response<B>) -> ::std::result::Result<Self, crate::FromHttpResponseError> {
+                #(#reads)*
+                #decode
             }
         }
-    } else {
-        quote! {
-            impl crate::IncomingResponse for Response {
-                fn try_from_http_response<B: ::std::convert::AsRef<[u8]>>(response: ::http::Response<B>) -> ::std::result::Result<Self, crate::FromHttpResponseError> {
-                    #decode(response)
-                }
-            }
 
-            impl crate::OutgoingResponse for Response {
-                fn try_into_http_response(&self) -> ::std::result::Result<::http::Response<::std::vec::Vec<u8>>, crate::MatrixError> {
-                    crate::runtime::convert::json_response(#status, self)
-                }
+        impl crate::OutgoingResponse for Response {
+            fn try_into_http_response(&self) -> ::std::result::Result<::http::Response<::std::vec::Vec<u8>>, crate::MatrixError> {
+                #encode
             }
         }
     }

@@ -129,6 +129,29 @@ pub struct ResponseDef {
     pub body: Option<Shape>,
     /// An example body.
     pub example: Option<Example>,
+    /// The headers it documents (`Content-Disposition`, `Location`, ...).
+    pub headers: Vec<ResponseHeader>,
+}
+
+/// A header a response documents: a field of `Response`, read by the client and set by the
+/// server.
+#[derive(Clone, Debug)]
+pub struct ResponseHeader {
+    /// The header's name (`Content-Disposition`).
+    pub wire: String,
+    /// The Rust field name, unique in the operation's `Response`.
+    pub name: String,
+    /// Its type: a scalar (headers are text).
+    pub ty: Ty,
+    /// Its documentation, Markdown.
+    pub doc: String,
+}
+
+impl ResponseDef {
+    /// Whether it is a redirect (`3xx`).
+    pub fn is_redirect(&self) -> bool {
+        matches!(self.status, Status::Code(c) if (300..400).contains(&c))
+    }
 }
 
 /// When the Matrix spec added or changed something (`x-addedInMatrixVersion`,
@@ -424,23 +447,61 @@ fn operation(
             Some(s) => Some(shape(builder, s, &format!("{type_prefix}{suffix}"), false)?),
             None => None,
         };
+        let mut taken: HashSet<String> = match &body {
+            Some(Shape::Fields(def)) => def.fields.iter().map(|f| f.name.clone()).collect(),
+            // a binary body comes with its `Content-Type` already
+            Some(Shape::Binary) => ["body".to_owned(), "content_type".to_owned()].into(),
+            _ => ["body".to_owned()].into(),
+        };
+        let mut headers = Vec::new();
+        for h in &r.headers {
+            if matches!(body, Some(Shape::Binary)) && h.name.eq_ignore_ascii_case("content-type") {
+                continue;
+            }
+            let ty = match &h.schema {
+                Some(schema) => builder.ty(
+                    schema,
+                    &Naming::new(format!("{type_prefix}{suffix}{}", pascal(&h.name))),
+                )?,
+                None => Ty::String,
+            };
+            // headers are text: a scalar, else the text as it is
+            let ty = match ty {
+                Ty::String | Ty::Bool | Ty::I32 | Ty::I64 | Ty::F32 | Ty::F64 => ty,
+                _ => Ty::String,
+            };
+            let mut doc = format!("The `{}` header.", h.name);
+            if let Some(d) = &h.description {
+                doc.push_str(&format!("\n\n{d}"));
+            }
+            headers.push(ResponseHeader {
+                name: unique(&snake(&h.name), &mut taken),
+                wire: h.name.clone(),
+                ty,
+                doc: render(&doc, markup),
+            });
+        }
         responses.push(ResponseDef {
             status: r.status,
             doc: render(&r.description, markup),
             body,
             example: media.and_then(|m| m.example.as_ref()).map(Example::new),
+            headers,
         });
     }
     responses.sort_by_key(|r| r.status);
+    // the success: the first 2xx, else a redirect (SSO answers 302 and nothing else)
     let success = responses
         .iter()
         .find(|r| matches!(r.status, Status::Code(c) if (200..300).contains(&c)))
+        .or_else(|| responses.iter().find(|r| r.is_redirect()))
         .cloned()
         .unwrap_or(ResponseDef {
             status: Status::Code(200),
             doc: String::new(),
             body: None,
             example: None,
+            headers: Vec::new(),
         });
 
     Ok(Operation {
