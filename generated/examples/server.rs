@@ -21,7 +21,7 @@ mod homeserver {
     };
     use matrix_client_server_api::server::{router_with_config, Api};
     use matrix_client_server_api::types::{Medium, ThirdPartyIdentifier};
-    use matrix_client_server_api::{serve, AccessToken, ErrorCode, MatrixError, ServerConfig};
+    use matrix_client_server_api::{serve, AccessToken, ErrorCode, MatrixError, RequestContext, ServerConfig};
 
     #[derive(Default)]
     pub struct Homeserver {
@@ -74,18 +74,29 @@ mod homeserver {
     }
 
     impl Api for Homeserver {
+        /// The user a token stands for.
+        type Identity = String;
+
+        async fn authenticate(&self, token: AccessToken, _: &RequestContext) -> Result<String, MatrixError> {
+            user(&token)
+        }
+
         async fn get_account_3pids(
             &self,
-            token: AccessToken,
+            user: String,
+            _: RequestContext,
             _: get_account_3pids::Request,
         ) -> Result<get_account_3pids::Response, MatrixError> {
-            let user = user(&token)?;
             let all = self.threepids.lock().unwrap_or_else(|e| e.into_inner());
             Ok(get_account_3pids::Response { threepids: Some(all.get(&user).cloned().unwrap_or_default()) })
         }
 
-        async fn post_3pids(&self, token: AccessToken, request: post_3pids::Request) -> Result<post_3pids::Response, MatrixError> {
-            let user = user(&token)?;
+        async fn post_3pids(
+            &self,
+            user: String,
+            _: RequestContext,
+            request: post_3pids::Request,
+        ) -> Result<post_3pids::Response, MatrixError> {
             let sid = &request.three_pid_creds.sid;
             if !sid.starts_with("valid") {
                 return Err(MatrixError::new(
@@ -107,10 +118,10 @@ mod homeserver {
 
         async fn delete_3pid_from_account(
             &self,
-            token: AccessToken,
+            user: String,
+            _: RequestContext,
             request: delete_3pid_from_account::Request,
         ) -> Result<delete_3pid_from_account::Response, MatrixError> {
-            let user = user(&token)?;
             let mut all = self.threepids.lock().unwrap_or_else(|e| e.into_inner());
             if let Some(list) = all.get_mut(&user) {
                 list.retain(|t| !(t.medium == request.medium && t.address == request.address));
@@ -120,6 +131,7 @@ mod homeserver {
 
         async fn request_token_to_3pid_email(
             &self,
+            _: RequestContext,
             request: request_token_to_3pid_email::Request,
         ) -> Result<request_token_to_3pid_email::Response, MatrixError> {
             let secret = text(&request.body, "client_secret")?;
@@ -129,6 +141,7 @@ mod homeserver {
 
         async fn request_token_to_3pid_msisdn(
             &self,
+            _: RequestContext,
             request: request_token_to_3pid_msisdn::Request,
         ) -> Result<request_token_to_3pid_msisdn::Response, MatrixError> {
             let secret = text(&request.body, "client_secret")?;

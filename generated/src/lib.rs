@@ -39,4 +39,4 @@ pub use runtime::error::{
 };
 pub use runtime::metadata::{AuthKind, Metadata, Method, PathSegment};
 #[cfg(feature = "server")]
-pub use runtime::server::{serve, ServerConfig};
+pub use runtime::server::{serve, RequestContext, ServerConfig};

@@ -15,14 +15,33 @@
 //! the same method and path twice, the first definition is served.
 /// One method per operation. Each has a default answering 404 `M_UNRECOGNIZED`, so an
 /// implementation overrides only the operations it serves.
+///
+/// An access token is checked once per request, by `Api::authenticate`, before the
+/// handler runs: handlers of operations that need a token receive what it returned (the
+/// user and device, an application service acting as a user, ...), never the raw token.
+/// Every handler also receives the request's [`RequestContext`](crate::RequestContext):
+/// its headers, URI and the peer's address.
 #[allow(clippy::wrong_self_convention)]
 pub trait Api: ::std::marker::Send + ::std::marker::Sync + 'static {
+    /// Who an access token stands for: what [`Api::authenticate`] returns.
+    type Identity: ::std::marker::Send + 'static;
+    /// Checks the access token of a request (from `Authorization: Bearer` or
+    /// `?access_token=`) before its handler runs. An error is the answer: 401
+    /// `M_UNKNOWN_TOKEN` (with `soft_logout` where it applies) for a token nobody knows.
+    fn authenticate(
+        &self,
+        token: crate::AccessToken,
+        context: &crate::RequestContext,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<Self::Identity, crate::MatrixError>,
+    > + ::std::marker::Send;
     /// `GET /account/3pid`: Gets a list of a user's third party identifiers.
     ///
     /// See [`crate::operations::get_account_3pids`]. Unless implemented, answers 404 `M_UNRECOGNIZED`.
     fn get_account_3pids(
         &self,
-        access_token: crate::AccessToken,
+        identity: Self::Identity,
+        context: crate::RequestContext,
         request: crate::operations::get_account_3pids::Request,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<
@@ -30,7 +49,7 @@ pub trait Api: ::std::marker::Send + ::std::marker::Sync + 'static {
             crate::MatrixError,
         >,
     > + ::std::marker::Send {
-        let _ = (access_token, request);
+        let _ = (identity, context, request);
         async { ::std::result::Result::Err(crate::MatrixError::unrecognized()) }
     }
     /// `POST /account/3pid`: Adds contact information to the user's account.
@@ -38,7 +57,8 @@ pub trait Api: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// See [`crate::operations::post_3pids`]. Unless implemented, answers 404 `M_UNRECOGNIZED`.
     fn post_3pids(
         &self,
-        access_token: crate::AccessToken,
+        identity: Self::Identity,
+        context: crate::RequestContext,
         request: crate::operations::post_3pids::Request,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<
@@ -46,7 +66,7 @@ pub trait Api: ::std::marker::Send + ::std::marker::Sync + 'static {
             crate::MatrixError,
         >,
     > + ::std::marker::Send {
-        let _ = (access_token, request);
+        let _ = (identity, context, request);
         async { ::std::result::Result::Err(crate::MatrixError::unrecognized()) }
     }
     /// `POST /account/3pid/delete`: Deletes a third party identifier from the user's account
@@ -54,7 +74,8 @@ pub trait Api: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// See [`crate::operations::delete_3pid_from_account`]. Unless implemented, answers 404 `M_UNRECOGNIZED`.
     fn delete_3pid_from_account(
         &self,
-        access_token: crate::AccessToken,
+        identity: Self::Identity,
+        context: crate::RequestContext,
         request: crate::operations::delete_3pid_from_account::Request,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<
@@ -62,7 +83,7 @@ pub trait Api: ::std::marker::Send + ::std::marker::Sync + 'static {
             crate::MatrixError,
         >,
     > + ::std::marker::Send {
-        let _ = (access_token, request);
+        let _ = (identity, context, request);
         async { ::std::result::Result::Err(crate::MatrixError::unrecognized()) }
     }
     /// `POST /account/3pid/email/requestToken`: Requests a validation token be sent to the given email address for the purpose of adding an email address to an account
@@ -70,6 +91,7 @@ pub trait Api: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// See [`crate::operations::request_token_to_3pid_email`]. Unless implemented, answers 404 `M_UNRECOGNIZED`.
     fn request_token_to_3pid_email(
         &self,
+        context: crate::RequestContext,
         request: crate::operations::request_token_to_3pid_email::Request,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<
@@ -77,7 +99,7 @@ pub trait Api: ::std::marker::Send + ::std::marker::Sync + 'static {
             crate::MatrixError,
         >,
     > + ::std::marker::Send {
-        let _ = request;
+        let _ = (context, request);
         async { ::std::result::Result::Err(crate::MatrixError::unrecognized()) }
     }
     /// `POST /account/3pid/msisdn/requestToken`: Requests a validation token be sent to the given email address for the purpose of adding a phone number to an account.
@@ -85,6 +107,7 @@ pub trait Api: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// See [`crate::operations::request_token_to_3pid_msisdn`]. Unless implemented, answers 404 `M_UNRECOGNIZED`.
     fn request_token_to_3pid_msisdn(
         &self,
+        context: crate::RequestContext,
         request: crate::operations::request_token_to_3pid_msisdn::Request,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<
@@ -92,20 +115,24 @@ pub trait Api: ::std::marker::Send + ::std::marker::Sync + 'static {
             crate::MatrixError,
         >,
     > + ::std::marker::Send {
-        let _ = request;
+        let _ = (context, request);
         async { ::std::result::Result::Err(crate::MatrixError::unrecognized()) }
     }
 }
 async fn dispatch_get_account_3pids<A: Api>(
     api: ::std::sync::Arc<A>,
     token: ::std::option::Option<crate::AccessToken>,
+    context: crate::RequestContext,
     request: crate::operations::get_account_3pids::Request,
 ) -> ::std::result::Result<
     crate::operations::get_account_3pids::Response,
     crate::MatrixError,
 > {
     match token {
-        ::std::option::Option::Some(token) => api.get_account_3pids(token, request).await,
+        ::std::option::Option::Some(token) => {
+            let identity = api.authenticate(token, &context).await?;
+            api.get_account_3pids(identity, context, request).await
+        }
         ::std::option::Option::None => {
             ::std::result::Result::Err(
                 crate::MatrixError::missing_token("Missing access token."),
@@ -116,10 +143,14 @@ async fn dispatch_get_account_3pids<A: Api>(
 async fn dispatch_post_3pids<A: Api>(
     api: ::std::sync::Arc<A>,
     token: ::std::option::Option<crate::AccessToken>,
+    context: crate::RequestContext,
     request: crate::operations::post_3pids::Request,
 ) -> ::std::result::Result<crate::operations::post_3pids::Response, crate::MatrixError> {
     match token {
-        ::std::option::Option::Some(token) => api.post_3pids(token, request).await,
+        ::std::option::Option::Some(token) => {
+            let identity = api.authenticate(token, &context).await?;
+            api.post_3pids(identity, context, request).await
+        }
         ::std::option::Option::None => {
             ::std::result::Result::Err(
                 crate::MatrixError::missing_token("Missing access token."),
@@ -130,6 +161,7 @@ async fn dispatch_post_3pids<A: Api>(
 async fn dispatch_delete_3pid_from_account<A: Api>(
     api: ::std::sync::Arc<A>,
     token: ::std::option::Option<crate::AccessToken>,
+    context: crate::RequestContext,
     request: crate::operations::delete_3pid_from_account::Request,
 ) -> ::std::result::Result<
     crate::operations::delete_3pid_from_account::Response,
@@ -137,7 +169,8 @@ async fn dispatch_delete_3pid_from_account<A: Api>(
 > {
     match token {
         ::std::option::Option::Some(token) => {
-            api.delete_3pid_from_account(token, request).await
+            let identity = api.authenticate(token, &context).await?;
+            api.delete_3pid_from_account(identity, context, request).await
         }
         ::std::option::Option::None => {
             ::std::result::Result::Err(
@@ -149,6 +182,7 @@ async fn dispatch_delete_3pid_from_account<A: Api>(
 async fn dispatch_request_token_to_3pid_email<A: Api>(
     api: ::std::sync::Arc<A>,
     token: ::std::option::Option<crate::AccessToken>,
+    context: crate::RequestContext,
     request: crate::operations::request_token_to_3pid_email::Request,
 ) -> ::std::result::Result<
     crate::operations::request_token_to_3pid_email::Response,
@@ -156,12 +190,13 @@ async fn dispatch_request_token_to_3pid_email<A: Api>(
 > {
     {
         let _ = token;
-        api.request_token_to_3pid_email(request).await
+        api.request_token_to_3pid_email(context, request).await
     }
 }
 async fn dispatch_request_token_to_3pid_msisdn<A: Api>(
     api: ::std::sync::Arc<A>,
     token: ::std::option::Option<crate::AccessToken>,
+    context: crate::RequestContext,
     request: crate::operations::request_token_to_3pid_msisdn::Request,
 ) -> ::std::result::Result<
     crate::operations::request_token_to_3pid_msisdn::Response,
@@ -169,7 +204,7 @@ async fn dispatch_request_token_to_3pid_msisdn<A: Api>(
 > {
     {
         let _ = token;
-        api.request_token_to_3pid_msisdn(request).await
+        api.request_token_to_3pid_msisdn(context, request).await
     }
 }
 /// A router serving `api` under the spec's base paths, with the default configuration.
@@ -182,7 +217,6 @@ pub fn router_with_config<A: Api>(
     api: ::std::sync::Arc<A>,
     config: crate::ServerConfig,
 ) -> ::axum::Router {
-    let limit = config.body_limit;
     let mut router = ::axum::Router::new().without_v07_checks();
     for prefix in config.prefixes("/_matrix/client/r0") {
         router = router
@@ -191,7 +225,7 @@ pub fn router_with_config<A: Api>(
                 ::axum::routing::get(
                         crate::runtime::server::endpoint(
                             &api,
-                            limit,
+                            config.body_limit,
                             crate::AuthKind::AccessToken,
                             dispatch_get_account_3pids::<A>,
                         ),
@@ -199,7 +233,7 @@ pub fn router_with_config<A: Api>(
                     .post(
                         crate::runtime::server::endpoint(
                             &api,
-                            limit,
+                            config.body_limit,
                             crate::AuthKind::AccessToken,
                             dispatch_post_3pids::<A>,
                         ),
@@ -217,7 +251,7 @@ pub fn router_with_config<A: Api>(
                 ::axum::routing::post(
                         crate::runtime::server::endpoint(
                             &api,
-                            limit,
+                            config.body_limit,
                             crate::AuthKind::AccessToken,
                             dispatch_delete_3pid_from_account::<A>,
                         ),
@@ -233,7 +267,7 @@ pub fn router_with_config<A: Api>(
                 ::axum::routing::post(
                         crate::runtime::server::endpoint(
                             &api,
-                            limit,
+                            config.body_limit,
                             crate::AuthKind::None,
                             dispatch_request_token_to_3pid_email::<A>,
                         ),
@@ -249,7 +283,7 @@ pub fn router_with_config<A: Api>(
                 ::axum::routing::post(
                         crate::runtime::server::endpoint(
                             &api,
-                            limit,
+                            config.body_limit,
                             crate::AuthKind::None,
                             dispatch_request_token_to_3pid_msisdn::<A>,
                         ),

@@ -15,8 +15,10 @@ use super::metadata::AuthKind;
 /// homeserver; each can be changed with its `with_` method.
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
-    /// The largest request body accepted, in bytes; a larger one is 413 `M_TOO_LARGE`.
+    /// The largest JSON request body accepted, in bytes; a larger one is 413 `M_TOO_LARGE`.
     pub body_limit: usize,
+    /// The largest body of bytes accepted (media uploads), in bytes.
+    pub upload_limit: usize,
     /// Further versions to serve each operation under, in place of the version segment of its
     /// base path: with `v3`, `/_matrix/client/r0` is also served as `/_matrix/client/v3`; a base
     /// path without a version (`/.well-known`) is served as it is.
@@ -41,6 +43,8 @@ impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             body_limit: 1024 * 1024,
+            // Synapse's default `max_upload_size`
+            upload_limit: 50 * 1024 * 1024,
             versions: Vec::new(),
             // longer than the long polls of `/sync` and `/events` (30 s is what clients ask)
             request_timeout: Some(std::time::Duration::from_secs(120)),
@@ -56,6 +60,12 @@ impl ServerConfig {
     /// Sets the body limit.
     pub fn with_body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;
+        self
+    }
+
+    /// Sets the upload limit.
+    pub fn with_upload_limit(mut self, bytes: usize) -> Self {
+        self.upload_limit = bytes;
         self
     }
 
@@ -245,6 +255,60 @@ pub fn method_not_allowed(allow: &'static str) -> axum::response::Response {
     response
 }
 
+/// What a handler knows of its request beyond the operation's parameters: the method, the URI,
+/// the headers and the peer's address. `Debug` leaves out the access token (the `Authorization`
+/// header and an `access_token` query parameter).
+#[derive(Clone)]
+pub struct RequestContext {
+    /// The method.
+    pub method: http::Method,
+    /// The URI, as the client sent it.
+    pub uri: http::Uri,
+    /// The headers.
+    pub headers: http::HeaderMap,
+    /// The peer's address, when served by [`serve`] (or by axum with `ConnectInfo`).
+    pub peer: Option<std::net::SocketAddr>,
+}
+
+impl RequestContext {
+    fn new(parts: &http::request::Parts) -> Self {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0);
+        RequestContext { method: parts.method.clone(), uri: parts.uri.clone(), headers: parts.headers.clone(), peer }
+    }
+
+    /// A query parameter of the request, decoded (an application service's `user_id`, say).
+    pub fn query(&self, name: &str) -> Option<String> {
+        super::convert::parse_query(&self.uri).into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+}
+
+impl std::fmt::Debug for RequestContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                let shown = if k == http::header::AUTHORIZATION { "<redacted>" } else { v.to_str().unwrap_or("<bytes>") };
+                (k.as_str(), shown)
+            })
+            .collect();
+        let query: Vec<(String, String)> = super::convert::parse_query(&self.uri)
+            .into_iter()
+            .map(|(k, v)| if k == "access_token" { (k, "<redacted>".to_owned()) } else { (k, v) })
+            .collect();
+        f.debug_struct("RequestContext")
+            .field("method", &self.method)
+            .field("path", &self.uri.path())
+            .field("query", &query)
+            .field("headers", &headers)
+            .field("peer", &self.peer)
+            .finish()
+    }
+}
+
 /// The handler of one operation: the implementation, the body limit, what the operation needs
 /// of the access token, and the function that calls the implementation's method. One generic
 /// type instead of a closure per operation, so that routers compile fast.
@@ -252,7 +316,7 @@ pub struct Endpoint<A, R, Fut> {
     api: Arc<A>,
     limit: usize,
     auth: AuthKind,
-    call: fn(Arc<A>, Option<AccessToken>, R) -> Fut,
+    call: fn(Arc<A>, Option<AccessToken>, RequestContext, R) -> Fut,
 }
 
 impl<A, R, Fut> Clone for Endpoint<A, R, Fut> {
@@ -266,7 +330,7 @@ pub fn endpoint<A, R, Fut>(
     api: &Arc<A>,
     limit: usize,
     auth: AuthKind,
-    call: fn(Arc<A>, Option<AccessToken>, R) -> Fut,
+    call: fn(Arc<A>, Option<AccessToken>, RequestContext, R) -> Fut,
 ) -> Endpoint<A, R, Fut> {
     Endpoint { api: api.clone(), limit, auth, call }
 }
@@ -288,17 +352,17 @@ where
     fn call(self, request: axum::extract::Request, _state: S) -> Self::Future {
         Box::pin(async move {
             let Endpoint { api, limit, auth, call } = self;
-            handle(request, limit, auth, move |token, decoded: R| call(api, token, decoded)).await
+            handle(request, limit, auth, move |token, context, decoded: R| call(api, token, context, decoded)).await
         })
     }
 }
 
 /// Serves one operation: reads the body (up to `limit`), takes the access token, decodes the
-/// request and calls `call` with both.
+/// request and calls `call` with the token, the request's context and the decoded request.
 pub async fn handle<R, F, Fut, T>(request: axum::extract::Request, limit: usize, auth: AuthKind, call: F) -> axum::response::Response
 where
     R: IncomingRequest,
-    F: FnOnce(Option<AccessToken>, R) -> Fut,
+    F: FnOnce(Option<AccessToken>, RequestContext, R) -> Fut,
     Fut: Future<Output = Result<T, MatrixError>>,
     T: OutgoingResponse,
 {
@@ -310,7 +374,8 @@ where
         Ok(r) => r,
         Err(e) => return error_response(&e),
     };
-    match call(token, decoded).await {
+    let (parts, _) = request.into_parts();
+    match call(token, RequestContext::new(&parts), decoded).await {
         Ok(response) => match response.try_into_http_response() {
             Ok(r) => into_axum(r),
             Err(e) => error_response(&e),

@@ -9,7 +9,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 use matrix_client_server_api::operations::{get_account_3pids, post_3pids};
 use matrix_client_server_api::server::{router, Api};
 use matrix_client_server_api::types::{Medium, ThirdPartyIdentifier};
-use matrix_client_server_api::{AccessToken, MatrixError};
+use matrix_client_server_api::{AccessToken, MatrixError, RequestContext};
 use serde::{Deserialize, Serialize};
 use tower::ServiceExt;
 
@@ -119,14 +119,21 @@ fn one() -> Vec<ThirdPartyIdentifier> {
 }
 
 impl Api for Fixed {
-    async fn get_account_3pids(
-        &self,
-        token: AccessToken,
-        _: get_account_3pids::Request,
-    ) -> Result<get_account_3pids::Response, MatrixError> {
+    type Identity = ();
+
+    async fn authenticate(&self, token: AccessToken, _: &RequestContext) -> Result<(), MatrixError> {
         if token.as_str() != "token-alice" {
             return Err(MatrixError::unknown_token("Unrecognised access token."));
         }
+        Ok(())
+    }
+
+    async fn get_account_3pids(
+        &self,
+        _: (),
+        _: RequestContext,
+        _: get_account_3pids::Request,
+    ) -> Result<get_account_3pids::Response, MatrixError> {
         Ok(get_account_3pids::Response { threepids: Some(one()) })
     }
 }

@@ -8,16 +8,23 @@ use std::time::Duration;
 use axum::body::Body;
 use matrix_client_server_api::operations::{get_account_3pids, post_3pids};
 use matrix_client_server_api::server::{router_with_config, Api};
-use matrix_client_server_api::{AccessToken, MatrixError, ServerConfig};
+use matrix_client_server_api::{AccessToken, MatrixError, RequestContext, ServerConfig};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
 struct Memory;
 
 impl Api for Memory {
+    type Identity = AccessToken;
+
+    async fn authenticate(&self, token: AccessToken, _: &RequestContext) -> Result<AccessToken, MatrixError> {
+        Ok(token)
+    }
+
     async fn get_account_3pids(
         &self,
         token: AccessToken,
+        _: RequestContext,
         _: get_account_3pids::Request,
     ) -> Result<get_account_3pids::Response, MatrixError> {
         if token.as_str() != "token-alice" {
@@ -28,7 +35,12 @@ impl Api for Memory {
         })
     }
 
-    async fn post_3pids(&self, _: AccessToken, _: post_3pids::Request) -> Result<post_3pids::Response, MatrixError> {
+    async fn post_3pids(
+        &self,
+        _: AccessToken,
+        _: RequestContext,
+        _: post_3pids::Request,
+    ) -> Result<post_3pids::Response, MatrixError> {
         Ok(post_3pids::Response::default())
     }
 }

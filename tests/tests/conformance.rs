@@ -34,7 +34,12 @@ const ROUTER_TEST: &str = r#"//! Written by the conformance test of `tests/`: th
 use CRATE as api;
 
 struct Nothing;
-impl api::server::Api for Nothing {}
+impl api::server::Api for Nothing {
+    type Identity = ();
+    async fn authenticate(&self, _: api::AccessToken, _: &api::RequestContext) -> Result<(), api::MatrixError> {
+        Ok(())
+    }
+}
 
 #[tokio::test]
 async fn the_router_serves_every_route() {

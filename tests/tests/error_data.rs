@@ -9,7 +9,7 @@ use matrix_client_server_api::operations::{delete_3pid_from_account, get_account
 use matrix_client_server_api::server::{router, Api};
 use matrix_client_server_api::{
     AccessToken, AuthFlow, Client, ClientError, ErrorCode, FromHttpResponseError, IncomingResponse, MatrixError,
-    UiaaResponse,
+    RequestContext, UiaaResponse,
 };
 
 /// Answers each call with the error its token names.
@@ -29,9 +29,16 @@ fn password_or_dummy(session: &str) -> UiaaResponse {
 }
 
 impl Api for Errors {
+    type Identity = AccessToken;
+
+    async fn authenticate(&self, token: AccessToken, _: &RequestContext) -> Result<AccessToken, MatrixError> {
+        Ok(token)
+    }
+
     async fn get_account_3pids(
         &self,
         token: AccessToken,
+        _: RequestContext,
         _: get_account_3pids::Request,
     ) -> Result<get_account_3pids::Response, MatrixError> {
         Err(match token.as_str() {
@@ -44,6 +51,7 @@ impl Api for Errors {
     async fn delete_3pid_from_account(
         &self,
         token: AccessToken,
+        _: RequestContext,
         _: delete_3pid_from_account::Request,
     ) -> Result<delete_3pid_from_account::Response, MatrixError> {
         let mut uiaa = password_or_dummy("sess-1");

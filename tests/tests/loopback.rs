@@ -10,7 +10,8 @@ use matrix_client_server_api::operations::{
 use matrix_client_server_api::server::{router_with_config, Api};
 use matrix_client_server_api::types::{Medium, ThirdPartyIdentifier, ThreePidCredentials};
 use matrix_client_server_api::{
-    AccessToken, Client, ClientError, ErrorCode, FromHttpResponseError, IncomingResponse, MatrixError, ServerConfig,
+    AccessToken, Client, ClientError, ErrorCode, FromHttpResponseError, IncomingResponse, MatrixError, RequestContext,
+    ServerConfig,
 };
 use serde_json::json;
 
@@ -33,22 +34,28 @@ impl Memory {
 }
 
 impl Api for Memory {
+    type Identity = String;
+
+    async fn authenticate(&self, token: AccessToken, _: &RequestContext) -> Result<String, MatrixError> {
+        self.user(&token)
+    }
+
     async fn get_account_3pids(
         &self,
-        token: AccessToken,
+        user: String,
+        _: RequestContext,
         _: get_account_3pids::Request,
     ) -> Result<get_account_3pids::Response, MatrixError> {
-        let user = self.user(&token)?;
         let list = self.threepids.lock().unwrap().get(&user).cloned().unwrap_or_default();
         Ok(get_account_3pids::Response { threepids: Some(list) })
     }
 
     async fn post_3pids(
         &self,
-        token: AccessToken,
+        user: String,
+        _: RequestContext,
         request: post_3pids::Request,
     ) -> Result<post_3pids::Response, MatrixError> {
-        let user = self.user(&token)?;
         let creds = request.three_pid_creds;
         if !creds.sid.starts_with("valid") {
             return Err(MatrixError::new(
@@ -74,10 +81,10 @@ impl Api for Memory {
 
     async fn delete_3pid_from_account(
         &self,
-        token: AccessToken,
+        user: String,
+        _: RequestContext,
         request: delete_3pid_from_account::Request,
     ) -> Result<delete_3pid_from_account::Response, MatrixError> {
-        let user = self.user(&token)?;
         let mut all = self.threepids.lock().unwrap();
         let list = all.entry(user).or_default();
         let before = list.len();
@@ -89,6 +96,7 @@ impl Api for Memory {
 
     async fn request_token_to_3pid_email(
         &self,
+        _: RequestContext,
         request: request_token_to_3pid_email::Request,
     ) -> Result<request_token_to_3pid_email::Response, MatrixError> {
         let email = request
@@ -521,4 +529,98 @@ fn access_tokens_and_secrets_stay_out_of_debug() {
         bind: None,
     };
     assert!(!format!("{request:?}").contains("d0n'tT3ll"));
+}
+
+/// Counts the tokens it checks, and keeps what the handler saw.
+#[derive(Default)]
+struct Contextual {
+    checks: std::sync::atomic::AtomicUsize,
+    seen: Mutex<Option<(String, String, RequestContext)>>,
+}
+
+impl Api for Contextual {
+    /// A user and a device.
+    type Identity = (String, String);
+
+    async fn authenticate(
+        &self,
+        token: AccessToken,
+        context: &RequestContext,
+    ) -> Result<(String, String), MatrixError> {
+        self.checks.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let user = token
+            .as_str()
+            .strip_prefix("token-")
+            .ok_or_else(|| MatrixError::unknown_token("Unknown"))?;
+        // an application service may act as one of its users (`?user_id=`)
+        let user = context.query("user_id").unwrap_or_else(|| user.to_owned());
+        Ok((user, "DEVICE".to_owned()))
+    }
+
+    async fn get_account_3pids(
+        &self,
+        (user, device): (String, String),
+        context: RequestContext,
+        _: get_account_3pids::Request,
+    ) -> Result<get_account_3pids::Response, MatrixError> {
+        *self.seen.lock().unwrap() = Some((user, device, context));
+        Ok(get_account_3pids::Response {
+            threepids: Some(vec![]),
+        })
+    }
+}
+
+#[tokio::test]
+async fn the_token_is_checked_once_and_handlers_see_who_and_the_context() {
+    let api = Arc::new(Contextual::default());
+    let config = ServerConfig::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = matrix_client_server_api::server::router_with_config(api.clone(), config.clone());
+    tokio::spawn(async move { matrix_client_server_api::serve(listener, app, &config, std::future::pending()).await });
+
+    let response = reqwest::Client::new()
+        .get(format!(
+            "http://{addr}/_matrix/client/r0/account/3pid?user_id=@bridge_bob:hs"
+        ))
+        .header("authorization", "Bearer token-appservice")
+        .header("user-agent", "context-test/1.0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(api.checks.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let (user, device, context) = api.seen.lock().unwrap().take().expect("the handler ran");
+    assert_eq!((user.as_str(), device.as_str()), ("@bridge_bob:hs", "DEVICE"));
+    assert_eq!(context.headers["user-agent"], "context-test/1.0");
+    assert_eq!(context.peer.map(|p| p.ip()), Some(std::net::Ipv4Addr::LOCALHOST.into()));
+    assert_eq!(context.uri.path(), "/_matrix/client/r0/account/3pid");
+    // its Debug shows neither the token in the header nor one in the query
+    let shown = format!("{context:?}");
+    assert!(
+        shown.contains("context-test/1.0") && shown.contains("<redacted>"),
+        "{shown}"
+    );
+    assert!(!shown.contains("token-appservice"), "{shown}");
+
+    // a token the hook refuses never reaches the handler: its error is the answer
+    let client = Client::new(format!("http://{addr}"))
+        .unwrap()
+        .with_access_token("nobody");
+    let (status, code, _) = matrix(client.get_account_3pids().await.unwrap_err());
+    assert_eq!((status, code), (401, ErrorCode::UnknownToken));
+    assert!(api.seen.lock().unwrap().is_none());
+    // and an operation that needs no token does not call it
+    let before = api.checks.load(std::sync::atomic::Ordering::SeqCst);
+    let body = serde_json::json!({"client_secret": "s", "email": "a@b.c", "send_attempt": 1});
+    let _ = reqwest::Client::new()
+        .post(format!(
+            "http://{addr}/_matrix/client/r0/account/3pid/email/requestToken"
+        ))
+        .header("authorization", "Bearer token-alice")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.checks.load(std::sync::atomic::Ordering::SeqCst), before);
 }

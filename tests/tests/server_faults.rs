@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use matrix_client_server_api::operations::get_account_3pids;
 use matrix_client_server_api::server::{router_with_config, Api};
-use matrix_client_server_api::{serve, AccessToken, Client, ErrorCode, MatrixError, ServerConfig};
+use matrix_client_server_api::{serve, AccessToken, Client, ErrorCode, MatrixError, RequestContext, ServerConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -18,9 +18,16 @@ static HALF_SECONDS_DONE: std::sync::atomic::AtomicUsize = std::sync::atomic::At
 struct Moody;
 
 impl Api for Moody {
+    type Identity = AccessToken;
+
+    async fn authenticate(&self, token: AccessToken, _: &RequestContext) -> Result<AccessToken, MatrixError> {
+        Ok(token)
+    }
+
     async fn get_account_3pids(
         &self,
         token: AccessToken,
+        _: RequestContext,
         _: get_account_3pids::Request,
     ) -> Result<get_account_3pids::Response, MatrixError> {
         match token.as_str() {

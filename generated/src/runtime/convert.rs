@@ -361,7 +361,10 @@ fn json_error(e: serde_json::Error) -> MatrixError {
 /// too, which a JSON API must refuse as the wrong shape (400 `M_BAD_JSON`).
 pub fn json_object_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, MatrixError> {
     match first_byte(body) {
-        Some(b'{') | None => json_body(body),
+        Some(b'{') => json_body(body),
+        // no body where every field is optional (`POST /logout`): the empty object; else the
+        // body is missing, which is not JSON
+        None => serde_json::from_slice(b"{}").or_else(|_| json_body(body)),
         Some(_) => match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
             Ok(_) => Err(MatrixError::bad_json("the body must be a JSON object")),
             Err(e) => Err(json_error(e)),

@@ -29,4 +29,4 @@ pub use self::metadata::{AuthKind, Metadata, Method, PathSegment};
 #[doc(hidden)]
 pub use self::open_enum::{deserialize_open_enum, PrivOwnedStr};
 #[cfg(feature = "server")]
-pub use self::server::{serve, ServerConfig};
+pub use self::server::{serve, RequestContext, ServerConfig};

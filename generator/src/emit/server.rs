@@ -8,7 +8,7 @@ use quote::{format_ident, quote};
 
 use super::rust::{bare, doc_attrs, ident, method_doc};
 use super::{Dependency, Emitted, Feature, FileContent, Module, Output, RuntimeFile};
-use crate::ir::{Api, Auth, Method, Operation, PathTemplate, Segment};
+use crate::ir::{Api, Auth, Method, Operation, PathTemplate, Segment, Shape};
 
 /// `src/server.rs` and the `server` feature.
 pub struct ServerOutput;
@@ -26,7 +26,7 @@ impl Output for ServerOutput {
                 name: "server",
                 text: include_str!("../../runtime/server.rs"),
                 feature: Some("server"),
-                exports: &["serve", "ServerConfig"],
+                exports: &["serve", "RequestContext", "ServerConfig"],
                 internal: &[],
             }],
             features: vec![Feature {
@@ -152,21 +152,35 @@ pub fn routes(api: &Api) -> Vec<(String, Vec<&'static str>)> {
         .collect()
 }
 
+/// The trait's own items: an operation of the same name gets a method named
+/// `{name}_operation`.
+const TRAIT_METHODS: &[&str] = &["authenticate"];
+
+/// The name of an operation's method on the `Api` trait.
+fn method_name(op: &Operation) -> proc_macro2::Ident {
+    if TRAIT_METHODS.contains(&bare(&op.name)) {
+        format_ident!("{}_operation", bare(&op.name))
+    } else {
+        ident(&op.name)
+    }
+}
+
 fn server_file(api: &Api) -> TokenStream {
     let methods = api.operations.iter().map(|op| {
         let name = ident(&op.name);
+        let method = method_name(op);
         let doc = doc_attrs(&method_doc(op, " Unless implemented, answers 404 `M_UNRECOGNIZED`."));
-        let (token_param, unused) = match op.auth {
-            Auth::Required => (quote!(access_token: crate::AccessToken,), quote!((access_token, request))),
+        let (identity_param, unused) = match op.auth {
+            Auth::Required => (quote!(identity: Self::Identity,), quote!((identity, context, request))),
             Auth::Optional => (
-                quote!(access_token: ::std::option::Option<crate::AccessToken>,),
-                quote!((access_token, request)),
+                quote!(identity: ::std::option::Option<Self::Identity>,),
+                quote!((identity, context, request)),
             ),
-            Auth::None => (quote!(), quote!(request)),
+            Auth::None => (quote!(), quote!((context, request))),
         };
         quote! {
             #doc
-            fn #name(&self, #token_param request: crate::operations::#name::Request)
+            fn #method(&self, #identity_param context: crate::RequestContext, request: crate::operations::#name::Request)
                 -> impl ::std::future::Future<Output = ::std::result::Result<crate::operations::#name::Response, crate::MatrixError>> + ::std::marker::Send {
                 let _ = #unused;
                 async { ::std::result::Result::Err(crate::MatrixError::unrecognized()) }
@@ -174,6 +188,21 @@ fn server_file(api: &Api) -> TokenStream {
         }
     });
 
+    // where no operation takes a token there is nothing to authenticate
+    let authentication = if api.operations.iter().any(|op| op.auth != Auth::None) {
+        quote! {
+            /// Who an access token stands for: what [`Api::authenticate`] returns.
+            type Identity: ::std::marker::Send + 'static;
+
+            /// Checks the access token of a request (from `Authorization: Bearer` or
+            /// `?access_token=`) before its handler runs. An error is the answer: 401
+            /// `M_UNKNOWN_TOKEN` (with `soft_logout` where it applies) for a token nobody knows.
+            fn authenticate(&self, token: crate::AccessToken, context: &crate::RequestContext)
+                -> impl ::std::future::Future<Output = ::std::result::Result<Self::Identity, crate::MatrixError>> + ::std::marker::Send;
+        }
+    } else {
+        quote!()
+    };
     let mut by_base: BTreeMap<String, Vec<TokenStream>> = BTreeMap::new();
     let mut dispatchers = Vec::new();
     for ((base, route), ops) in &route_table(api) {
@@ -181,17 +210,27 @@ fn server_file(api: &Api) -> TokenStream {
         let mut allow: Vec<&str> = Vec::new();
         for (i, (method, op)) in ops.iter().enumerate() {
             let name = ident(&op.name);
+            let trait_method = method_name(op);
             let call = match op.auth {
                 Auth::Required => quote! {
                     match token {
-                        ::std::option::Option::Some(token) => api.#name(token, request).await,
+                        ::std::option::Option::Some(token) => {
+                            let identity = api.authenticate(token, &context).await?;
+                            api.#trait_method(identity, context, request).await
+                        }
                         ::std::option::Option::None => ::std::result::Result::Err(crate::MatrixError::missing_token("Missing access token.")),
                     }
                 },
-                Auth::Optional => quote!(api.#name(token, request).await),
+                Auth::Optional => quote! {{
+                    let identity = match token {
+                        ::std::option::Option::Some(token) => ::std::option::Option::Some(api.authenticate(token, &context).await?),
+                        ::std::option::Option::None => ::std::option::Option::None,
+                    };
+                    api.#trait_method(identity, context, request).await
+                }},
                 Auth::None => quote! {{
                     let _ = token;
-                    api.#name(request).await
+                    api.#trait_method(context, request).await
                 }},
             };
             let auth = match op.auth {
@@ -204,12 +243,20 @@ fn server_file(api: &Api) -> TokenStream {
                 async fn #dispatch<A: Api>(
                     api: ::std::sync::Arc<A>,
                     token: ::std::option::Option<crate::AccessToken>,
+                    context: crate::RequestContext,
                     request: crate::operations::#name::Request,
                 ) -> ::std::result::Result<crate::operations::#name::Response, crate::MatrixError> {
                     #call
                 }
             });
-            let handler = quote!(crate::runtime::server::endpoint(&api, limit, crate::AuthKind::#auth, #dispatch::<A>));
+            // an upload (a body of bytes) may be as large as media are; JSON as large as JSON is
+            let limit = if matches!(op.body.as_ref().map(|b| &b.shape), Some(Shape::Binary)) {
+                quote!(config.upload_limit)
+            } else {
+                quote!(config.body_limit)
+            };
+            let handler =
+                quote!(crate::runtime::server::endpoint(&api, #limit, crate::AuthKind::#auth, #dispatch::<A>));
             let routing = ident(method.key());
             chain.push(if i == 0 {
                 quote!(::axum::routing::#routing(#handler))
@@ -256,9 +303,17 @@ fn server_file(api: &Api) -> TokenStream {
 
         /// One method per operation. Each has a default answering 404 `M_UNRECOGNIZED`, so an
         /// implementation overrides only the operations it serves.
+        ///
+        /// An access token is checked once per request, by `Api::authenticate`, before the
+        /// handler runs: handlers of operations that need a token receive what it returned (the
+        /// user and device, an application service acting as a user, ...), never the raw token.
+        /// Every handler also receives the request's [`RequestContext`](crate::RequestContext):
+        /// its headers, URI and the peer's address.
         // method names come from the spec's operation ids (`new`, `from_...`), not from Rust's conventions
         #[allow(clippy::wrong_self_convention)]
         pub trait Api: ::std::marker::Send + ::std::marker::Sync + 'static {
+            #authentication
+
             #(#methods)*
         }
 
@@ -272,7 +327,6 @@ fn server_file(api: &Api) -> TokenStream {
         /// A router serving `api` as `config` says (body limit, further versions, timeouts); serve
         /// it with [`crate::serve`], which also bounds slow and idle connections.
         pub fn router_with_config<A: Api>(api: ::std::sync::Arc<A>, config: crate::ServerConfig) -> ::axum::Router {
-            let limit = config.body_limit;
             let mut router = ::axum::Router::new().without_v07_checks();
             #(#mounts)*
             crate::runtime::server::with_layers(router.fallback(crate::runtime::server::not_found), &config)
