@@ -8,7 +8,8 @@
 #  4. runs COMMAND (default: cargo test --workspace) with SYNAPSE_URL and the users' tokens set,
 #     so that tests/tests/synapse.rs drives the generated client against Synapse;
 #  5. installs matrix-js-sdk (npm ci) and runs tests/peers/js/check.mjs against the generated
-#     example server;
+#     example server, and tests/peers/js/flows_v118.mjs against an example homeserver on the
+#     server generated from the v1.18 API (tests/peers/v118/homeserver.rs);
 #  6. always stops Synapse (by its pid) and the example server.
 # Usage: tests/peers/run.sh [COMMAND...]      PEERS_DIR moves the virtualenv and Synapse's data.
 set -euo pipefail
@@ -170,6 +171,37 @@ run_js_sdk() {
   log "matrix-js-sdk checks took $((SECONDS - t0)) s"
 }
 
+# matrix-js-sdk's own flows against an example homeserver on the server generated from the v1.18
+# Client-Server API (in ../shared): the crate is generated outside the workspace, the example
+# written into its examples/, built in the conformance tests' target folder.
+run_js_sdk_v118() {
+  local t0=$SECONDS data="$ROOT/../shared/corpus/matrix-spec-v1.18/data"
+  if [ ! -d "$data" ]; then
+    if [ -n "${CI:-}" ]; then log "../shared is absent, and CI is set"; exit 1; fi
+    log "skipped matrix-js-sdk flows on v1.18: ../shared is absent"
+    return
+  fi
+  local crate
+  crate=$(mktemp -d)
+  cargo xtask gen --spec "$data/api/client-server" --root "$data" --out "$crate" \
+      --crate-name matrix-client-server-api-v1-18 2> /dev/null
+  mkdir -p "$crate/examples"
+  sed 's/CRATE/matrix_client_server_api_v1_18/g' tests/peers/v118/homeserver.rs > "$crate/examples/homeserver.rs"
+  cp Cargo.lock "$crate/"
+  (cd "$crate" && CARGO_TARGET_DIR="$ROOT/target/conformance" cargo build --quiet --offline --features server --example homeserver)
+  local port
+  port=$(free_port)
+  "$ROOT/target/conformance/debug/examples/homeserver" --listen "127.0.0.1:$port" > "$P/homeserver-v118.log" 2>&1 &
+  SERVER_PID=$!
+  wait_for "http://127.0.0.1:$port/_matrix/client/versions" "$SERVER_PID" "the v1.18 example homeserver" || true
+  log "matrix-js-sdk flows against the v1.18 example homeserver at 127.0.0.1:$port"
+  (cd tests/peers/js && BASE_URL="http://127.0.0.1:$port" node flows_v118.mjs 2>&1 | grep -v '^FetchHttpApi')
+  kill "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=""
+  rm -rf "$crate"
+  log "matrix-js-sdk flows on v1.18 took $((SECONDS - t0)) s"
+}
+
 t0=$SECONDS
 install_synapse
 PORT=$(free_port)
@@ -183,4 +215,5 @@ if [ $# -eq 0 ]; then set -- cargo test --workspace; fi
 log "running: $*"
 "$@"
 run_js_sdk
+run_js_sdk_v118
 log "all peer checks passed in $((SECONDS - t0)) s"
