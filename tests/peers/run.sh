@@ -153,21 +153,28 @@ provision() {
   log "users alice (admin), carol and dave registered; carol and dave have two 3PIDs each"
 }
 
+# js_against BINARY NAME PROBE SCRIPT: starts BINARY on a free port, waits until PROBE (a path)
+# answers, runs tests/peers/js/SCRIPT against it and stops it.
+js_against() {
+  local binary=$1 name=$2 probe=$3 script=$4 port
+  port=$(free_port)
+  "$binary" --listen "127.0.0.1:$port" > "$P/$(basename "$binary").log" 2>&1 &
+  SERVER_PID=$!
+  wait_for "http://127.0.0.1:$port$probe" "$SERVER_PID" "$name" || true
+  log "matrix-js-sdk ($script) against $name at 127.0.0.1:$port"
+  (cd tests/peers/js && BASE_URL="http://127.0.0.1:$port" node "$script" 2>&1 | grep -v '^FetchHttpApi')
+  kill "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=""
+}
+
 run_js_sdk() {
   local t0=$SECONDS
   log "matrix-js-sdk: npm ci"
   (cd tests/peers/js && npm ci --no-audit --no-fund --silent)
   # the features `cargo test --workspace` built the crate with, so nothing is rebuilt
   cargo build --quiet -p matrix-client-server-api --features client,server --example server
-  local port
-  port=$(free_port)
-  "$ROOT/target/debug/examples/server" --listen "127.0.0.1:$port" > "$P/example-server.log" 2>&1 &
-  SERVER_PID=$!
-  wait_for "http://127.0.0.1:$port/_matrix/client/v3/account/3pid/nope" "$SERVER_PID" "the example server" || true
-  log "matrix-js-sdk against the generated example server at 127.0.0.1:$port"
-  (cd tests/peers/js && BASE_URL="http://127.0.0.1:$port" node check.mjs)
-  kill "$SERVER_PID" 2>/dev/null || true
-  SERVER_PID=""
+  js_against "$ROOT/target/debug/examples/server" "the generated example server" \
+      /_matrix/client/v3/account/3pid/nope check.mjs
   log "matrix-js-sdk checks took $((SECONDS - t0)) s"
 }
 
@@ -189,15 +196,8 @@ run_js_sdk_v118() {
   sed 's/CRATE/matrix_client_server_api_v1_18/g' tests/peers/v118/homeserver.rs > "$crate/examples/homeserver.rs"
   cp Cargo.lock "$crate/"
   (cd "$crate" && CARGO_TARGET_DIR="$ROOT/target/conformance" cargo build --quiet --offline --features server --example homeserver)
-  local port
-  port=$(free_port)
-  "$ROOT/target/conformance/debug/examples/homeserver" --listen "127.0.0.1:$port" > "$P/homeserver-v118.log" 2>&1 &
-  SERVER_PID=$!
-  wait_for "http://127.0.0.1:$port/_matrix/client/versions" "$SERVER_PID" "the v1.18 example homeserver" || true
-  log "matrix-js-sdk flows against the v1.18 example homeserver at 127.0.0.1:$port"
-  (cd tests/peers/js && BASE_URL="http://127.0.0.1:$port" node flows_v118.mjs 2>&1 | grep -v '^FetchHttpApi')
-  kill "$SERVER_PID" 2>/dev/null || true
-  SERVER_PID=""
+  js_against "$ROOT/target/conformance/debug/examples/homeserver" "the v1.18 example homeserver" \
+      /_matrix/client/versions flows_v118.mjs
   rm -rf "$crate"
   log "matrix-js-sdk flows on v1.18 took $((SECONDS - t0)) s"
 }

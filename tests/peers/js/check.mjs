@@ -2,24 +2,7 @@
 // BASE_URL is the server (it serves /_matrix/client/v3, which matrix-js-sdk always uses).
 // Exits non-zero on any mismatch.
 import { createClient } from "matrix-js-sdk";
-
-const baseUrl = process.env.BASE_URL;
-if (!baseUrl) {
-  console.error("BASE_URL is not set");
-  process.exit(2);
-}
-
-let failures = 0;
-let passes = 0;
-function check(name, ok, detail) {
-  if (ok) {
-    passes += 1;
-    console.log(`ok   ${name}`);
-  } else {
-    failures += 1;
-    console.log(`FAIL ${name}: ${JSON.stringify(detail)}`);
-  }
-}
+import { baseUrl, check, finish } from "./harness.mjs";
 
 async function rejected(promise) {
   try {
@@ -79,5 +62,4 @@ check("no token rejects with 401 M_MISSING_TOKEN", missing.httpStatus === 401 &&
 const badAdd = await rejected(client.deleteThreePid(undefined, undefined));
 check("a body of the wrong shape rejects with 400 M_BAD_JSON", badAdd.httpStatus === 400 && badAdd.errcode === "M_BAD_JSON", badAdd);
 
-console.log(`matrix-js-sdk: ${passes} passed, ${failures} failed`);
-process.exit(failures === 0 ? 0 : 1);
+finish("matrix-js-sdk");

@@ -4,24 +4,8 @@
 // read the display name, and delete a device through the SDK's InteractiveAuth helper.
 // BASE_URL is the server. Exits non-zero on any mismatch.
 import { ClientEvent, InteractiveAuth, createClient } from "matrix-js-sdk";
+import { baseUrl, check, finish } from "./harness.mjs";
 
-const baseUrl = process.env.BASE_URL;
-if (!baseUrl) {
-  console.error("BASE_URL is not set");
-  process.exit(2);
-}
-
-let failures = 0;
-let passes = 0;
-function check(name, ok, detail) {
-  if (ok) {
-    passes += 1;
-    console.log(`ok   ${name}`);
-  } else {
-    failures += 1;
-    console.log(`FAIL ${name}: ${JSON.stringify(detail)}`);
-  }
-}
 
 /** Resolves when `test()` holds, polling; rejects after `ms`. */
 async function until(what, test, ms = 10000) {
@@ -100,5 +84,4 @@ try {
 }
 
 client.stopClient();
-console.log(`matrix-js-sdk flows: ${passes} passed, ${failures} failed`);
-process.exit(failures === 0 ? 0 : 1);
+finish("matrix-js-sdk flows");
