@@ -305,6 +305,21 @@ impl MatrixError {
             .or_else(|| self.retry_after_header.map(std::time::Duration::from_secs))
     }
 
+    /// A further field of the error body, decoded as `T`: `current_version` of
+    /// `M_WRONG_ROOM_KEYS_VERSION`, `admin_contact` of `M_RESOURCE_LIMIT_EXCEEDED`, or any field an
+    /// operation's error schema defines. `None` when it is absent or not a `T`.
+    pub fn field<T: serde::de::DeserializeOwned>(&self, name: &str) -> Option<T> {
+        serde_json::from_value(self.extra.get(name)?.clone()).ok()
+    }
+
+    /// Sets a further field of the error body.
+    pub fn with_field(mut self, name: impl Into<String>, value: impl Serialize) -> Self {
+        if let Ok(value) = serde_json::to_value(value) {
+            self.extra.insert(name.into(), value);
+        }
+        self
+    }
+
     /// Whether the server says the logout was soft (`soft_logout: true` on `M_UNKNOWN_TOKEN`).
     pub fn soft_logout(&self) -> bool {
         self.extra.get("soft_logout").and_then(serde_json::Value::as_bool).unwrap_or(false)

@@ -44,6 +44,12 @@ impl Api for Errors {
         Err(match token.as_str() {
             "limited" => MatrixError::limit_exceeded(Some(Duration::from_millis(1500))),
             "soft" => MatrixError::unknown_token("Expired").with_soft_logout(true),
+            "keys" => MatrixError::new(
+                http::StatusCode::FORBIDDEN,
+                ErrorCode::from("M_WRONG_ROOM_KEYS_VERSION"),
+                "Wrong",
+            )
+            .with_field("current_version", "42"),
             _ => MatrixError::unknown_token("Unknown"),
         })
     }
@@ -175,4 +181,20 @@ async fn soft_logout_is_read_on_an_unknown_token() {
         assert_eq!((error.status.as_u16(), &error.errcode), (401, &ErrorCode::UnknownToken));
         assert_eq!(error.soft_logout(), soft, "{token}");
     }
+}
+
+#[tokio::test]
+async fn any_field_an_error_defines_is_read_typed() {
+    let url = start().await;
+    let err = Client::new(&url)
+        .unwrap()
+        .with_access_token("keys")
+        .get_account_3pids()
+        .await
+        .unwrap_err();
+    let error = err.matrix_error().unwrap();
+    assert_eq!(error.errcode.as_str(), "M_WRONG_ROOM_KEYS_VERSION");
+    assert_eq!(error.field::<String>("current_version").as_deref(), Some("42"));
+    assert_eq!(error.field::<u64>("current_version"), None);
+    assert_eq!(error.field::<String>("absent"), None);
 }
