@@ -624,3 +624,16 @@ async fn the_token_is_checked_once_and_handlers_see_who_and_the_context() {
         .unwrap();
     assert_eq!(api.checks.load(std::sync::atomic::Ordering::SeqCst), before);
 }
+
+#[test]
+fn an_empty_body_is_the_empty_object_where_every_field_is_optional() {
+    use matrix_client_server_api::runtime::convert::json_object_body;
+    // every field optional: no body at all is `{}`
+    let empty: get_account_3pids::Response = json_object_body(b"").unwrap();
+    assert_eq!(empty.threepids, None);
+    let blank: get_account_3pids::Response = json_object_body(b" \n").unwrap();
+    assert_eq!(blank.threepids, None);
+    // a required field: no body is not JSON, as before
+    let err = json_object_body::<ThirdPartyIdentifier>(b"").unwrap_err();
+    assert_eq!(err.errcode, ErrorCode::NotJson);
+}
