@@ -34,7 +34,7 @@ fn peer() -> Option<Peer> {
 }
 
 /// The spec's version (`r0`) and the current one: Synapse serves both.
-const PREFIXES: [&str; 2] = ["r0", "v3"];
+const VERSIONS: [&str; 2] = ["r0", "v3"];
 
 fn client(peer: &Peer, version: &str, token: &str) -> Client {
     Client::new(&peer.url)
@@ -53,7 +53,7 @@ fn matrix(err: ClientError) -> (u16, ErrorCode, serde_json::Map<String, serde_js
 #[tokio::test]
 async fn get_account_3pids_with_the_token_in_the_header_and_in_the_query() {
     let Some(peer) = peer() else { return };
-    for prefix in PREFIXES {
+    for prefix in VERSIONS {
         for in_query in [false, true] {
             let c = client(&peer, prefix, &peer.carol).with_token_in_query(in_query);
             let mut threepids = c.get_account_3pids().await.unwrap().threepids.unwrap();
@@ -81,7 +81,7 @@ async fn get_account_3pids_with_the_token_in_the_header_and_in_the_query() {
 #[tokio::test]
 async fn made_up_credentials_are_a_typed_threepid_auth_failure() {
     let Some(peer) = peer() else { return };
-    for prefix in PREFIXES {
+    for prefix in VERSIONS {
         let request = post_3pids::Request {
             three_pid_creds: ThreePidCredentials {
                 client_secret: "madeUpSecret".into(),
@@ -106,7 +106,7 @@ async fn made_up_credentials_are_a_typed_threepid_auth_failure() {
 #[tokio::test]
 async fn delete_succeeds_although_synapse_adds_a_field_and_the_3pid_is_gone() {
     let Some(peer) = peer() else { return };
-    for (prefix, (medium, address)) in PREFIXES
+    for (prefix, (medium, address)) in VERSIONS
         .iter()
         .zip([(Medium::Email, "dave@example.org"), (Medium::Msisdn, "447700900004")])
     {
@@ -128,7 +128,7 @@ async fn delete_succeeds_although_synapse_adds_a_field_and_the_3pid_is_gone() {
 #[tokio::test]
 async fn request_token_endpoints_are_a_typed_medium_not_supported() {
     let Some(peer) = peer() else { return };
-    for prefix in PREFIXES {
+    for prefix in VERSIONS {
         let c = client(&peer, prefix, &peer.carol);
         let email = request_token_to_3pid_email::Request {
             body: json!({"email": "new@example.org", "client_secret": "s3cret", "send_attempt": 1})
@@ -152,8 +152,8 @@ async fn request_token_endpoints_are_a_typed_medium_not_supported() {
 #[tokio::test]
 async fn no_token_and_a_bad_token_are_typed() {
     let Some(peer) = peer() else { return };
-    for prefix in PREFIXES {
-        let anonymous = Client::new(&peer.url).unwrap().with_path_prefix(prefix);
+    for prefix in VERSIONS {
+        let anonymous = Client::new(&peer.url).unwrap().with_version(prefix);
         let (status, code, _) = matrix(anonymous.get_account_3pids().await.unwrap_err());
         assert_eq!((status, code), (401, ErrorCode::MissingToken), "{prefix}");
         let (status, code, extra) = matrix(
