@@ -24,6 +24,15 @@ pub struct Error {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub error: ::std::option::Option<::std::string::String>,
 }
+impl Error {
+    /// Builds a `Error` from its required fields, leaving the others out.
+    pub fn new(errcode: crate::ErrorCode) -> Self {
+        Self {
+            errcode,
+            error: ::std::option::Option::None,
+        }
+    }
+}
 /// One of `email`, `msisdn`.
 ///
 /// Defined in `administrative_contact.yaml#/paths/~1account~13pid/get/responses/200/schema/properties/threepids/items/properties/medium`.
@@ -114,6 +123,22 @@ pub struct ThirdPartyIdentifier {
     /// The timestamp, in milliseconds, when the homeserver associated the third party identifier with the user.
     pub added_at: i64,
 }
+impl ThirdPartyIdentifier {
+    /// Builds a `ThirdPartyIdentifier` from its required fields, leaving the others out.
+    pub fn new(
+        medium: crate::types::Medium,
+        address: ::std::string::String,
+        validated_at: i64,
+        added_at: i64,
+    ) -> Self {
+        Self {
+            medium,
+            address,
+            validated_at,
+            added_at,
+        }
+    }
+}
 /// The third party credentials to associate with the account.
 ///
 /// Defined in `administrative_contact.yaml#/paths/~1account~13pid/post/parameters/0/schema/properties/three_pid_creds`.
@@ -138,5 +163,19 @@ impl ::std::fmt::Debug for ThreePidCredentials {
             .field("id_server", &self.id_server)
             .field("sid", &self.sid)
             .finish()
+    }
+}
+impl ThreePidCredentials {
+    /// Builds a `ThreePidCredentials` from its required fields, leaving the others out.
+    pub fn new(
+        client_secret: ::std::string::String,
+        id_server: ::std::string::String,
+        sid: ::std::string::String,
+    ) -> Self {
+        Self {
+            client_secret,
+            id_server,
+            sid,
+        }
     }
 }

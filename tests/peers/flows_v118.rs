@@ -25,10 +25,9 @@ fn user_identifier(user: &str) -> UserIdentifier {
 
 fn password_login(user: &str, password: &str) -> login::Request {
     login::Request {
-        r#type: "m.login.password".to_owned(),
         identifier: Some(user_identifier(user)),
         password: Some(password.to_owned()),
-        ..Default::default()
+        ..login::Request::new("m.login.password".to_owned())
     }
 }
 

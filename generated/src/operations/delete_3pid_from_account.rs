@@ -49,6 +49,12 @@ pub struct Request {
     /// Example: `"example@domain.com"`
     pub address: ::std::string::String,
 }
+impl Request {
+    /// Builds a `Request` from its required fields, leaving the others out.
+    pub fn new(medium: crate::types::Medium, address: ::std::string::String) -> Self {
+        Self { medium, address }
+    }
+}
 /// The 200 response of `delete3pidFromAccount`: The homeserver has disassociated the third party identifier from the
 /// user.
 #[derive(

@@ -60,6 +60,15 @@ pub struct Request {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub bind: ::std::option::Option<bool>,
 }
+impl Request {
+    /// Builds a `Request` from its required fields, leaving the others out.
+    pub fn new(three_pid_creds: crate::types::ThreePidCredentials) -> Self {
+        Self {
+            three_pid_creds,
+            bind: ::std::option::Option::None,
+        }
+    }
+}
 /// The 200 response of `post3PIDs`: The addition was successful.
 ///
 /// # Example

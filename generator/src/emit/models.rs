@@ -50,9 +50,57 @@ fn param_types(api: &Api) -> BTreeSet<TypeId> {
     out
 }
 
-/// Whether a type has a `Default` (named types declare none).
-pub fn has_default(ty: &Ty) -> bool {
-    !matches!(ty, Ty::Named(_) | Ty::ErrorCode)
+/// Whether a struct derives `Default`: every field may be left out (an `Option`), or is a
+/// free-form object or map, whose empty value is a valid one. A required string, number, list
+/// or named type has no default the spec would accept (a request with an empty path parameter
+/// would go to `/thumbnail//`), so such a struct has a constructor instead.
+pub fn derives_default(def: &StructDef) -> bool {
+    def.fields.iter().all(|f| f.is_option() || defaults_empty(&f.ty))
+}
+
+fn defaults_empty(ty: &Ty) -> bool {
+    matches!(ty, Ty::JsonObject | Ty::Map(_))
+}
+
+/// `impl NAME { pub fn new(required...) -> Self }` for a struct that does not derive
+/// `Default`: its required fields as arguments, in order; the others absent or empty.
+pub fn constructor(name: &Ident, def: &StructDef, space: &TypeSpace) -> TokenStream {
+    if derives_default(def) {
+        return quote!();
+    }
+    let mut args = Vec::new();
+    let inits = def.fields.iter().map(|f| {
+        let n = ident(&f.name);
+        if f.is_option() {
+            quote!(#n: ::std::option::Option::None,)
+        } else if defaults_empty(&f.ty) {
+            quote!(#n: ::std::default::Default::default(),)
+        } else {
+            let t = field_type(f, space);
+            args.push(quote!(#n: #t));
+            quote!(#n,)
+        }
+    });
+    let inits: Vec<TokenStream> = inits.collect();
+    let add = def.additional.as_ref().map(|_| {
+        let n = additional_name(def);
+        quote!(#n: ::std::default::Default::default(),)
+    });
+    let many = if args.len() > 7 {
+        quote!(#[allow(clippy::too_many_arguments)])
+    } else {
+        quote!()
+    };
+    let doc = format!(" Builds a `{name}` from its required fields, leaving the others out.");
+    quote! {
+        impl #name {
+            #[doc = #doc]
+            #many
+            pub fn new(#(#args),*) -> Self {
+                Self { #(#inits)* #add }
+            }
+        }
+    }
 }
 
 /// The Rust type of a field: boxed where it closes a cycle; an `Option` when it may be absent
@@ -307,13 +355,20 @@ fn struct_item(def: &TypeDef, s: &StructDef, space: &TypeSpace) -> TokenStream {
     let doc = doc_attrs(&type_doc(def));
     let fields = struct_fields(s, space, &|_| quote!());
     let (debug_derive, debug_impl) = debug_impl(&name, s);
+    let default = if derives_default(s) {
+        quote!(::std::default::Default,)
+    } else {
+        quote!()
+    };
+    let new = constructor(&name, s, space);
     quote! {
         #doc
-        #[derive(::std::clone::Clone, #debug_derive ::std::cmp::PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+        #[derive(::std::clone::Clone, #debug_derive #default ::std::cmp::PartialEq, ::serde::Serialize, ::serde::Deserialize)]
         pub struct #name {
             #(#fields)*
         }
         #debug_impl
+        #new
     }
 }
 

@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::models::{additional_name, debug_impl, has_default, struct_fields};
+use super::models::{additional_name, constructor, debug_impl, derives_default, struct_fields};
 use super::rust::{bare, doc_attrs, ident, inner_doc_attrs, ty_tokens};
 use super::{Emitted, FileContent, Module, Output};
 use crate::ir::{
@@ -304,11 +304,12 @@ fn emit_struct_skipping(
         plain_fields(def, space)
     };
     let (debug_derive, debug_impl) = debug_impl(&ident_name, def);
-    let default = if def.fields.iter().all(|f| !f.required || has_default(&f.ty)) {
+    let default = if derives_default(def) {
         quote!(::std::default::Default,)
     } else {
         quote!()
     };
+    let new = constructor(&ident_name, def, space);
     let serde = if wire {
         quote!(::serde::Serialize, ::serde::Deserialize,)
     } else {
@@ -321,6 +322,7 @@ fn emit_struct_skipping(
             #(#fields)*
         }
         #debug_impl
+        #new
     }
 }
 
