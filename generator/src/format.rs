@@ -26,10 +26,14 @@ pub fn header(comment: &str, sources: &[String]) -> String {
 /// costly part) on a worker.
 pub fn format(files: BTreeMap<String, FileContent>, sources: &[String]) -> Result<BTreeMap<String, String>> {
     let mut out = BTreeMap::new();
-    let mut rust: Vec<(String, String)> = Vec::new();
+    // (path, text, its header)
+    let mut rust: Vec<(String, String, String)> = Vec::new();
     for (path, content) in files {
         match content {
-            FileContent::Rust(tokens) => rust.push((path, tokens.to_string())),
+            FileContent::Rust(tokens) => rust.push((path, tokens.to_string(), header("//", sources))),
+            FileContent::RustFrom(tokens, source) => {
+                rust.push((path, tokens.to_string(), header("//", std::slice::from_ref(&source))))
+            }
             FileContent::Text(text) if path.ends_with(".toml") => {
                 out.insert(path, format!("{}\n{text}", header("#", sources)));
             }
@@ -39,17 +43,16 @@ pub fn format(files: BTreeMap<String, FileContent>, sources: &[String]) -> Resul
         }
     }
     // the largest files first, dealt round-robin, so that the workers finish together
-    rust.sort_by_key(|(_, text)| std::cmp::Reverse(text.len()));
+    rust.sort_by_key(|(_, text, _)| std::cmp::Reverse(text.len()));
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
-    let mut shares: Vec<Vec<(String, String)>> = (0..workers).map(|_| Vec::new()).collect();
+    let mut shares: Vec<Vec<(String, String, String)>> = (0..workers).map(|_| Vec::new()).collect();
     for (i, file) in rust.into_iter().enumerate() {
         shares[i % workers].push(file);
     }
-    let header = header("//", sources);
     let formatted: Vec<Result<Vec<(String, String)>>> = std::thread::scope(|scope| {
         let handles: Vec<_> = shares
             .into_iter()
-            .map(|share| scope.spawn(|| format_rust(share, &header)))
+            .map(|share| scope.spawn(|| format_rust(share)))
             .collect();
         handles
             .into_iter()
@@ -65,10 +68,10 @@ pub fn format(files: BTreeMap<String, FileContent>, sources: &[String]) -> Resul
     Ok(out)
 }
 
-fn format_rust(files: Vec<(String, String)>, header: &str) -> Result<Vec<(String, String)>> {
+fn format_rust(files: Vec<(String, String, String)>) -> Result<Vec<(String, String)>> {
     files
         .into_iter()
-        .map(|(path, text)| {
+        .map(|(path, text, header)| {
             let file = syn::parse_file(&text)
                 .map_err(|e| Error::internal(format!("generated `{path}` does not parse: {e}")))?;
             let formatted = format!("{header}\n{}", prettyplease::unparse(&file));

@@ -199,6 +199,27 @@ fn the_whole_client_server_api_loads_and_resolves() {
 }
 
 #[test]
+fn each_operation_file_names_the_one_document_it_comes_from() {
+    let Some(corpus) = corpus() else { return };
+    let mut s = Settings::new(corpus.join("api/client-server"));
+    s.root = Some(corpus.clone());
+    let generated = generate(&s).unwrap();
+    let sources = |path: &str| -> Vec<String> {
+        generated.files[path]
+            .lines()
+            .filter_map(|l| l.strip_prefix("// Source: ").map(str::to_owned))
+            .collect()
+    };
+    assert_eq!(sources("src/operations/login.rs"), ["api/client-server/login.yaml"]);
+    assert_eq!(
+        sources("src/operations/get_account_3pids.rs"),
+        ["api/client-server/administrative_contact.yaml"]
+    );
+    // the files made of every document name them all
+    assert_eq!(sources("src/types.rs").len(), 51);
+}
+
+#[test]
 fn output_does_not_depend_on_where_the_spec_lives_or_its_listing_order() {
     // a copy of the reference fixture in another folder, its files created in reverse order
     let original = fixture("refs");

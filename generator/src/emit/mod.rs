@@ -39,8 +39,10 @@ pub trait Output: Sync {
 
 /// What a file of the generated crate is before formatting.
 pub enum FileContent {
-    /// Rust items, to be formatted.
+    /// Rust items, to be formatted; their header names every document of the spec.
     Rust(TokenStream),
+    /// Rust items from one document (an operation's module): their header names that one.
+    RustFrom(TokenStream, String),
     /// Text written as it is (support code copied in, `Cargo.toml`).
     Text(String),
 }

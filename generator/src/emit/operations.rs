@@ -24,7 +24,10 @@ impl Output for Operations {
         for op in &api.operations {
             files.push((
                 format!("src/operations/{}.rs", bare(&op.name)),
-                FileContent::Rust(operation_file(op, &api.types)),
+                match &op.source.file {
+                    Some(file) => FileContent::RustFrom(operation_file(op, &api.types), file.clone()),
+                    None => FileContent::Rust(operation_file(op, &api.types)),
+                },
             ));
         }
         Emitted {
