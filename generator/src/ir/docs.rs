@@ -251,6 +251,16 @@ pub fn markdown(rst: &str) -> String {
             i += 1;
             continue;
         }
+        // an RST simple table (`====  ====` borders) becomes a Markdown table
+        if let Some((table, next)) = simple_table(&lines, i) {
+            if out.last().is_some_and(|l| !l.is_empty()) {
+                out.push(String::new());
+            }
+            out.extend(table);
+            out.push(String::new());
+            i = next;
+            continue;
+        }
         // an indented block after `::` or after a blank line is literal text
         let prev_blank = i == 0 || lines[i - 1].trim().is_empty();
         if indent >= 2 && prev_blank && (literal_next || !is_list_continuation(&lines, i)) {
@@ -292,6 +302,82 @@ pub fn markdown(rst: &str) -> String {
         result.pop();
     }
     result.join("\n")
+}
+
+/// The columns of a simple table's border (`=====  ====  ==`): each run of `=`, as byte
+/// ranges; `None` unless the line is such a border with two columns or more.
+fn table_border(line: &str) -> Option<Vec<(usize, usize)>> {
+    if line.trim().is_empty() || !line.bytes().all(|b| b == b'=' || b == b' ') {
+        return None;
+    }
+    let mut columns = Vec::new();
+    let mut start = None;
+    for (i, b) in line.bytes().enumerate() {
+        match (b, start) {
+            (b'=', None) => start = Some(i),
+            (b' ', Some(s)) => {
+                columns.push((s, i));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        columns.push((s, line.len()));
+    }
+    (columns.len() >= 2).then_some(columns)
+}
+
+/// An RST simple table starting at `start`: a border, a header row, a border, body rows, a
+/// closing border. Returns its Markdown lines and the line after it. Cells are cut at the
+/// border's columns (the last one runs to the end of the line) and converted inline.
+fn simple_table(lines: &[String], start: usize) -> Option<(Vec<String>, usize)> {
+    let columns = table_border(&lines[start])?;
+    let cells = |line: &str| -> Vec<String> {
+        columns
+            .iter()
+            .enumerate()
+            .map(|(k, &(from, to))| {
+                let to = if k + 1 == columns.len() {
+                    line.len()
+                } else {
+                    to.min(line.len())
+                };
+                let cell = line.get(from.min(line.len())..to).unwrap_or_default().trim();
+                inline(cell).replace('|', "\\|")
+            })
+            .collect()
+    };
+    let row = |cells: Vec<String>| format!("| {} |", cells.join(" | "));
+    let mut i = start + 1;
+    let mut header = Vec::new();
+    while i < lines.len() && table_border(&lines[i]).is_none() {
+        header.push(cells(&lines[i]));
+        i += 1;
+    }
+    // the border under the header, then the body up to the closing border
+    if i >= lines.len() || header.is_empty() {
+        return None;
+    }
+    i += 1;
+    let mut body = Vec::new();
+    while i < lines.len() && table_border(&lines[i]).is_none() {
+        if !lines[i].trim().is_empty() {
+            body.push(cells(&lines[i]));
+        }
+        i += 1;
+    }
+    if i >= lines.len() {
+        // no closing border: the header was the whole table
+        body = std::mem::take(&mut header);
+        header.push(vec![String::new(); columns.len()]);
+    } else {
+        i += 1;
+    }
+    let mut out: Vec<String> = header.into_iter().map(row).collect();
+    out.insert(1.min(out.len()), format!("|{}", " --- |".repeat(columns.len())));
+    out.extend(body.into_iter().map(row));
+    Some((out, i))
 }
 
 fn capitalise(s: &str) -> String {
@@ -536,6 +622,31 @@ impl Example {
 #[cfg(test)]
 mod tests {
     use super::{commonmark, markdown};
+
+    #[test]
+    fn rst_simple_tables_become_markdown_tables() {
+        let rst = "The presets:\n\n\
+            ================  ==============  =========\n\
+            \x20     Preset      ``join_rules``  Other\n\
+            ================  ==============  =========\n\
+            ``private_chat``  ``invite``\n\
+            ``public_chat``   ``public``      Anyone | may join.\n\
+            ================  ==============  =========\n\
+            \n\
+            After.";
+        assert_eq!(
+            markdown(rst),
+            "The presets:\n\n\
+             | Preset | `join_rules` | Other |\n\
+             | --- | --- | --- |\n\
+             | `private_chat` | `invite` |  |\n\
+             | `public_chat` | `public` | Anyone \\| may join. |\n\
+             \n\
+             After."
+        );
+        // a lone `=====` line is a section adornment, not a table
+        assert_eq!(markdown("Title\n=====\n\nText."), "Title\n===\n\nText.");
+    }
 
     #[test]
     fn commonmark_keeps_links_and_code_and_escapes_the_rest() {
