@@ -219,6 +219,90 @@ fn each_operation_file_names_the_one_document_it_comes_from() {
     assert_eq!(sources("src/types.rs").len(), 51);
 }
 
+/// The type names of the crate generated from `settings`, by where each type is defined.
+fn type_names(settings: &Settings) -> BTreeMap<String, String> {
+    let generated = generate(settings).unwrap();
+    let mut names = BTreeMap::new();
+    let mut origin = None;
+    for line in generated.files["src/types.rs"].lines() {
+        if let Some(o) = line.strip_prefix("/// Defined in `").and_then(|l| l.strip_suffix("`.")) {
+            origin = Some(o.to_owned());
+        } else if let Some(rest) = line
+            .strip_prefix("pub struct ")
+            .or_else(|| line.strip_prefix("pub enum "))
+        {
+            let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            if let Some(o) = origin.take() {
+                names.insert(o, name);
+            }
+        }
+    }
+    names
+}
+
+/// No type is numbered, and none is named by a sentence.
+fn assert_names_follow_the_rule(names: &BTreeMap<String, String>) {
+    for (origin, name) in names {
+        assert!(
+            !name.ends_with(|c: char| c.is_ascii_digit()),
+            "{name} (defined in {origin}) is numbered"
+        );
+        let sentence = ["The", "A", "An"].iter().any(|article| {
+            name.strip_prefix(article)
+                .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_uppercase()))
+        });
+        assert!(!sentence, "{name} (defined in {origin}) reads as a sentence");
+    }
+}
+
+#[test]
+fn type_names_follow_the_rule_and_stay_when_unrelated_documents_go() {
+    let Some(corpus) = corpus() else { return };
+    let copy = tempfile::tempdir().unwrap();
+    matrix_api_tests::conformance::copy_crate(&corpus, copy.path());
+    let mut settings = Settings::new(copy.path().join("api/client-server"));
+    settings.root = Some(copy.path().to_path_buf());
+    let full = type_names(&settings);
+    assert!(full.len() > 100, "{}", full.len());
+    assert_names_follow_the_rule(&full);
+    // without one document, every type defined elsewhere keeps its name, but for one that gets
+    // back the shorter name it gave up because a type of that document wanted it too
+    for removed in [
+        "create_room.yaml",
+        "joining.yaml",
+        "room_send.yaml",
+        "profile.yaml",
+        "search.yaml",
+    ] {
+        let path = copy.path().join("api/client-server").join(removed);
+        let text = std::fs::read(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        let reduced = type_names(&settings);
+        std::fs::write(&path, text).unwrap();
+        for (origin, name) in &reduced {
+            let Some(before) = full.get(origin) else { continue };
+            if before != name {
+                assert!(
+                    before.ends_with(name.as_str()) && !full.values().any(|n| n == name),
+                    "without {removed}, {before} (defined in {origin}) became {name}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_v1_18_type_names_follow_the_rule() {
+    let Some(data) = matrix_api_tests::current_spec() else {
+        return;
+    };
+    let mut settings = Settings::new(data.join("api/client-server"));
+    settings.root = Some(data.clone());
+    let names = type_names(&settings);
+    assert!(names.len() > 140, "{}", names.len());
+    assert_names_follow_the_rule(&names);
+}
+
 #[test]
 fn output_does_not_depend_on_where_the_spec_lives_or_its_listing_order() {
     // a copy of the reference fixture in another folder, its files created in reverse order

@@ -170,10 +170,16 @@ pub fn snake(input: &str) -> String {
     keyword_safe(s)
 }
 
-/// `UpperCamelCase` of a title, or `None` when it has no letters or digits a Rust name can use
-/// ("日本").
+/// `UpperCamelCase` of a title, or `None` when it is no name: it has no letters or digits a Rust
+/// name can use ("日本"), or it reads as a sentence ("The current membership state of a user in
+/// the room.": it ends with a full stop, starts with an article, or runs past five words), in
+/// which case the type is named from where it sits.
 pub fn pascal_title(input: &str) -> Option<String> {
-    (!words(input).is_empty()).then(|| pascal(input))
+    let w = words(input);
+    let trimmed = input.trim();
+    let first = w.first().map(|f| f.to_ascii_lowercase());
+    let sentence = trimmed.ends_with('.') || matches!(first.as_deref(), Some("the" | "a" | "an")) || w.len() > 5;
+    (!w.is_empty() && !sentence).then(|| pascal(input))
 }
 
 /// `UpperCamelCase` for types and variants. Always a valid identifier.
@@ -250,6 +256,21 @@ mod tests {
         assert_eq!(snake("requestTokenTo3PIDMSISDN"), "request_token_to_3pid_msisdn");
         assert_eq!(pascal("getAccount3PIDs"), "GetAccount3pids");
         assert_eq!(pascal("requestTokenTo3PIDMSISDN"), "RequestTokenTo3pidMsisdn");
+    }
+
+    #[test]
+    fn a_sentence_is_not_a_name() {
+        assert_eq!(
+            pascal_title("The current membership state of a user in the room."),
+            None
+        );
+        assert_eq!(pascal_title("A receipt."), None);
+        assert_eq!(pascal_title("Information about the room and its state events"), None);
+        assert_eq!(
+            pascal_title("Third party identifier").as_deref(),
+            Some("ThirdPartyIdentifier")
+        );
+        assert_eq!(pascal_title("Room Visibility").as_deref(), Some("RoomVisibility"));
     }
 
     #[test]

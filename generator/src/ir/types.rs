@@ -4,7 +4,7 @@
 //! it is used; identical inline shapes wanting the same name are one type (by a structural key);
 //! recursive types are boxed where the cycle closes.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use indexmap::IndexMap;
 
@@ -216,6 +216,9 @@ enum RefState {
 pub struct Naming {
     /// The candidates, best first.
     pub candidates: Vec<String>,
+    /// Last resorts for this type alone, not handed on to the types inside it: its candidates
+    /// qualified by the folder it lives in.
+    pub qualified: Vec<String>,
 }
 
 impl Naming {
@@ -223,6 +226,7 @@ impl Naming {
     pub fn new(first: impl Into<String>) -> Self {
         Naming {
             candidates: vec![first.into()],
+            qualified: Vec::new(),
         }
     }
 
@@ -231,13 +235,20 @@ impl Naming {
         let p = pascal(prop);
         Naming {
             candidates: vec![p.clone(), format!("{parent}{p}")],
+            qualified: Vec::new(),
         }
     }
 
     fn with_suffix(&self, suffix: &str) -> Self {
         Naming {
             candidates: self.candidates.iter().map(|c| format!("{c}{suffix}")).collect(),
+            qualified: Vec::new(),
         }
+    }
+
+    /// Every candidate, the qualified last resorts last.
+    fn all(&self) -> Vec<String> {
+        self.candidates.iter().chain(&self.qualified).cloned().collect()
     }
 
     fn primary(&self) -> String {
@@ -370,12 +381,19 @@ impl<'a> TypeBuilder<'a> {
             }
             None => {}
         }
-        let mut naming = Naming { candidates: Vec::new() };
-        if let Some(t) = named.schema.title.as_deref().filter(|t| !t.trim().is_empty()) {
-            naming.candidates.push(pascal(t));
+        let mut naming = Naming {
+            candidates: Vec::new(),
+            qualified: Vec::new(),
+        };
+        if let Some(t) = named.schema.title.as_deref().and_then(pascal_title) {
+            naming.candidates.push(t);
         }
         naming.candidates.push(pascal(&named.name_hint));
         naming.candidates.dedup();
+        // distinct schemas sharing a name are told apart by the folder they live in
+        if let Some(folder) = context_folder(&named.location) {
+            naming.qualified = naming.candidates.iter().map(|c| format!("{folder}{c}")).collect();
+        }
         let reserved = if self.needs_def(&named.schema)? {
             Some(self.reserve(named.location.clone()))
         } else {
@@ -709,7 +727,7 @@ impl<'a> TypeBuilder<'a> {
         };
         if let Some(id) = reserved {
             self.pending[id.0].def = def;
-            self.pending[id.0].candidates = naming.candidates.clone();
+            self.pending[id.0].candidates = naming.all();
             return Ty::Named(id);
         }
         let key = (
@@ -726,32 +744,96 @@ impl<'a> TypeBuilder<'a> {
         let id = TypeId(self.pending.len());
         self.pending.push(Pending {
             def,
-            candidates: naming.candidates.clone(),
+            candidates: naming.all(),
         });
         self.by_shape.entry(key).or_default().push(id);
         Ty::Named(id)
     }
 
     /// Gives every type its final name and boxes recursive fields.
+    ///
+    /// Each type has candidate names, best first. Where several types want the same name, none
+    /// of them keeps it by having come first: each that has a further candidate moves on to it
+    /// (more context: the parent type, the operation, the folder), until no two types want one
+    /// name or none can move. So a type's name depends on its own schema and on the types that
+    /// would share it, never on the order the spec is read in. Types still sharing a name after
+    /// all that are numbered in the order of where they are defined.
     pub fn finish(self) -> (TypeSpace, Vec<Warning>) {
-        let mut taken: HashSet<String> = HashSet::new();
-        let mut defs = Vec::with_capacity(self.pending.len());
-        for p in self.pending {
-            let mut def = p.def;
-            let free = p.candidates.iter().find(|c| !taken.contains(*c)).cloned();
-            def.name = match free {
-                Some(n) => {
-                    taken.insert(n.clone());
-                    n
+        let candidates: Vec<Vec<String>> = self
+            .pending
+            .iter()
+            .map(|p| {
+                if p.candidates.is_empty() {
+                    vec!["Type".to_owned()]
+                } else {
+                    p.candidates.clone()
                 }
-                None => unique(p.candidates.last().map(String::as_str).unwrap_or("Type"), &mut taken),
-            };
-            defs.push(def);
+            })
+            .collect();
+        let mut pick = vec![0usize; candidates.len()];
+        loop {
+            let mut wanted: HashMap<&str, Vec<usize>> = HashMap::new();
+            for (i, c) in candidates.iter().enumerate() {
+                wanted.entry(c[pick[i]].as_str()).or_default().push(i);
+            }
+            let mut moved = false;
+            for members in wanted.values().filter(|m| m.len() > 1) {
+                for &i in members {
+                    if pick[i] + 1 < candidates[i].len() {
+                        pick[i] += 1;
+                        moved = true;
+                    }
+                }
+            }
+            if !moved {
+                break;
+            }
+        }
+        let mut defs: Vec<TypeDef> = self.pending.into_iter().map(|p| p.def).collect();
+        let mut by_name: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (i, c) in candidates.iter().enumerate() {
+            by_name.entry(c[pick[i]].as_str()).or_default().push(i);
+        }
+        let mut taken: HashSet<String> = by_name.keys().map(|k| (*k).to_owned()).collect();
+        for (name, mut members) in by_name {
+            // the first by where it is defined keeps the name; the others are numbered
+            members.sort_by_key(|&i| defs[i].origin.to_string());
+            for (k, &i) in members.iter().enumerate() {
+                defs[i].name = if k == 0 {
+                    name.to_owned()
+                } else {
+                    unique(name, &mut taken)
+                };
+            }
         }
         let mut space = TypeSpace { defs };
         box_cycles(&mut space);
         (space, self.warnings)
     }
+}
+
+/// The folder that tells a named schema apart from others of the same name, as a name part:
+/// the API it belongs to (`api/identity/definitions/x.yaml` → `Identity`), or for other trees
+/// the folder nearest the file that is not a generic one (`definitions`, `schema`, ...).
+fn context_folder(location: &Location) -> Option<String> {
+    let file = location.file.as_deref()?;
+    let parts: Vec<&str> = file.split('/').collect();
+    let folders = parts.get(..parts.len().saturating_sub(1))?;
+    if let Some(i) = folders.iter().position(|p| *p == "api") {
+        if let Some(api) = folders.get(i + 1) {
+            return Some(pascal(api));
+        }
+    }
+    folders
+        .iter()
+        .rev()
+        .find(|f| {
+            !matches!(
+                **f,
+                "definitions" | "schema" | "schemas" | "components" | "core-event-schema"
+            )
+        })
+        .map(|f| pascal(f))
 }
 
 /// What the keys of a map under `patternProperties` are, for its documentation: the
