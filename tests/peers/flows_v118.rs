@@ -8,7 +8,7 @@ use CRATE::operations::{
     create_room, delete_device, get_content_authed, get_profile_field, get_push_rule_actions, get_room_events, login,
     logout, register, send_message, set_profile_field, set_push_rule_actions, sync, upload_content,
 };
-use CRATE::types::{ActionsItem, AuthenticationData, GetRoomEventsDir, UserIdentifier};
+use CRATE::types::{ActionsItem, AuthenticationData, GetEventsDir, UserIdentifier};
 use CRATE::{Client, ClientError, ErrorCode};
 use serde_json::{json, Value};
 
@@ -106,7 +106,7 @@ async fn a_client_runs_the_flows_every_matrix_client_runs() {
             room_id: room_id.clone(),
             from: timeline.prev_batch.clone(),
             to: None,
-            dir: GetRoomEventsDir::B,
+            dir: GetEventsDir::B,
             limit: Some(10),
             filter: Some(json!({"types": ["m.room.message"]}).to_string()),
         })

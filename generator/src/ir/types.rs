@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use indexmap::IndexMap;
 
 use super::docs::{render, Example};
-use super::naming::{pascal, pascal_title, snake, unique};
+use super::naming::{pascal, pascal_title, snake, unique, words};
 use crate::error::{Error, Location, Result, Warning};
 use crate::frontend::{Additional, JsonType, NamedSchema, Schema, SchemaRef};
 
@@ -204,6 +204,9 @@ pub const SECRET_FIELDS: &[&str] = &[
 struct Pending {
     def: TypeDef,
     candidates: Vec<String>,
+    /// For an inline enum that several places declare alike: the candidates of each of them
+    /// (the first is `candidates`), from which its name is made.
+    uses: Vec<Vec<String>>,
 }
 
 enum RefState {
@@ -230,11 +233,14 @@ impl Naming {
         }
     }
 
-    /// Naming for a property `prop` of a type named `parent`.
-    pub fn property(parent: &str, prop: &str) -> Self {
+    /// Naming for a property `prop` of a type whose best name is `short` and most qualified one
+    /// `full`: the property, then the short parent and the property, then the full one.
+    pub fn property(short: &str, full: &str, prop: &str) -> Self {
         let p = pascal(prop);
+        let mut candidates = vec![p.clone(), format!("{short}{p}"), format!("{full}{p}")];
+        candidates.dedup();
         Naming {
-            candidates: vec![p.clone(), format!("{parent}{p}")],
+            candidates,
             qualified: Vec::new(),
         }
     }
@@ -416,6 +422,7 @@ impl<'a> TypeBuilder<'a> {
                 example: None,
             },
             candidates: Vec::new(),
+            uses: Vec::new(),
         });
         TypeId(self.pending.len() - 1)
     }
@@ -490,7 +497,8 @@ impl<'a> TypeBuilder<'a> {
                         _ => Ty::JsonObject,
                     }
                 } else {
-                    let def = self.struct_def(&parts, &naming.primary())?;
+                    let short = naming.candidates.first().cloned().unwrap_or_default();
+                    let def = self.struct_def(&parts, &short, &naming.primary())?;
                     self.declare(s, TypeKind::Struct(def), &naming, reserved)
                 }
             }
@@ -615,7 +623,7 @@ impl<'a> TypeBuilder<'a> {
         Ok(parts)
     }
 
-    fn struct_def(&mut self, parts: &ObjectParts<'_>, parent: &str) -> Result<StructDef> {
+    fn struct_def(&mut self, parts: &ObjectParts<'_>, short: &str, parent: &str) -> Result<StructDef> {
         let mut def = StructDef::default();
         let mut taken = HashSet::new();
         for (&wire, schemas) in &parts.properties {
@@ -636,7 +644,7 @@ impl<'a> TypeBuilder<'a> {
                     &merged
                 }
             };
-            let mut ty = self.ty(schema, &Naming::property(parent, wire))?;
+            let mut ty = self.ty(schema, &Naming::property(short, parent, wire))?;
             if wire == "errcode" && ty == Ty::String {
                 ty = Ty::ErrorCode;
             }
@@ -695,7 +703,7 @@ impl<'a> TypeBuilder<'a> {
             return Ok(None);
         }
         let parts = self.object_parts(schema, 0)?;
-        Ok(Some(self.struct_def(&parts, parent)?))
+        Ok(Some(self.struct_def(&parts, parent, parent)?))
     }
 
     fn enum_def(&mut self, s: &Schema, values: Vec<String>, naming: &Naming, reserved: Option<TypeId>) -> Ty {
@@ -730,8 +738,14 @@ impl<'a> TypeBuilder<'a> {
             self.pending[id.0].candidates = naming.all();
             return Ty::Named(id);
         }
+        // an enum with no title is its values: one type wherever it is declared alike
+        let untitled_enum = matches!(def.kind, TypeKind::Enum(_)) && def.title.is_none();
         let key = (
-            naming.candidates.first().cloned().unwrap_or_default(),
+            if untitled_enum {
+                String::new()
+            } else {
+                naming.candidates.first().cloned().unwrap_or_default()
+            },
             shape_hash(&def.kind),
         );
         let same = self
@@ -739,12 +753,27 @@ impl<'a> TypeBuilder<'a> {
             .get(&key)
             .and_then(|ids| ids.iter().copied().find(|id| self.pending[id.0].def.kind == def.kind));
         if let Some(id) = same {
+            let pending = &mut self.pending[id.0];
+            let candidates = naming.all();
+            if untitled_enum && !pending.uses.contains(&candidates) {
+                // where it is defined: the first of its places, whichever was read first
+                if def.origin.to_string() < pending.def.origin.to_string() {
+                    pending.def.origin = def.origin;
+                }
+                pending.uses.push(candidates);
+            }
             return Ty::Named(id);
         }
         let id = TypeId(self.pending.len());
+        let candidates = naming.all();
         self.pending.push(Pending {
             def,
-            candidates: naming.all(),
+            uses: if untitled_enum {
+                vec![candidates.clone()]
+            } else {
+                Vec::new()
+            },
+            candidates,
         });
         self.by_shape.entry(key).or_default().push(id);
         Ty::Named(id)
@@ -763,7 +792,9 @@ impl<'a> TypeBuilder<'a> {
             .pending
             .iter()
             .map(|p| {
-                if p.candidates.is_empty() {
+                if p.uses.len() > 1 {
+                    shared_candidates(&p.uses)
+                } else if p.candidates.is_empty() {
                     vec!["Type".to_owned()]
                 } else {
                     p.candidates.clone()
@@ -810,6 +841,61 @@ impl<'a> TypeBuilder<'a> {
         box_cycles(&mut space);
         (space, self.warnings)
     }
+}
+
+/// The names of a type declared alike in several places, best first: the words their best
+/// names share, in order (`GetPushRuleKind`, `SetPushRuleActionsKind`, ... → `PushRuleKind`),
+/// then each place's own candidates, shortest first, so that the result does not depend on
+/// which place was read first.
+fn shared_candidates(uses: &[Vec<String>]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut common: Option<Vec<String>> = None;
+    for first in uses.iter().filter_map(|u| u.first()) {
+        let w = words(first);
+        common = Some(match common {
+            None => w,
+            Some(c) => common_subsequence(&c, &w),
+        });
+    }
+    if let Some(c) = common.filter(|c| !c.is_empty()) {
+        out.push(pascal(&c.join(" ")));
+    }
+    let mut rest: Vec<String> = uses.iter().flatten().cloned().collect();
+    rest.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
+    rest.dedup();
+    for r in rest {
+        if !out.contains(&r) {
+            out.push(r);
+        }
+    }
+    out
+}
+
+/// The longest common subsequence of two lists of words (case-insensitive).
+fn common_subsequence(a: &[String], b: &[String]) -> Vec<String> {
+    let mut table = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for i in (0..a.len()).rev() {
+        for j in (0..b.len()).rev() {
+            table[i][j] = if a[i].eq_ignore_ascii_case(&b[j]) {
+                table[i + 1][j + 1] + 1
+            } else {
+                table[i + 1][j].max(table[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j, mut out) = (0, 0, Vec::new());
+    while i < a.len() && j < b.len() {
+        if a[i].eq_ignore_ascii_case(&b[j]) {
+            out.push(a[i].clone());
+            i += 1;
+            j += 1;
+        } else if table[i + 1][j] >= table[i][j + 1] {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    out
 }
 
 /// The folder that tells a named schema apart from others of the same name, as a name part:
