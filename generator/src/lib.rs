@@ -201,13 +201,75 @@ pub fn resolve_spec(settings: &Settings, timings: &mut Timings) -> Result<resolv
     Ok(resolver.finish(warnings))
 }
 
+/// The type names pinned by the spec folder's `names.toml`, if it has one:
+///
+/// ```toml
+/// [types]
+/// # where the type is defined, as its rustdoc's "Defined in" says = its name
+/// "api/client-server/definitions/push_rule.yaml" = "PushRule"
+/// ```
+fn read_names(spec_dir: &Path) -> Result<BTreeMap<String, String>> {
+    let path = spec_dir.join(ir::NAMES_FILE);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
+        Err(e) => return Err(Error::io(&path, "cannot read", &e)),
+    };
+    let at = |line: Option<usize>, pointer: &str| Location {
+        file: Some(ir::NAMES_FILE.to_owned()),
+        line,
+        column: None,
+        pointer: Some(pointer.to_owned()),
+    };
+    let line_of = |offset: usize| Some(text[..offset.min(text.len())].matches('\n').count() + 1);
+    let doc: toml_edit::Document<String> = text.parse().map_err(|e: toml_edit::TomlError| {
+        Error::new(
+            at(e.span().and_then(|s| line_of(s.start)), ""),
+            format!("not TOML: {}", e.message()),
+        )
+    })?;
+    let mut names = BTreeMap::new();
+    for (key, item) in doc.iter() {
+        let Some(table) = item.as_table_like().filter(|_| key == "types") else {
+            return Err(Error::new(
+                at(None, &format!("/{key}")),
+                "only a `[types]` table is read: `\"where it is defined\" = \"Name\"`",
+            ));
+        };
+        for (defined, value) in table.iter() {
+            let pointer = format!("/types/{}", defined.replace('~', "~0").replace('/', "~1"));
+            let line = value.span().and_then(|s| line_of(s.start));
+            let Some(name) = value.as_str() else {
+                return Err(Error::new(at(line, &pointer), "the name must be a string"));
+            };
+            let valid =
+                name.starts_with(|c: char| c.is_ascii_uppercase()) && name.chars().all(|c| c.is_ascii_alphanumeric());
+            if !valid {
+                return Err(Error::new(
+                    at(line, &pointer),
+                    format!("`{name}` is not a Rust type name (`UpperCamelCase`, letters and digits)"),
+                ));
+            }
+            if let Some((other, _)) = names.iter().find(|(_, n)| *n == name) {
+                return Err(Error::new(
+                    at(line, &pointer),
+                    format!("`{name}` is pinned twice (also to `{other}`)"),
+                ));
+            }
+            names.insert(defined.to_owned(), name.to_owned());
+        }
+    }
+    Ok(names)
+}
+
 /// Runs the pipeline up to formatting, in memory. Nothing is written.
 pub fn generate(settings: &Settings) -> Result<Generated> {
     let mut timings = Timings::default();
     let bundle = resolve_spec(settings, &mut timings)?;
 
     let t = Instant::now();
-    let spec = frontend::read(bundle, &settings.placeholders)?;
+    let mut spec = frontend::read(bundle, &settings.placeholders)?;
+    spec.names = read_names(&settings.spec_dir)?;
     timings.front_end = t.elapsed();
 
     let t = Instant::now();

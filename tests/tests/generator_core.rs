@@ -315,6 +315,47 @@ fn the_v1_18_type_names_follow_the_rule() {
 }
 
 #[test]
+fn a_names_file_pins_type_names_and_says_when_a_pin_is_stale() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = fixture("snapshots/naming_rules/api.yaml");
+    std::fs::copy(&spec, dir.path().join("api.yaml")).unwrap();
+    let audio = "api.yaml#/paths/~1pushrules~1{kind}~1{ruleId}/get/responses/200/content/application~1json/schema/properties/audio/properties/mode";
+    let names = format!(
+        "[types]\n\"{audio}\" = \"SoundMode\"\n\"api.yaml#/nowhere\" = \"Ghost\"\n# a pinned name no other type may take\n\"api.yaml#/paths/~1pushrules~1{{kind}}~1{{ruleId}}/get/responses/200/content/application~1json/schema/properties/video\" = \"Audio\"\n"
+    );
+    std::fs::write(dir.path().join("names.toml"), names).unwrap();
+    let settings = Settings::new(dir.path());
+    let generated = generate(&settings).unwrap();
+    let types = &generated.files["src/types.rs"];
+    assert!(types.contains("pub enum SoundMode {"), "the pin is the name");
+    assert!(!types.contains("pub enum AudioMode {"));
+    // `Audio` is pinned to the video object: the audio object moves on to its next name
+    assert!(types.contains("pub struct Audio {") && types.contains("Defined in `api.yaml#/paths/~1pushrules~1{kind}~1{ruleId}/get/responses/200/content/application~1json/schema/properties/video`.\n#[derive"), "{types}");
+    assert!(!types.contains("pub struct Video {"));
+    let stale: Vec<String> = generated.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(stale.len(), 1, "{stale:?}");
+    assert!(
+        stale[0].starts_with("names.toml") && stale[0].contains("`Ghost` is pinned to `api.yaml#/nowhere`"),
+        "{stale:?}"
+    );
+
+    // a name that is no Rust type name: one located error
+    std::fs::write(
+        dir.path().join("names.toml"),
+        format!("[types]\n\"{audio}\" = \"sound mode\"\n"),
+    )
+    .unwrap();
+    let err = generate(&settings).unwrap_err().to_string();
+    assert!(
+        err.starts_with("names.toml:2") && err.contains("`sound mode` is not a Rust type name"),
+        "{err}"
+    );
+    std::fs::write(dir.path().join("names.toml"), "types = 3\n").unwrap();
+    let err = generate(&settings).unwrap_err().to_string();
+    assert!(err.contains("only a `[types]` table is read"), "{err}");
+}
+
+#[test]
 fn output_does_not_depend_on_where_the_spec_lives_or_its_listing_order() {
     // a copy of the reference fixture in another folder, its files created in reverse order
     let original = fixture("refs");

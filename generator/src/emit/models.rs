@@ -274,15 +274,9 @@ fn type_doc(def: &TypeDef) -> String {
     if let Some(example) = &def.example {
         text.push_str(&format!("\n\n# Example\n\n```json\n{}\n```", example.pretty));
     }
-    if let Some(file) = &def.origin.file {
-        let pointer = def
-            .origin
-            .pointer
-            .as_deref()
-            .filter(|p| !p.is_empty())
-            .map(|p| format!("#{p}"))
-            .unwrap_or_default();
-        text.push_str(&format!("\n\nDefined in `{file}{pointer}`.").replace("``", "`"));
+    if def.origin.file.is_some() {
+        let at = crate::ir::defined_at(&def.origin);
+        text.push_str(&format!("\n\nDefined in `{at}`.").replace("``", "`"));
     }
     text
 }

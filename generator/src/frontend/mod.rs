@@ -352,6 +352,9 @@ pub struct Spec {
     pub warnings: Vec<Warning>,
     /// The loaded files, to give later diagnostics their lines.
     pub loader: Loader,
+    /// Type names pinned by the spec folder's `names.toml`: where a type is defined (as its
+    /// rustdoc's "Defined in" says) → its name.
+    pub names: BTreeMap<String, String>,
 }
 
 /// Reads every resolved document with the front end of its version. `placeholders` maps `NAME`
@@ -398,6 +401,7 @@ pub fn read(mut bundle: Bundle, placeholders: &BTreeMap<String, String>) -> Resu
         schemas,
         warnings,
         loader: bundle.loader,
+        names: BTreeMap::new(),
     })
 }
 

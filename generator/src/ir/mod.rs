@@ -18,7 +18,9 @@ pub use docs::Example;
 use frontend::Markup;
 use naming::{pascal, snake, unique};
 pub use path::{PathTemplate, Segment};
-pub use types::{EnumDef, Field, StructDef, Ty, TypeDef, TypeId, TypeKind, TypeSpace, UnionDef};
+pub use types::{
+    defined_at, EnumDef, Field, StructDef, Ty, TypeDef, TypeId, TypeKind, TypeSpace, UnionDef, NAMES_FILE,
+};
 use types::{Naming, TypeBuilder};
 
 /// The whole API.
@@ -300,7 +302,7 @@ pub fn build(spec: &Spec) -> Result<(Api, Vec<Warning>)> {
             )?);
         }
     }
-    let (types, type_warnings) = builder.finish();
+    let (types, type_warnings) = builder.finish(&spec.names);
     warnings.extend(type_warnings);
     let first = spec.documents.first();
     let api = Api {

@@ -787,17 +787,49 @@ impl<'a> TypeBuilder<'a> {
     /// name or none can move. So a type's name depends on its own schema and on the types that
     /// would share it, never on the order the spec is read in. Types still sharing a name after
     /// all that are numbered in the order of where they are defined.
-    pub fn finish(self) -> (TypeSpace, Vec<Warning>) {
+    ///
+    /// `pins` (the spec folder's `names.toml`) fix a type's name by where it is defined; no
+    /// other type takes a pinned name. A pin that matches no type is a warning.
+    pub fn finish(mut self, pins: &BTreeMap<String, String>) -> (TypeSpace, Vec<Warning>) {
+        let pinned_at: Vec<Option<String>> = self
+            .pending
+            .iter()
+            .map(|p| pins.get(&defined_at(&p.def.origin)).cloned())
+            .collect();
+        let defined: HashSet<String> = self.pending.iter().map(|p| defined_at(&p.def.origin)).collect();
+        let names_file = Location {
+            file: Some(NAMES_FILE.to_owned()),
+            line: None,
+            column: None,
+            pointer: None,
+        };
+        for (at, name) in pins {
+            if !defined.contains(at) {
+                self.warnings.push(Warning::new(
+                    names_file.clone(),
+                    format!("`{name}` is pinned to `{at}`, where no type is defined; the pin does nothing"),
+                ));
+            }
+        }
+        let pinned_names: HashSet<String> = pinned_at.iter().flatten().cloned().collect();
         let candidates: Vec<Vec<String>> = self
             .pending
             .iter()
-            .map(|p| {
-                if p.uses.len() > 1 {
+            .zip(&pinned_at)
+            .map(|(p, pin)| {
+                if let Some(name) = pin {
+                    return vec![name.clone()];
+                }
+                let own = if p.uses.len() > 1 {
                     shared_candidates(&p.uses)
-                } else if p.candidates.is_empty() {
-                    vec!["Type".to_owned()]
                 } else {
                     p.candidates.clone()
+                };
+                let free: Vec<String> = own.into_iter().filter(|c| !pinned_names.contains(c)).collect();
+                if free.is_empty() {
+                    vec!["Type".to_owned()]
+                } else {
+                    free
                 }
             })
             .collect();
@@ -896,6 +928,19 @@ fn common_subsequence(a: &[String], b: &[String]) -> Vec<String> {
         }
     }
     out
+}
+
+/// The file, in the spec folder, that pins type names.
+pub const NAMES_FILE: &str = "names.toml";
+
+/// Where a type is defined, as its rustdoc's "Defined in" says and `names.toml` keys it:
+/// the file, and `#` and the JSON pointer inside it unless it is the whole file.
+pub fn defined_at(origin: &Location) -> String {
+    let file = origin.file.as_deref().unwrap_or_default();
+    match origin.pointer.as_deref().filter(|p| !p.is_empty()) {
+        Some(p) => format!("{file}#{p}"),
+        None => file.to_owned(),
+    }
 }
 
 /// The folder that tells a named schema apart from others of the same name, as a name part:
