@@ -181,6 +181,12 @@ fn server(c: &mut Criterion) {
         .build()
         .unwrap();
     let generated = router(Arc::new(Fixed));
+    let generated_no_timeouts = matrix_client_server_api::server::router_with_config(
+        Arc::new(Fixed),
+        matrix_client_server_api::ServerConfig::default()
+            .with_request_timeout(None)
+            .with_body_timeout(None),
+    );
     let by_hand: axum::Router =
         axum::Router::new().route("/_matrix/client/r0/account/3pid", axum::routing::get(hand_written));
     let by_hand_cors: axum::Router = axum::Router::new().route(
@@ -197,6 +203,7 @@ fn server(c: &mut Criterion) {
     let mut g = c.benchmark_group("GET /account/3pid through a router, in process");
     for (name, app) in [
         ("generated router", &generated),
+        ("generated router, no timeouts", &generated_no_timeouts),
         ("hand-written axum handler", &by_hand),
         ("hand-written axum handler, with CORS headers", &by_hand_cors),
     ] {
