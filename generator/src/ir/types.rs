@@ -833,25 +833,7 @@ impl<'a> TypeBuilder<'a> {
                 }
             })
             .collect();
-        let mut pick = vec![0usize; candidates.len()];
-        loop {
-            let mut wanted: HashMap<&str, Vec<usize>> = HashMap::new();
-            for (i, c) in candidates.iter().enumerate() {
-                wanted.entry(c[pick[i]].as_str()).or_default().push(i);
-            }
-            let mut moved = false;
-            for members in wanted.values().filter(|m| m.len() > 1) {
-                for &i in members {
-                    if pick[i] + 1 < candidates[i].len() {
-                        pick[i] += 1;
-                        moved = true;
-                    }
-                }
-            }
-            if !moved {
-                break;
-            }
-        }
+        let pick = settle(&candidates);
         let mut defs: Vec<TypeDef> = self.pending.into_iter().map(|p| p.def).collect();
         let mut by_name: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         for (i, c) in candidates.iter().enumerate() {
@@ -872,6 +854,30 @@ impl<'a> TypeBuilder<'a> {
         let mut space = TypeSpace { defs };
         box_cycles(&mut space);
         (space, self.warnings)
+    }
+}
+
+/// Which candidate each type takes (an index into its list): all start at their best; while
+/// several want one name, each of them that has a further candidate moves on to it.
+fn settle(candidates: &[Vec<String>]) -> Vec<usize> {
+    let mut pick = vec![0usize; candidates.len()];
+    loop {
+        let mut wanted: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, c) in candidates.iter().enumerate() {
+            wanted.entry(c[pick[i]].as_str()).or_default().push(i);
+        }
+        let mut moved = false;
+        for members in wanted.values().filter(|m| m.len() > 1) {
+            for &i in members {
+                if pick[i] + 1 < candidates[i].len() {
+                    pick[i] += 1;
+                    moved = true;
+                }
+            }
+        }
+        if !moved {
+            return pick;
+        }
     }
 }
 
