@@ -442,14 +442,9 @@ pub fn decode_redirect<B: AsRef<[u8]>>(response: http::Response<B>) -> Result<()
         return Ok(());
     }
     let status = response.status();
-    match decode_response::<serde::de::IgnoredAny, B>(response) {
-        Ok(_) => Err(FromHttpResponseError::Decode {
-            status,
-            message: "a redirect was expected".to_owned(),
-            excerpt: String::new(),
-        }),
-        Err(e) => Err(e),
-    }
+    decode_response::<serde::de::IgnoredAny, B>(response).and_then(|_| {
+        Err(FromHttpResponseError::Decode { status, message: "a redirect was expected".to_owned(), excerpt: String::new() })
+    })
 }
 
 /// A redirect with `status` and no body (its `Location` is set from the response's field).

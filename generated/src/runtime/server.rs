@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use axum::response::IntoResponse;
 
-use super::error::MatrixError;
+use super::error::{ErrorCode, MatrixError};
 use super::convert::{access_token, AccessToken, IncomingRequest, OutgoingResponse};
 use super::metadata::AuthKind;
 
@@ -145,9 +145,7 @@ pub fn with_layers(router: axum::Router, config: &ServerConfig) -> axum::Router 
                     } else {
                         format!("The request failed: {e}")
                     };
-                    let mut error = MatrixError::unknown(message);
-                    error.status = http::StatusCode::SERVICE_UNAVAILABLE;
-                    error_response(&error)
+                    error_response(&MatrixError::new(http::StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unknown, message))
                 }))
                 .layer(tower::timeout::TimeoutLayer::new(limit)),
         );
@@ -274,12 +272,13 @@ pub struct RequestContext {
 }
 
 impl RequestContext {
-    fn new(parts: &http::request::Parts) -> Self {
+    /// The context of a request whose body has been read: its parts, taken, not copied.
+    fn new(parts: http::request::Parts) -> Self {
         let peer = parts
             .extensions
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
             .map(|c| c.0);
-        RequestContext { method: parts.method.clone(), uri: parts.uri.clone(), headers: parts.headers.clone(), peer }
+        RequestContext { method: parts.method, uri: parts.uri, headers: parts.headers, peer }
     }
 
     /// A query parameter of the request, decoded (an application service's `user_id`, say).
@@ -378,7 +377,7 @@ where
         Err(e) => return error_response(&e),
     };
     let (parts, _) = request.into_parts();
-    match call(token, RequestContext::new(&parts), decoded).await {
+    match call(token, RequestContext::new(parts), decoded).await {
         Ok(response) => match response.try_into_http_response() {
             Ok(r) => into_axum(r),
             Err(e) => error_response(&e),
@@ -405,13 +404,12 @@ async fn prepare(
     let bytes = match read {
         Ok(b) => b,
         Err(e) => {
-            let too_large = error_chain(&e).contains("length limit exceeded");
+            let too_large = sources(&e).any(|s| s.to_string().contains("length limit exceeded"));
+            let stalled = sources(&e).any(|s| s.is::<tower_http::timeout::TimeoutError>());
             let error = if too_large {
                 MatrixError::too_large(format!("The request body is larger than {limit} bytes"))
-            } else if stalled(&e) {
-                let mut error = MatrixError::unknown("The request body stopped arriving");
-                error.status = http::StatusCode::REQUEST_TIMEOUT;
-                error
+            } else if stalled {
+                MatrixError::new(http::StatusCode::REQUEST_TIMEOUT, ErrorCode::Unknown, "The request body stopped arriving")
             } else {
                 MatrixError::not_json(format!("Cannot read the request body: {e}"))
             };
@@ -428,27 +426,9 @@ async fn prepare(
     Ok((token, request))
 }
 
-/// Whether reading the body failed because it stalled past the body timeout.
-fn stalled(e: &(dyn std::error::Error + 'static)) -> bool {
-    let mut source = Some(e);
-    while let Some(s) = source {
-        if s.is::<tower_http::timeout::TimeoutError>() {
-            return true;
-        }
-        source = s.source();
-    }
-    false
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
+/// An error and its sources, outermost first.
+fn sources<'e>(e: &'e (dyn std::error::Error + 'static)) -> impl Iterator<Item = &'e (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(e), |s| s.source())
 }
 
 impl IntoResponse for MatrixError {

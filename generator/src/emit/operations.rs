@@ -725,6 +725,11 @@ fn response_conversions(op: &Operation, space: &TypeSpace) -> TokenStream {
         let wire = &h.wire;
         quote!(crate::runtime::convert::set_header(&mut response, #wire, self.#n.as_ref())?;)
     });
+    let json_decode = if op.success.body.as_ref().is_some_and(|s| is_struct(s, space)) {
+        quote!(crate::runtime::convert::decode_object_response)
+    } else {
+        quote!(crate::runtime::convert::decode_response)
+    };
     let (decode, encode) = match &op.success.body {
         Some(Shape::Binary) => (
             quote! {
@@ -733,15 +738,10 @@ fn response_conversions(op: &Operation, space: &TypeSpace) -> TokenStream {
             quote!(crate::runtime::convert::binary_response(#status, &self.body, self.content_type.as_deref())),
         ),
         Some(Shape::Fields(_)) => {
-            let decode = if op.success.body.as_ref().is_some_and(|s| is_struct(s, space)) {
-                quote!(crate::runtime::convert::decode_object_response)
-            } else {
-                quote!(crate::runtime::convert::decode_response)
-            };
             let decode = if names.is_empty() {
-                quote!(#decode(response))
+                quote!(#json_decode(response))
             } else {
-                quote!(#decode(response).map(|decoded: Self| Self { #(#names,)* ..decoded }))
+                quote!(#json_decode(response).map(|decoded: Self| Self { #(#names,)* ..decoded }))
             };
             (decode, quote!(crate::runtime::convert::json_response(#status, self)))
         }
@@ -749,17 +749,10 @@ fn response_conversions(op: &Operation, space: &TypeSpace) -> TokenStream {
             quote!(crate::runtime::convert::decode_redirect(response).map(|()| Self { #(#names),* })),
             quote!(crate::runtime::convert::redirect_response(#status)),
         ),
-        _ => {
-            let decode = if op.success.body.as_ref().is_some_and(|s| is_struct(s, space)) {
-                quote!(crate::runtime::convert::decode_object_response)
-            } else {
-                quote!(crate::runtime::convert::decode_response)
-            };
-            (
-                quote!(#decode(response).map(|body| Self { body, #(#names),* })),
-                quote!(crate::runtime::convert::json_response(#status, &self.body)),
-            )
-        }
+        _ => (
+            quote!(#json_decode(response).map(|body| Self { body, #(#names),* })),
+            quote!(crate::runtime::convert::json_response(#status, &self.body)),
+        ),
     };
     let encode = if headers.is_empty() {
         encode

@@ -104,10 +104,9 @@ fn route_path(path: &PathTemplate) -> String {
     for segment in &path.segments {
         out.push('/');
         match segment {
-            // a literal is matched as written: braces doubled, so that the router does not
-            // read them as a capture (the router is also built without axum's 0.7 checks, so
-            // that a segment may start with `:` or `*`)
-            Segment::Literal(text) => out.push_str(&text.replace('{', "{{").replace('}', "}}")),
+            // the router is also built without axum's 0.7 checks, so that a literal segment may
+            // start with `:` or `*`
+            Segment::Literal(text) => out.push_str(&literal(text)),
             Segment::Param(_) => {
                 out.push_str(&format!("{{p{i}}}"));
                 i += 1;
@@ -146,8 +145,7 @@ pub fn routes(api: &Api) -> Vec<(String, Vec<&'static str>)> {
             if !methods.contains(&"OPTIONS") {
                 methods.push("OPTIONS");
             }
-            let base = base.replace('{', "{{").replace('}', "}}");
-            (format!("{base}{route}"), methods)
+            (format!("{}{route}", literal(base)), methods)
         })
         .collect()
 }
@@ -163,6 +161,11 @@ fn method_name(op: &Operation) -> proc_macro2::Ident {
     } else {
         ident(&op.name)
     }
+}
+
+/// Text a route matches as written: braces doubled, so that the router does not read a capture.
+fn literal(text: &str) -> String {
+    text.replace('{', "{{").replace('}', "}}")
 }
 
 fn server_file(api: &Api) -> TokenStream {

@@ -317,7 +317,8 @@ pub struct Document {
     pub description: Option<String>,
     /// `info.version`
     pub api_version: String,
-    /// The base paths the API is served under, the first being the default (`/_matrix/client/v3`).
+    /// The base paths the API is served under, the first being the default (`/_matrix/client/v3`),
+    /// as the document writes them (the IR gives them their leading and no trailing `/`).
     pub base_paths: Vec<String>,
     /// Its operations, in the order written.
     pub operations: Vec<Operation>,

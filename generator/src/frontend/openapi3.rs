@@ -60,7 +60,7 @@ fn server_base_path(server: &Value) -> String {
         Some((_, rest)) => rest.find('/').map(|i| &rest[i..]).unwrap_or(""),
         None => url.as_str(),
     };
-    path.trim_end_matches('/').to_owned()
+    path.to_owned()
 }
 
 struct Reader<'a> {

@@ -41,7 +41,7 @@ pub fn read(ctx: &Ctx<'_>, doc: &Value, warnings: &mut Vec<Warning>) -> Result<D
         title: text(&info, "title").unwrap_or_default(),
         description: text(&info, "description"),
         api_version: text(&info, "version").unwrap_or_default(),
-        base_paths: vec![base.trim_end_matches('/').to_owned()],
+        base_paths: vec![base.to_owned()],
         operations,
     })
 }
