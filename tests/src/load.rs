@@ -4,7 +4,7 @@
 //! request should get, and times them; it can watch the server's memory through `/proc`.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -188,8 +188,9 @@ struct Shared {
     deadline: Instant,
     total: usize,
     check: bool,
-    /// Microseconds since start, for the memory sampler's marks.
-    done_at: [AtomicU64; 3],
+    /// Whether 10 %, 50 % and 100 % of the requests have been answered: the memory sampler's
+    /// marks.
+    reached: [AtomicBool; 3],
 }
 
 /// Runs the load against `addr` and reports.
@@ -206,7 +207,7 @@ pub async fn run(addr: SocketAddr, config: &LoadConfig) -> LoadReport {
         deadline: start + config.max_time,
         total: config.requests,
         check: config.check,
-        done_at: Default::default(),
+        reached: Default::default(),
     });
     let sampler = config
         .server_pid
@@ -300,7 +301,7 @@ async fn connection(addr: SocketAddr, c: usize, shared: Arc<Shared>) -> Vec<u32>
             let n = shared.answered.fetch_add(1, Ordering::SeqCst) + 1;
             for (k, mark) in [shared.total / 10, shared.total / 2, shared.total].iter().enumerate() {
                 if n == *mark {
-                    shared.done_at[k].store(1, Ordering::SeqCst);
+                    shared.reached[k].store(true, Ordering::SeqCst);
                 }
             }
             if let Ok(mut s) = shared.statuses.lock() {
@@ -336,7 +337,7 @@ async fn sample_memory(pid: u32, shared: Arc<Shared>) -> Option<([u64; 3], u64)>
     loop {
         let rss = field("VmRSS:")?;
         for (k, mark) in marks.iter_mut().enumerate() {
-            if mark.is_none() && shared.done_at[k].load(Ordering::SeqCst) == 1 {
+            if mark.is_none() && shared.reached[k].load(Ordering::SeqCst) {
                 *mark = Some(rss);
             }
         }
