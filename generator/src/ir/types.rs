@@ -791,12 +791,8 @@ impl<'a> TypeBuilder<'a> {
     /// `pins` (the spec folder's `names.toml`) fix a type's name by where it is defined; no
     /// other type takes a pinned name. A pin that matches no type is a warning.
     pub fn finish(mut self, pins: &BTreeMap<String, String>) -> (TypeSpace, Vec<Warning>) {
-        let pinned_at: Vec<Option<String>> = self
-            .pending
-            .iter()
-            .map(|p| pins.get(&defined_at(&p.def.origin)).cloned())
-            .collect();
-        let defined: HashSet<String> = self.pending.iter().map(|p| defined_at(&p.def.origin)).collect();
+        let defined: Vec<String> = self.pending.iter().map(|p| defined_at(&p.def.origin)).collect();
+        let pinned_at: Vec<Option<String>> = defined.iter().map(|at| pins.get(at).cloned()).collect();
         let names_file = Location {
             file: Some(NAMES_FILE.to_owned()),
             line: None,
