@@ -11,6 +11,7 @@
 //! - `client` (feature `client`): an async `Client` with one method per operation.
 //! - `server` (feature `server`): the `Api` trait and an `axum` router serving it.
 //! - [`MatrixError`] and [`ErrorCode`]: Matrix errors, paired with their HTTP status.
+//! - [`UserId`], [`RoomId`], [`EventId`], [`RoomAlias`], [`ServerName`], [`MxcUri`]: the identifiers of the spec's `mx-*` string formats, checked when decoded.
 //!
 //! Generated from:
 //!
@@ -36,6 +37,9 @@ pub use runtime::convert::{
 };
 pub use runtime::error::{
     AuthFlow, ErrorCode, FromHttpResponseError, IntoHttpError, MatrixError, UiaaResponse,
+};
+pub use runtime::identifiers::{
+    EventId, IdError, MxcUri, RoomAlias, RoomId, ServerName, UserId,
 };
 pub use runtime::metadata::{AuthKind, Metadata, Method, PathSegment};
 #[cfg(feature = "server")]

@@ -9,7 +9,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 use matrix_client_server_api::operations::{get_account_3pids, post_3pids};
 use matrix_client_server_api::server::{router, Api};
 use matrix_client_server_api::types::{Medium, ThirdPartyIdentifier};
-use matrix_client_server_api::{AccessToken, MatrixError, RequestContext};
+use matrix_client_server_api::{AccessToken, EventId, MatrixError, MxcUri, RequestContext, RoomId, UserId};
 use serde::{Deserialize, Serialize};
 use tower::ServiceExt;
 
@@ -49,6 +49,69 @@ struct EnumResponse {
 }
 
 const ENTRIES: usize = 10_000;
+
+/// Before the identifier types: a message's ids as `String`s.
+#[derive(Deserialize, Serialize)]
+struct IdsAsStrings {
+    event_id: String,
+    room_id: String,
+    sender: String,
+    url: String,
+    origin_server_ts: i64,
+}
+
+/// After: the same fields as the generated crate's identifier types, checked on decode.
+#[derive(Deserialize, Serialize)]
+struct IdsTyped {
+    event_id: EventId,
+    room_id: RoomId,
+    sender: UserId,
+    url: MxcUri,
+    origin_server_ts: i64,
+}
+
+fn identifier_body() -> Vec<u8> {
+    let events: Vec<serde_json::Value> = (0..ENTRIES)
+        .map(|i| {
+            serde_json::json!({
+                "event_id": format!("$143273582443PhrSn{i}:example.org"),
+                "room_id": format!("!636q39766251{}:example.com", i % 100),
+                "sender": format!("@user{}:example.org", i % 500),
+                "url": format!("mxc://example.org/media{i}"),
+                "origin_server_ts": 1432735824653_i64 + i as i64,
+            })
+        })
+        .collect();
+    serde_json::to_vec(&events).unwrap()
+}
+
+/// Identifiers before and after: the same body decoded with `String`s and with the checked
+/// identifier types, and one id cloned each way.
+fn identifiers(c: &mut Criterion) {
+    let body = identifier_body();
+    let mut g = c.benchmark_group(format!(
+        "{ENTRIES} events' ids ({} KiB): String against identifier types",
+        body.len() / 1024
+    ));
+    g.throughput(Throughput::Bytes(body.len() as u64));
+    g.bench_function("decode: String (before)", |b| {
+        b.iter(|| serde_json::from_slice::<Vec<IdsAsStrings>>(&body).unwrap())
+    });
+    g.bench_function("decode: identifier types (after)", |b| {
+        b.iter(|| serde_json::from_slice::<Vec<IdsTyped>>(&body).unwrap())
+    });
+    let strings: Vec<IdsAsStrings> = serde_json::from_slice(&body).unwrap();
+    let typed: Vec<IdsTyped> = serde_json::from_slice(&body).unwrap();
+    g.bench_function("encode: String (before)", |b| b.iter(|| serde_json::to_vec(&strings).unwrap()));
+    g.bench_function("encode: identifier types (after)", |b| b.iter(|| serde_json::to_vec(&typed).unwrap()));
+    g.finish();
+    let mut g = c.benchmark_group("clone one user ID");
+    let s = strings[0].sender.clone();
+    let id = typed[0].sender.clone();
+    g.bench_function("String (before)", |b| b.iter(|| s.clone()));
+    g.bench_function("UserId (after)", |b| b.iter(|| id.clone()));
+    g.finish();
+}
 
 fn big_response() -> Vec<u8> {
     let threepids: Vec<serde_json::Value> = (0..ENTRIES)
@@ -222,5 +285,5 @@ fn server(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, decode_encode, server);
+criterion_group!(benches, decode_encode, identifiers, server);
 criterion_main!(benches);

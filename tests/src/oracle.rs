@@ -46,6 +46,9 @@ pub struct Case {
     pub uri: Option<String>,
     pub json: Option<Value>,
     pub expect: Expect,
+    /// Query pairs of the URI (`name=value`, encoded) whose value is the parameter's spec
+    /// default: leaving them out says the same, so an encoder may.
+    pub at_default: Vec<String>,
 }
 
 #[derive(Debug, Default)]
@@ -616,6 +619,8 @@ fn operation_cases(files: &mut Files, spec: &mut Spec, file: &Path, id: &str, pa
     }
     let mut uri_path = path.to_owned();
     let mut query = Vec::new();
+    let mut at_default = Vec::new();
+    let first_case = spec.cases.len();
     let mut body: Option<(PathBuf, Value)> = None;
     let openapi3 = files.load(file).get("openapi").is_some();
     for p in &params {
@@ -665,7 +670,13 @@ fn operation_cases(files: &mut Files, spec: &mut Spec, file: &Path, id: &str, pa
                             query.push(format!("{}={}", encode(name), encode(&joined.join(","))));
                         }
                     }
-                    _ => query.push(format!("{}={}", encode(name), encode(&param_text(&v)))),
+                    _ => {
+                        let pair = format!("{}={}", encode(name), encode(&param_text(&v)));
+                        if !required && param_schema(p).get("default") == Some(&v) {
+                            at_default.push(pair.clone());
+                        }
+                        query.push(pair);
+                    }
                 }
             }
             Some("body") => {
@@ -710,6 +721,7 @@ fn operation_cases(files: &mut Files, spec: &mut Spec, file: &Path, id: &str, pa
             uri: Some(uri.clone()),
             json: (method_has_body && !binary_body).then(|| json!({})),
             expect: Expect::RoundTrip,
+            at_default: Vec::new(),
         }),
         Some((bfile, schema)) if !body_examples.is_empty() => {
             for (what, example) in &body_examples {
@@ -798,6 +810,9 @@ fn operation_cases(files: &mut Files, spec: &mut Spec, file: &Path, id: &str, pa
             object_cases(files, spec, &rfile, &schema, &example, &name, id, kind, code, None);
         }
     }
+    for case in spec.cases.iter_mut().skip(first_case).filter(|c| c.uri.is_some()) {
+        case.at_default = at_default.clone();
+    }
 }
 
 /// Cases for one example of an object schema: the example itself, then each property removed
@@ -830,6 +845,7 @@ fn object_cases(
         uri: uri.map(str::to_owned),
         json: Some(json),
         expect,
+        at_default: Vec::new(),
     };
     spec.cases
         .push(case(example.clone(), name.to_owned(), Expect::RoundTrip));

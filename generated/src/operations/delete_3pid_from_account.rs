@@ -11,7 +11,8 @@
 //!
 //! # Responses
 //!
-//! - **200**: The homeserver has disassociated the third party identifier from the user.
+//! - **200**: The homeserver has disassociated the third party identifier from the
+//!   user.
 //!
 //! Defined in `administrative_contact.yaml`.
 /// What the spec says of this operation.

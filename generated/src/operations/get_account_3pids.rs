@@ -74,6 +74,12 @@ pub struct Response {
         ::std::vec::Vec<crate::types::ThirdPartyIdentifier>,
     >,
 }
+impl Response {
+    /// `threepids`, empty when absent (the spec gives the two one meaning).
+    pub fn threepids(&self) -> &[crate::types::ThirdPartyIdentifier] {
+        self.threepids.as_deref().unwrap_or_default()
+    }
+}
 impl crate::Endpoint for Request {
     const METADATA: crate::Metadata = METADATA;
 }

@@ -313,6 +313,30 @@ pub fn deserialize_some<'de, T: serde::Deserialize<'de>, D: serde::Deserializer<
     T::deserialize(deserializer).map(Some)
 }
 
+/// `default` of a `bool` field whose spec default is `V`.
+#[doc(hidden)]
+pub fn bool_default<const V: bool>() -> bool {
+    V
+}
+
+/// `skip_serializing_if` of a `bool` field whose spec default is `V`: the default is left out.
+#[doc(hidden)]
+pub fn is_bool_default<const V: bool>(value: &impl std::borrow::Borrow<bool>) -> bool {
+    *value.borrow() == V
+}
+
+/// `default` of an integer field whose spec default is `V`.
+#[doc(hidden)]
+pub fn int_default<T: From<i32>, const V: i32>() -> T {
+    T::from(V)
+}
+
+/// `skip_serializing_if` of an integer field whose spec default is `V`.
+#[doc(hidden)]
+pub fn is_int_default<T: From<i32> + PartialEq, const V: i32>(value: &impl std::borrow::Borrow<T>) -> bool {
+    *value.borrow() == T::from(V)
+}
+
 /// A request body as JSON.
 pub fn to_json<T: serde::Serialize + ?Sized>(body: &T) -> Result<Vec<u8>, IntoHttpError> {
     serde_json::to_vec(body).map_err(|e| IntoHttpError(e.to_string()))
@@ -343,7 +367,21 @@ pub fn header_req<T: ParamValue>(headers: &http::HeaderMap, name: &str) -> Resul
 /// Decodes a JSON request body: 400 `M_NOT_JSON` when it is not JSON, 400 `M_BAD_JSON` (with
 /// the reason) when it is JSON of the wrong shape.
 pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, MatrixError> {
-    serde_json::from_slice(body).map_err(json_error)
+    serde_json::from_slice(body).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => MatrixError::bad_json(decode_error::<T>(body, &e)),
+        _ => json_error(e),
+    })
+}
+
+/// Why `body` does not decode as a `T`, naming the field where the decoder stopped
+/// (`threepids[0].medium: ...`). The path is worked out only once decoding has failed, by
+/// decoding again with it tracked, so that bodies which decode pay nothing for it.
+pub fn decode_error<T: serde::de::DeserializeOwned>(body: &[u8], e: &serde_json::Error) -> String {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Err(tracked) if tracked.path().iter().next().is_some() => format!("{}: {e}", tracked.path()),
+        _ => e.to_string(),
+    }
 }
 
 fn json_error(e: serde_json::Error) -> MatrixError {
@@ -481,7 +519,7 @@ pub fn decode_response<T: serde::de::DeserializeOwned, B: AsRef<[u8]>>(
         }
         return serde_json::from_slice(body).map_err(|e| FromHttpResponseError::Decode {
             status,
-            message: e.to_string(),
+            message: decode_error::<T>(body, &e),
             excerpt: excerpt(body),
         });
     }

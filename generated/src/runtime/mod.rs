@@ -8,6 +8,7 @@
 pub mod client;
 pub mod convert;
 pub mod error;
+pub mod identifiers;
 pub mod metadata;
 pub mod open_enum;
 #[cfg(feature = "server")]
@@ -21,9 +22,14 @@ pub use self::convert::{
     OutgoingResponse, ParamValue,
 };
 #[doc(hidden)]
-pub use self::convert::deserialize_some;
+pub use self::convert::{
+    deserialize_some, bool_default, is_bool_default, int_default, is_int_default,
+};
 pub use self::error::{
     AuthFlow, ErrorCode, FromHttpResponseError, IntoHttpError, MatrixError, UiaaResponse,
+};
+pub use self::identifiers::{
+    EventId, IdError, MxcUri, RoomAlias, RoomId, ServerName, UserId,
 };
 pub use self::metadata::{AuthKind, Metadata, Method, PathSegment};
 #[doc(hidden)]

@@ -8,7 +8,7 @@ use quote::{format_ident, quote};
 
 use super::rust::{bare, doc_attrs, ident, ty_tokens};
 use super::{Emitted, FileContent, Module, Output};
-use crate::ir::{Api, EnumDef, Field, StructDef, Ty, TypeDef, TypeId, TypeKind, TypeSpace, UnionDef};
+use crate::ir::{Absent, Api, EnumDef, Field, Literal, StructDef, Ty, TypeDef, TypeId, TypeKind, TypeSpace, UnionDef};
 
 /// `src/types.rs`.
 pub struct Models;
@@ -50,42 +50,81 @@ fn param_types(api: &Api) -> BTreeSet<TypeId> {
     out
 }
 
-/// Whether a struct derives `Default`: every field may be left out (an `Option`), or is a
-/// free-form object or map, whose empty value is a valid one. A required string, number, list
-/// or named type has no default the spec would accept (a request with an empty path parameter
-/// would go to `/thumbnail//`), so such a struct has a constructor instead.
+/// Whether a struct has a `Default`: every field may be left out (an `Option`, empty or the
+/// spec's default when absent), or is a free-form object or map, whose empty value is a valid
+/// one. A required string, number, list or named type has no default the spec would accept (a
+/// request with an empty path parameter would go to `/thumbnail//`), so such a struct has a
+/// constructor instead.
 pub fn derives_default(def: &StructDef) -> bool {
-    def.fields.iter().all(|f| f.is_option() || defaults_empty(&f.ty))
+    def.fields.iter().all(|f| init(f).is_some())
 }
 
+/// Whether a type's `Default` is its empty value.
 fn defaults_empty(ty: &Ty) -> bool {
     matches!(ty, Ty::JsonObject | Ty::Map(_))
 }
 
-/// `impl NAME { pub fn new(required...) -> Self }` for a struct that does not derive
-/// `Default`: its required fields as arguments, in order; the others absent or empty.
-pub fn constructor(name: &Ident, def: &StructDef, space: &TypeSpace) -> TokenStream {
-    if derives_default(def) {
-        return quote!();
+/// What a field is when a constructor leaves it out; `None` for a field it takes as argument.
+fn init(f: &Field) -> Option<TokenStream> {
+    if f.is_option() {
+        return Some(quote!(::std::option::Option::None));
     }
-    let mut args = Vec::new();
-    let inits = def.fields.iter().map(|f| {
-        let n = ident(&f.name);
-        if f.is_option() {
-            quote!(#n: ::std::option::Option::None,)
-        } else if defaults_empty(&f.ty) {
-            quote!(#n: ::std::default::Default::default(),)
-        } else {
-            let t = field_type(f, space);
-            args.push(quote!(#n: #t));
-            quote!(#n,)
+    match &f.absent {
+        Absent::Default(lit) if !f.required => Some(literal(lit, &f.ty)),
+        _ if defaults_empty(&f.ty) => Some(quote!(::std::default::Default::default())),
+        _ => None,
+    }
+}
+
+/// A spec default as an expression of type `ty`.
+pub fn literal(lit: &Literal, ty: &Ty) -> TokenStream {
+    match lit {
+        Literal::Bool(b) => quote!(#b),
+        Literal::Int(i) => {
+            let i = proc_macro2::Literal::i64_unsuffixed(*i);
+            quote!(#i)
         }
-    });
-    let inits: Vec<TokenStream> = inits.collect();
+        Literal::Text(t) if *ty == Ty::String => quote!(::std::string::String::from(#t)),
+        Literal::Text(t) => quote!(::std::convert::From::from(#t)),
+    }
+}
+
+/// `impl NAME { pub fn new(required...) -> Self }` for a struct without `Default`: its required
+/// fields as arguments, in order; the others absent, empty or at their default. For a struct
+/// whose every field may be left out but some has a spec default: `impl Default`.
+pub fn constructor(name: &Ident, def: &StructDef, space: &TypeSpace) -> TokenStream {
+    let mut args = Vec::new();
+    let inits: Vec<TokenStream> = def
+        .fields
+        .iter()
+        .map(|f| {
+            let n = ident(&f.name);
+            match init(f) {
+                Some(value) => quote!(#n: #value,),
+                None => {
+                    let t = field_type(f, space);
+                    args.push(quote!(#n: #t));
+                    quote!(#n,)
+                }
+            }
+        })
+        .collect();
     let add = def.additional.as_ref().map(|_| {
         let n = additional_name(def);
         quote!(#n: ::std::default::Default::default(),)
     });
+    if args.is_empty() {
+        if !needs_default_impl(def) {
+            return quote!();
+        }
+        return quote! {
+            impl ::std::default::Default for #name {
+                fn default() -> Self {
+                    Self { #(#inits)* #add }
+                }
+            }
+        };
+    }
     let many = if args.len() > 7 {
         quote!(#[allow(clippy::too_many_arguments)])
     } else {
@@ -100,6 +139,72 @@ pub fn constructor(name: &Ident, def: &StructDef, space: &TypeSpace) -> TokenStr
                 Self { #(#inits)* #add }
             }
         }
+    }
+}
+
+/// Names an accessor does not take: the struct's constructor and the methods of the traits it
+/// implements or users call on any value, which an inherent method would shadow.
+const NOT_ACCESSORS: &[&str] = &[
+    "new", "default", "clone", "clone_from", "eq", "ne", "fmt", "hash", "serialize", "deserialize", "into", "from",
+    "to_owned", "to_string", "borrow", "as_ref", "try_from", "try_into", "type_id",
+];
+
+/// For each list or map that is empty when absent ([`Absent::Empty`]), a method of the same
+/// name reading it so: a slice of the list, or an iterator over the map's entries.
+pub fn accessors(name: &Ident, def: &StructDef, space: &TypeSpace) -> TokenStream {
+    let methods: Vec<TokenStream> = def
+        .fields
+        .iter()
+        .filter(|f| f.absent == Absent::Empty && f.is_option() && !f.boxed && !f.deprecated)
+        .filter(|f| !NOT_ACCESSORS.contains(&bare(&f.name)))
+        .filter_map(|f| {
+            let n = ident(&f.name);
+            let doc = format!(" `{}`, empty when absent (the spec gives the two one meaning).", f.wire.replace('`', "'"));
+            match &f.ty {
+                Ty::Vec(item) => {
+                    let t = ty_tokens(item, space);
+                    Some(quote! {
+                        #[doc = #doc]
+                        pub fn #n(&self) -> &[#t] {
+                            self.#n.as_deref().unwrap_or_default()
+                        }
+                    })
+                }
+                Ty::Map(value) => {
+                    let t = ty_tokens(value, space);
+                    Some(quote! {
+                        #[doc = #doc]
+                        pub fn #n(&self) -> impl ::std::iter::Iterator<Item = (&::std::string::String, &#t)> + '_ {
+                            self.#n.iter().flatten()
+                        }
+                    })
+                }
+                _ => None,
+            }
+        })
+        .collect();
+    if methods.is_empty() {
+        return quote!();
+    }
+    quote! {
+        impl #name {
+            #(#methods)*
+        }
+    }
+}
+
+/// Whether a struct with a `Default` writes it out rather than deriving it: some field has a
+/// spec default.
+pub fn needs_default_impl(def: &StructDef) -> bool {
+    def.fields.iter().any(|f| !f.required && matches!(f.absent, Absent::Default(_)))
+}
+
+/// Whether a struct derives `Default`.
+pub fn derive_default(def: &StructDef) -> TokenStream {
+    if derives_default(def) && !needs_default_impl(def) {
+        quote!(::std::default::Default,)
+    } else {
+        quote!()
     }
 }
 
@@ -131,7 +236,45 @@ fn presence_attrs(f: &Field) -> TokenStream {
         // `null` is a value: decoded as `Some`, never confused with absent
         quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none", deserialize_with = "crate::runtime::deserialize_some")])
     } else {
-        quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")])
+        match &f.absent {
+            Absent::Default(lit) => {
+                let (default, skip) = default_fns(lit, &f.ty);
+                quote!(#[serde(default = #default, skip_serializing_if = #skip)])
+            }
+            Absent::Empty | Absent::Nothing => {
+                quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")])
+            }
+        }
+    }
+}
+
+/// For a field that is left out of JSON at its spec default: its `skip_serializing_if`, which
+/// also takes a reference to it.
+pub fn skip_when_absent(f: &Field) -> Option<String> {
+    match &f.absent {
+        Absent::Default(lit) if !f.is_option() => Some(default_fns(lit, &f.ty).1),
+        _ => None,
+    }
+}
+
+/// The runtime functions giving a field's spec default and telling it apart: `bool` and
+/// integers (the only defaults a field holds, see [`Absent::of`]).
+fn default_fns(lit: &Literal, ty: &Ty) -> (String, String) {
+    let t = if *ty == Ty::I32 { "i32" } else { "i64" };
+    match lit {
+        Literal::Bool(b) => (
+            format!("crate::runtime::bool_default::<{b}>"),
+            format!("crate::runtime::is_bool_default::<{b}>"),
+        ),
+        Literal::Int(i) => {
+            // a negative const argument is written in braces
+            let v = if *i < 0 { format!("{{ {i} }}") } else { i.to_string() };
+            (
+                format!("crate::runtime::int_default::<{t}, {v}>"),
+                format!("crate::runtime::is_int_default::<{t}, {v}>"),
+            )
+        }
+        Literal::Text(_) => (String::new(), String::new()),
     }
 }
 
@@ -349,12 +492,9 @@ fn struct_item(def: &TypeDef, s: &StructDef, space: &TypeSpace) -> TokenStream {
     let doc = doc_attrs(&type_doc(def));
     let fields = struct_fields(s, space, &|_| quote!());
     let (debug_derive, debug_impl) = debug_impl(&name, s);
-    let default = if derives_default(s) {
-        quote!(::std::default::Default,)
-    } else {
-        quote!()
-    };
+    let default = derive_default(s);
     let new = constructor(&name, s, space);
+    let read = accessors(&name, s, space);
     quote! {
         #doc
         #[derive(::std::clone::Clone, #debug_derive #default ::std::cmp::PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -363,6 +503,7 @@ fn struct_item(def: &TypeDef, s: &StructDef, space: &TypeSpace) -> TokenStream {
         }
         #debug_impl
         #new
+        #read
     }
 }
 

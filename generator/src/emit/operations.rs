@@ -4,10 +4,10 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::models::{additional_name, constructor, debug_impl, derives_default, struct_fields};
+use super::models::{accessors, additional_name, constructor, debug_impl, derive_default, literal, skip_when_absent, struct_fields};
 use super::rust::{bare, doc_attrs, ident, inner_doc_attrs, ty_tokens};
 use super::{Emitted, FileContent, Module, Output};
-use crate::ir::{
+use crate::ir::{Absent, Literal, 
     Api, Auth, Body, Field, Method, Operation, Param, ParamLocation, ResponseDef, Segment, Shape, Status, StructDef,
     Ty, TypeSpace,
 };
@@ -105,11 +105,18 @@ fn module_doc(op: &Operation) -> String {
     }
     text.push_str("\n\n# Responses\n");
     for r in &op.responses {
-        let doc = r.doc.replace('\n', " ");
-        text.push_str(&format!("\n- **{}**: {}", status_text(r.status), doc));
+        // the description's further lines (paragraphs, its own lists) stay inside the item
+        let doc = r
+            .doc
+            .lines()
+            .map(|l| if l.is_empty() { String::new() } else { format!("  {l}") })
+            .collect::<Vec<_>>()
+            .join("\n");
+        text.push_str(&format!("\n- **{}**: {}", status_text(r.status), doc.trim_start()));
         if let Some(example) = &r.example {
             if !matches!(r.status, Status::Code(c) if (200..300).contains(&c)) {
-                text.push_str(&format!(" For example: `{}`", example.compact));
+                let sep = if r.doc.contains('\n') { "\n\n  " } else { " " };
+                text.push_str(&format!("{sep}For example: `{}`", example.compact));
             }
         }
     }
@@ -131,6 +138,7 @@ fn param_field(p: &Param) -> Field {
         boxed: false,
         secret: false,
         deprecated: false,
+        absent: p.absent.clone(),
     }
 }
 
@@ -215,6 +223,7 @@ fn body_field(ty: &Ty, doc: Option<String>) -> Field {
         boxed: false,
         secret: false,
         deprecated: false,
+        absent: Absent::Nothing,
     }
 }
 
@@ -307,12 +316,9 @@ fn emit_struct_skipping(
         plain_fields(def, space)
     };
     let (debug_derive, debug_impl) = debug_impl(&ident_name, def);
-    let default = if derives_default(def) {
-        quote!(::std::default::Default,)
-    } else {
-        quote!()
-    };
+    let default = derive_default(def);
     let new = constructor(&ident_name, def, space);
+    let read = accessors(&ident_name, def, space);
     let serde = if wire {
         quote!(::serde::Serialize, ::serde::Deserialize,)
     } else {
@@ -326,6 +332,7 @@ fn emit_struct_skipping(
         }
         #debug_impl
         #new
+        #read
     }
 }
 
@@ -460,11 +467,26 @@ fn outgoing_request(op: &Operation) -> TokenStream {
                         quote!(query.push(#wire, #value);)
                     }
                 };
-                if p.required {
-                    query.push(push(quote!(&self.#field)));
-                } else {
-                    let inner = push(quote!(value));
-                    query.push(quote!(if let ::std::option::Option::Some(value) = &self.#field { #inner }));
+                match &p.absent {
+                    _ if p.required => query.push(push(quote!(&self.#field))),
+                    // the default is what leaving the parameter out says
+                    Absent::Default(lit) => {
+                        let inner = push(quote!(&self.#field));
+                        let differs = match lit {
+                            Literal::Bool(true) => quote!(!self.#field),
+                            Literal::Bool(false) => quote!(self.#field),
+                            Literal::Text(t) if p.ty == Ty::String => quote!(self.#field != #t),
+                            _ => {
+                                let value = literal(lit, &p.ty);
+                                quote!(self.#field != #value)
+                            }
+                        };
+                        query.push(quote!(if #differs { #inner }));
+                    }
+                    Absent::Nothing | Absent::Empty => {
+                        let inner = push(quote!(value));
+                        query.push(quote!(if let ::std::option::Option::Some(value) = &self.#field { #inner }));
+                    }
                 }
             }
             ParamLocation::Header => {
@@ -575,14 +597,22 @@ fn incoming_request(op: &Operation, space: &TypeSpace) -> TokenStream {
             }
             ParamLocation::Query => {
                 let explode = p.explode;
-                match (is_list(&p.ty), p.required) {
-                    (true, true) => quote!(crate::runtime::convert::query_list(&query, #wire, #explode)?),
-                    (true, false) => quote!({
+                match (is_list(&p.ty), p.required, &p.absent) {
+                    (true, true, _) => quote!(crate::runtime::convert::query_list(&query, #wire, #explode)?),
+                    (false, false, Absent::Default(lit)) => {
+                        let value = literal(lit, &p.ty);
+                        if matches!(lit, Literal::Text(_)) {
+                            quote!(crate::runtime::convert::query_opt(&query, #wire)?.unwrap_or_else(|| #value))
+                        } else {
+                            quote!(crate::runtime::convert::query_opt(&query, #wire)?.unwrap_or(#value))
+                        }
+                    }
+                    (true, false, _) => quote!({
                         let values = crate::runtime::convert::query_list(&query, #wire, #explode)?;
                         if values.is_empty() { ::std::option::Option::None } else { ::std::option::Option::Some(values) }
                     }),
-                    (false, true) => quote!(crate::runtime::convert::query_req(&query, #wire)?),
-                    (false, false) => quote!(crate::runtime::convert::query_opt(&query, #wire)?),
+                    (false, true, _) => quote!(crate::runtime::convert::query_req(&query, #wire)?),
+                    (false, false, _) => quote!(crate::runtime::convert::query_opt(&query, #wire)?),
                 }
             }
             ParamLocation::Header => {
@@ -682,6 +712,8 @@ fn body_helpers(op: &Operation, space: &TypeSpace) -> TokenStream {
                 quote!(#[serde(skip_serializing_if = "::std::option::Option::is_none")])
             };
             quote!(#rename #skip #n: ::std::option::Option<&'a #t>,)
+        } else if let Some(skip) = skip_when_absent(f) {
+            quote!(#rename #[serde(skip_serializing_if = #skip)] #n: &'a #t,)
         } else {
             quote!(#rename #n: &'a #t,)
         }

@@ -3,7 +3,7 @@
 //! taken from a spec (a type `Option`, `From`, `Result`, ...) can shadow them.
 
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::quote;
+use quote::{format_ident, quote};
 
 use crate::ir::{Operation, Ty, TypeSpace};
 
@@ -24,6 +24,10 @@ pub fn bare(name: &str) -> &str {
 pub fn ty_tokens(ty: &Ty, space: &TypeSpace) -> TokenStream {
     match ty {
         Ty::String => quote!(::std::string::String),
+        Ty::Id(kind) => {
+            let name = format_ident!("{}", kind.type_name());
+            quote!(crate::runtime::#name)
+        }
         Ty::Bool => quote!(bool),
         Ty::I32 => quote!(i32),
         Ty::I64 => quote!(i64),

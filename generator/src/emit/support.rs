@@ -10,7 +10,10 @@ pub struct Support;
 impl Output for Support {
     fn emit(&self, _api: &Api) -> Emitted {
         Emitted {
-            docs: vec!["[`MatrixError`] and [`ErrorCode`]: Matrix errors, paired with their HTTP status."],
+            docs: vec![
+                "[`MatrixError`] and [`ErrorCode`]: Matrix errors, paired with their HTTP status.",
+                "[`UserId`], [`RoomId`], [`EventId`], [`RoomAlias`], [`ServerName`], [`MxcUri`]: the identifiers of the spec's `mx-*` string formats, checked when decoded.",
+            ],
             runtime: vec![
                 RuntimeFile {
                     name: "convert",
@@ -26,7 +29,7 @@ impl Output for Support {
                         "OutgoingResponse",
                         "ParamValue",
                     ],
-                    internal: &["deserialize_some"],
+                    internal: &["deserialize_some", "bool_default", "is_bool_default", "int_default", "is_int_default"],
                 },
                 RuntimeFile {
                     name: "error",
@@ -40,6 +43,13 @@ impl Output for Support {
                         "MatrixError",
                         "UiaaResponse",
                     ],
+                    internal: &[],
+                },
+                RuntimeFile {
+                    name: "identifiers",
+                    text: include_str!("../../runtime/identifiers.rs"),
+                    feature: None,
+                    exports: &["EventId", "IdError", "MxcUri", "RoomAlias", "RoomId", "ServerName", "UserId"],
                     internal: &[],
                 },
                 RuntimeFile {
@@ -64,6 +74,7 @@ impl Output for Support {
                     ..Dependency::new("serde", "1")
                 },
                 Dependency::new("serde_json", "1"),
+                Dependency::new("serde_path_to_error", "0.1"),
             ],
             ..Emitted::default()
         }

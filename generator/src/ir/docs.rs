@@ -271,7 +271,14 @@ pub fn markdown(rst: &str) -> String {
             i = next;
             continue;
         }
-        let mut converted = inline(line);
+        // interpreted text that goes on over the next lines (`` `migration guide\n<url>`_ ``)
+        // is read as one line
+        let mut joined = line.clone();
+        while open_backtick(&joined) && i + 1 < lines.len() && !lines[i + 1].trim().is_empty() && joined.len() < 2000 {
+            i += 1;
+            joined = format!("{} {}", joined.trim_end(), lines[i].trim());
+        }
+        let mut converted = inline(&joined);
         literal_next = false;
         if converted.ends_with("::") {
             converted.pop();
@@ -386,6 +393,12 @@ fn capitalise(s: &str) -> String {
         Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
         None => String::new(),
     }
+}
+
+/// Whether a line leaves a single backtick open (``` `` ``` pairs aside): interpreted text
+/// that goes on over the next line.
+fn open_backtick(line: &str) -> bool {
+    line.replace("``", "").matches('`').count() % 2 == 1
 }
 
 fn is_adornment(s: &str) -> bool {
@@ -699,6 +712,16 @@ mod tests {
         // U+3000 is white space three bytes long: a dedent by bytes must not split it
         let md = markdown("  two spaces\n\u{3000}ideographic space\n\u{a0}no-break");
         assert!(md.contains("ideographic space"), "{md}");
+    }
+
+    #[test]
+    fn link_targets_over_two_lines_are_links() {
+        assert_eq!(
+            markdown("See the `migration guide\n<https://matrix.org/docs/guide.html#x>`_ for more."),
+            "See the [migration guide](https://matrix.org/docs/guide.html#x) for more."
+        );
+        // an unclosed backtick joins no further than the paragraph
+        assert_eq!(markdown("A ` alone\n\nNext."), "A ` alone\n\nNext.");
     }
 
     #[test]

@@ -19,7 +19,7 @@ use frontend::Markup;
 use naming::{pascal, snake, unique};
 pub use path::{PathTemplate, Segment};
 pub use types::{
-    defined_at, EnumDef, Field, StructDef, Ty, TypeDef, TypeId, TypeKind, TypeSpace, UnionDef, NAMES_FILE,
+    defined_at, Absent, EnumDef, Field, Literal, StructDef, Ty, TypeDef, TypeId, TypeKind, TypeSpace, UnionDef, NAMES_FILE,
 };
 use types::{Naming, TypeBuilder};
 
@@ -94,6 +94,9 @@ pub struct Param {
     pub explode: bool,
     /// A query parameter named `name...`: "any further query fields", kept as a map of them.
     pub catch_all: bool,
+    /// What it holds when absent, if it may be (query parameters: their default, or an empty
+    /// list).
+    pub absent: Absent,
 }
 
 /// What a request or response body holds.
@@ -417,16 +420,29 @@ fn operation(
         if let Some(d) = &p.description {
             doc.push_str(&format!("\n\n{d}"));
         }
+        let default = builder.default_of(&p.schema);
+        if let Some(d) = &default {
+            doc.push_str(&format!("\n\nWhen absent: `{d}`."));
+        }
         let mut doc = render(&doc, markup);
         let versions = Versions::from_extensions(&p.extensions, markup).doc();
         if !versions.is_empty() {
             doc.push_str(&format!("\n\n{versions}"));
         }
+        let required = p.required || catch_all;
+        let absent = match location {
+            // text defaults only for strings and enums (an enum is built `From<&str>`)
+            ParamLocation::Query if !catch_all && (!matches!(ty, Ty::Named(_)) || builder.is_enum(&ty)) => {
+                Absent::of(&ty, required, false, default.as_ref(), p.description.as_deref(), true)
+            }
+            _ => Absent::Nothing,
+        };
         params.push(Param {
             name: unique(&snake(&wire), &mut taken),
             wire,
             location,
-            required: p.required || catch_all,
+            required,
+            absent,
             ty: if catch_all { Ty::Map(Box::new(Ty::String)) } else { ty },
             doc,
             example: p.example.as_ref().map(Example::new),
@@ -469,7 +485,7 @@ fn operation(
             };
             // headers are text: a scalar, else the text as it is
             let ty = match ty {
-                Ty::String | Ty::Bool | Ty::I32 | Ty::I64 | Ty::F32 | Ty::F64 => ty,
+                Ty::String | Ty::Bool | Ty::I32 | Ty::I64 | Ty::F32 | Ty::F64 | Ty::Id(_) => ty,
                 _ => Ty::String,
             };
             let mut doc = format!("The `{}` header.", h.name);

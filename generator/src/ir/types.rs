@@ -55,6 +55,53 @@ pub enum Ty {
     ErrorCode,
     /// Raw bytes (a body that is not JSON).
     Bytes,
+    /// A Matrix identifier of a string format the spec names (`format: mx-user-id`).
+    Id(IdKind),
+}
+
+/// The Matrix identifier formats that have a type of their own (the spec's
+/// `string-formats.yaml`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum IdKind {
+    /// `mx-user-id`
+    UserId,
+    /// `mx-room-id`
+    RoomId,
+    /// `mx-event-id`
+    EventId,
+    /// `mx-room-alias`
+    RoomAlias,
+    /// `mx-server-name`
+    ServerName,
+    /// `mx-mxc-uri`
+    MxcUri,
+}
+
+impl IdKind {
+    /// The kind a `format` names, if any.
+    pub fn from_format(format: &str) -> Option<IdKind> {
+        Some(match format {
+            "mx-user-id" => IdKind::UserId,
+            "mx-room-id" => IdKind::RoomId,
+            "mx-event-id" => IdKind::EventId,
+            "mx-room-alias" => IdKind::RoomAlias,
+            "mx-server-name" => IdKind::ServerName,
+            "mx-mxc-uri" => IdKind::MxcUri,
+            _ => return None,
+        })
+    }
+
+    /// The name of its type in the generated crate's support code.
+    pub fn type_name(self) -> &'static str {
+        match self {
+            IdKind::UserId => "UserId",
+            IdKind::RoomId => "RoomId",
+            IdKind::EventId => "EventId",
+            IdKind::RoomAlias => "RoomAlias",
+            IdKind::ServerName => "ServerName",
+            IdKind::MxcUri => "MxcUri",
+        }
+    }
 }
 
 /// A field of a struct.
@@ -80,6 +127,78 @@ pub struct Field {
     pub secret: bool,
     /// The spec deprecates it.
     pub deprecated: bool,
+    /// What it holds when absent, if it may be.
+    pub absent: Absent,
+}
+
+/// A value the spec gives a field or parameter that is left out (`default:`), where the
+/// generated code can hold it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Literal {
+    /// `true` or `false`.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// Text, for a string or an enum (parameters only: a serde default of text would need a
+    /// function of its own).
+    Text(String),
+}
+
+/// What a field that may be left out holds when it is.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Absent {
+    /// Nothing: the field is an `Option` (required fields too).
+    #[default]
+    Nothing,
+    /// A list or map whose description gives absent and empty one meaning. It stays an `Option`
+    /// (spec examples write both `[]` and nothing, and each must encode back as it was), and an
+    /// accessor of the same name reads it as empty when absent.
+    Empty,
+    /// The spec's `default:`: the field holds it when absent and is no `Option`.
+    Default(Literal),
+}
+
+impl Absent {
+    /// What a field or parameter of type `ty` holds when left out: nothing when it is required
+    /// or may be `null`; the spec's default when the generated code can hold it (a field's: a
+    /// `bool` or an integer within `i32`; a parameter's: also any integer or text); for a
+    /// field that is a list or a map, [`Absent::Empty`] unless its description says that leaving
+    /// it out means something else ("If this list is absent then all rooms are included").
+    pub fn of(ty: &Ty, required: bool, nullable: bool, default: Option<&serde_json::Value>, description: Option<&str>, param: bool) -> Absent {
+        use serde_json::Value;
+        if required || nullable {
+            return Absent::Nothing;
+        }
+        let literal = match (ty, default) {
+            (Ty::Bool, Some(Value::Bool(b))) => Some(Literal::Bool(*b)),
+            (Ty::I64 | Ty::I32, Some(Value::Number(n))) => n
+                .as_i64()
+                .filter(|i| (param && *ty == Ty::I64) || i32::try_from(*i).is_ok())
+                .map(Literal::Int),
+            (Ty::String | Ty::Named(_), Some(Value::String(s))) if param => Some(Literal::Text(s.clone())),
+            _ => None,
+        };
+        if let Some(l) = literal {
+            return Absent::Default(l);
+        }
+        if !param && default.is_none() && matches!(ty, Ty::Vec(_) | Ty::Map(_)) && !absence_means_more(description.unwrap_or_default()) {
+            return Absent::Empty;
+        }
+        Absent::Nothing
+    }
+}
+
+/// Whether a description gives leaving a list or map out a meaning of its own: a sentence that
+/// speaks of it being absent (omitted, not provided, ...) and of "all" or of changes.
+pub fn absence_means_more(description: &str) -> bool {
+    const ABSENT: &[&str] = &["absent", "omitted", "not present", "not provided", "not given", "not specified", "missing", "not set"];
+    let text = description.to_lowercase();
+    text.split(['.', '\n']).any(|sentence| {
+        let words: Vec<&str> = sentence.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+        let joined = words.join(" ");
+        ABSENT.iter().any(|a| joined.contains(a))
+            && words.iter().any(|w| *w == "all" || w.starts_with("change"))
+    })
 }
 
 impl Field {
@@ -89,9 +208,10 @@ impl Field {
         self.nullable && self.ty != Ty::Json
     }
 
-    /// Whether the Rust field is an `Option`: not required, or keeping `null`.
+    /// Whether the Rust field is an `Option`: not required and without a spec default, or
+    /// keeping `null`.
     pub fn is_option(&self) -> bool {
-        !self.required || self.keeps_null()
+        (!self.required && !matches!(self.absent, Absent::Default(_))) || self.keeps_null()
     }
 
     /// Whether the Rust field is an `Option<Option<T>>`: absent (`None`), `null`
@@ -365,6 +485,16 @@ impl<'a> TypeBuilder<'a> {
         }
     }
 
+    /// Whether a type is a string enum.
+    pub fn is_enum(&self, ty: &Ty) -> bool {
+        matches!(ty, Ty::Named(id) if self.pending.get(id.0).is_some_and(|p| matches!(p.def.kind, TypeKind::Enum(_))))
+    }
+
+    /// The spec's `default:` of a schema (or of the schema it refers to).
+    pub fn default_of(&self, s: &SchemaRef) -> Option<serde_json::Value> {
+        self.deref(s).ok().and_then(|s| s.default.clone())
+    }
+
     /// The type of a schema used at a place named by `naming`.
     pub fn ty(&mut self, s: &SchemaRef, naming: &Naming) -> Result<Ty> {
         match s {
@@ -449,7 +579,10 @@ impl<'a> TypeBuilder<'a> {
             Shape::Alias(inner) => self.ty(inner, &naming)?,
             Shape::Scalar(JsonType::String) => match string_enum(s) {
                 Some(values) => self.enum_def(s, values, &naming, reserved),
-                None => Ty::String,
+                None => match s.format.as_deref().and_then(IdKind::from_format) {
+                    Some(kind) => Ty::Id(kind),
+                    None => Ty::String,
+                },
             },
             Shape::Scalar(JsonType::Integer) => match s.format.as_deref() {
                 Some("int32") => Ty::I32,
@@ -546,6 +679,10 @@ impl<'a> TypeBuilder<'a> {
     /// else any JSON.
     fn union(&mut self, s: &Schema, mut tys: Vec<Ty>, naming: &Naming) -> Ty {
         tys.dedup();
+        // identifiers of several formats (a room ID or a room alias): text
+        if tys.len() > 1 && tys.iter().all(|t| matches!(t, Ty::String | Ty::Id(_))) {
+            return Ty::String;
+        }
         if let [one] = tys.as_slice() {
             return one.clone();
         }
@@ -578,7 +715,7 @@ impl<'a> TypeBuilder<'a> {
             Ty::Bool => (0, "Boolean"),
             Ty::I32 | Ty::I64 => (1, "Integer"),
             Ty::F32 | Ty::F64 => (2, "Number"),
-            Ty::String | Ty::ErrorCode => (3, "String"),
+            Ty::String | Ty::ErrorCode | Ty::Id(_) => (3, "String"),
             Ty::Vec(_) => (4, "List"),
             Ty::Map(_) | Ty::JsonObject => (5, "Object"),
             Ty::Named(id) => match &self.pending.get(id.0)?.def.kind {
@@ -653,6 +790,14 @@ impl<'a> TypeBuilder<'a> {
                 SchemaRef::Ref(_) => None,
             });
             let (mut doc, mut example, mut nullable, mut deprecated) = (None, None, false, false);
+            let (mut default, mut description) = (None, None);
+            for s in inline.clone() {
+                default = default.or(s.default.as_ref());
+                description = description.or(s.description.as_deref());
+            }
+            if let (None, [one, ..]) = (default, schemas.as_slice()) {
+                default = self.deref(one)?.default.as_ref();
+            }
             for s in inline {
                 doc = doc.or_else(|| s.description.as_deref().map(|t| render(t, s.markup)));
                 example = example.or_else(|| s.example().map(Example::new));
@@ -672,11 +817,20 @@ impl<'a> TypeBuilder<'a> {
                     });
                 }
             }
+            let required = parts.required.contains(wire);
+            if let Some(d) = default {
+                let line = format!("When absent: `{d}`.");
+                doc = Some(match doc {
+                    Some(text) if !text.is_empty() => format!("{text}\n\n{line}"),
+                    _ => line,
+                });
+            }
             def.fields.push(Field {
                 wire: wire.to_owned(),
                 name: unique(&snake(wire), &mut taken),
+                absent: Absent::of(&ty, required, nullable && ty != Ty::Json, default, description, false),
                 ty,
-                required: parts.required.contains(wire),
+                required,
                 nullable,
                 doc,
                 example,
