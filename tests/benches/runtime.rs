@@ -102,8 +102,12 @@ fn identifiers(c: &mut Criterion) {
     });
     let strings: Vec<IdsAsStrings> = serde_json::from_slice(&body).unwrap();
     let typed: Vec<IdsTyped> = serde_json::from_slice(&body).unwrap();
-    g.bench_function("encode: String (before)", |b| b.iter(|| serde_json::to_vec(&strings).unwrap()));
-    g.bench_function("encode: identifier types (after)", |b| b.iter(|| serde_json::to_vec(&typed).unwrap()));
+    g.bench_function("encode: String (before)", |b| {
+        b.iter(|| serde_json::to_vec(&strings).unwrap())
+    });
+    g.bench_function("encode: identifier types (after)", |b| {
+        b.iter(|| serde_json::to_vec(&typed).unwrap())
+    });
     g.finish();
     let mut g = c.benchmark_group("clone one user ID");
     let s = strings[0].sender.clone();

@@ -8,8 +8,8 @@ use CRATE::operations::{
     create_room, delete_device, get_content_authed, get_profile_field, get_push_rule_actions, get_room_events, login,
     logout, register, send_message, set_profile_field, set_push_rule_actions, sync, upload_content,
 };
-use CRATE::types::{ActionsItem, AuthenticationData, GetEventsDir, UserIdentifier};
-use CRATE::{Client, ClientError, ErrorCode};
+use CRATE::types::{ActionsItem, AuthenticationData, Dir, UserIdentifier};
+use CRATE::{Client, ClientError, ErrorCode, ServerName};
 use serde_json::{json, Value};
 
 fn object(v: Value) -> serde_json::Map<String, Value> {
@@ -106,7 +106,7 @@ async fn a_client_runs_the_flows_every_matrix_client_runs() {
             room_id: room_id.clone(),
             from: timeline.prev_batch.clone(),
             to: None,
-            dir: GetEventsDir::B,
+            dir: Dir::B,
             limit: Some(10),
             filter: Some(json!({"types": ["m.room.message"]}).to_string()),
         })
@@ -118,14 +118,15 @@ async fn a_client_runs_the_flows_every_matrix_client_runs() {
 
     // set and read a display name
     me.set_profile_field(set_profile_field::Request {
-        user_id: user_id.clone(),
+        // the profile endpoints give their user ID no format, so it is text there
+        user_id: user_id.to_string(),
         key_name: "displayname".to_owned(),
         body: object(json!({"displayname": "Flow Tester"})),
     })
     .await
     .unwrap();
     let name = me
-        .get_profile_field(get_profile_field::Request { user_id: user_id.clone(), key_name: "displayname".to_owned() })
+        .get_profile_field(get_profile_field::Request { user_id: user_id.to_string(), key_name: "displayname".to_owned() })
         .await
         .unwrap();
     assert_eq!(name.body.get("displayname"), Some(&json!("Flow Tester")));
@@ -145,11 +146,10 @@ async fn a_client_runs_the_flows_every_matrix_client_runs() {
         .and_then(|rest| rest.split_once('/'))
         .expect("an mxc:// URI");
     let downloaded = me
-        .get_content_authed(get_content_authed::Request {
-            server_name: server_name.to_owned(),
-            media_id: media_id.to_owned(),
-            timeout_ms: None,
-        })
+        .get_content_authed(get_content_authed::Request::new(
+            ServerName::parse(server_name).unwrap(),
+            media_id.to_owned(),
+        ))
         .await
         .unwrap();
     assert_eq!(downloaded.body, b"hello, media");

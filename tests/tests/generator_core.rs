@@ -441,3 +441,56 @@ fn swagger_2_and_openapi_3_0_of_the_same_api_generate_the_same_crate() {
         swagger["src/types.rs"].contains("pub parent: ::std::option::Option<::std::boxed::Box<crate::types::Thing>>")
     );
 }
+
+#[test]
+fn enums_without_a_title_are_their_set_of_values_named_without_a_shared_verb() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = r#"
+openapi: 3.1.0
+info: {title: Enums, version: '1'}
+paths:
+  /rooms/{roomId}/messages:
+    get:
+      operationId: getRoomEvents
+      parameters:
+        - {in: path, name: roomId, required: true, schema: {type: string}}
+        - {in: query, name: dir, required: true, schema: {type: string, enum: [b, f]}}
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  unbind_result: {type: string, enum: [success, no-support]}
+  /rooms/{roomId}/timestamp_to_event:
+    get:
+      operationId: getEventByTimestamp
+      parameters:
+        - {in: path, name: roomId, required: true, schema: {type: string}}
+        - {in: query, name: dir, required: true, schema: {type: string, enum: [f, b]}}
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  unbind_result: {type: string, enum: [no-support, success]}
+"#;
+    std::fs::write(dir.path().join("api.yaml"), spec).unwrap();
+    let generated = generate(&Settings::new(dir.path())).unwrap();
+    let types = &generated.files["src/types.rs"];
+    let enums: Vec<&str> = types.lines().filter_map(|l| l.strip_prefix("pub enum ")).collect();
+    // one type per set of values, whichever order a place lists them in; the verb both
+    // operations start with is no part of the name
+    assert_eq!(enums, ["Dir {", "UnbindResult {"], "{types}");
+    // the values keep the order of the place defined first (`/rooms/{roomId}/messages`)
+    let dir_enum = &types[types.find("pub enum Dir {").unwrap()..];
+    assert!(
+        dir_enum.find("    B,").unwrap() < dir_enum.find("    F,").unwrap(),
+        "{dir_enum}"
+    );
+}

@@ -145,8 +145,25 @@ pub fn constructor(name: &Ident, def: &StructDef, space: &TypeSpace) -> TokenStr
 /// Names an accessor does not take: the struct's constructor and the methods of the traits it
 /// implements or users call on any value, which an inherent method would shadow.
 const NOT_ACCESSORS: &[&str] = &[
-    "new", "default", "clone", "clone_from", "eq", "ne", "fmt", "hash", "serialize", "deserialize", "into", "from",
-    "to_owned", "to_string", "borrow", "as_ref", "try_from", "try_into", "type_id",
+    "new",
+    "default",
+    "clone",
+    "clone_from",
+    "eq",
+    "ne",
+    "fmt",
+    "hash",
+    "serialize",
+    "deserialize",
+    "into",
+    "from",
+    "to_owned",
+    "to_string",
+    "borrow",
+    "as_ref",
+    "try_from",
+    "try_into",
+    "type_id",
 ];
 
 /// For each list or map that is empty when absent ([`Absent::Empty`]), a method of the same
@@ -159,7 +176,10 @@ pub fn accessors(name: &Ident, def: &StructDef, space: &TypeSpace) -> TokenStrea
         .filter(|f| !NOT_ACCESSORS.contains(&bare(&f.name)))
         .filter_map(|f| {
             let n = ident(&f.name);
-            let doc = format!(" `{}`, empty when absent (the spec gives the two one meaning).", f.wire.replace('`', "'"));
+            let doc = format!(
+                " `{}`, empty when absent (the spec gives the two one meaning).",
+                f.wire.replace('`', "'")
+            );
             match &f.ty {
                 Ty::Vec(item) => {
                     let t = ty_tokens(item, space);
@@ -196,7 +216,9 @@ pub fn accessors(name: &Ident, def: &StructDef, space: &TypeSpace) -> TokenStrea
 /// Whether a struct with a `Default` writes it out rather than deriving it: some field has a
 /// spec default.
 pub fn needs_default_impl(def: &StructDef) -> bool {
-    def.fields.iter().any(|f| !f.required && matches!(f.absent, Absent::Default(_)))
+    def.fields
+        .iter()
+        .any(|f| !f.required && matches!(f.absent, Absent::Default(_)))
 }
 
 /// Whether a struct derives `Default`.

@@ -4,12 +4,14 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::models::{accessors, additional_name, constructor, debug_impl, derive_default, literal, skip_when_absent, struct_fields};
+use super::models::{
+    accessors, additional_name, constructor, debug_impl, derive_default, literal, skip_when_absent, struct_fields,
+};
 use super::rust::{bare, doc_attrs, ident, inner_doc_attrs, ty_tokens};
 use super::{Emitted, FileContent, Module, Output};
-use crate::ir::{Absent, Literal, 
-    Api, Auth, Body, Field, Method, Operation, Param, ParamLocation, ResponseDef, Segment, Shape, Status, StructDef,
-    Ty, TypeSpace,
+use crate::ir::{
+    Absent, Api, Auth, Body, Field, Literal, Method, Operation, Param, ParamLocation, ResponseDef, Segment, Shape,
+    Status, StructDef, Ty, TypeSpace,
 };
 
 /// `src/operations/`.

@@ -19,7 +19,8 @@ use frontend::Markup;
 use naming::{pascal, snake, unique};
 pub use path::{PathTemplate, Segment};
 pub use types::{
-    defined_at, Absent, EnumDef, Field, Literal, StructDef, Ty, TypeDef, TypeId, TypeKind, TypeSpace, UnionDef, NAMES_FILE,
+    defined_at, Absent, EnumDef, Field, Literal, StructDef, Ty, TypeDef, TypeId, TypeKind, TypeSpace, UnionDef,
+    NAMES_FILE,
 };
 use types::{Naming, TypeBuilder};
 

@@ -164,7 +164,14 @@ impl Absent {
     /// `bool` or an integer within `i32`; a parameter's: also any integer or text); for a
     /// field that is a list or a map, [`Absent::Empty`] unless its description says that leaving
     /// it out means something else ("If this list is absent then all rooms are included").
-    pub fn of(ty: &Ty, required: bool, nullable: bool, default: Option<&serde_json::Value>, description: Option<&str>, param: bool) -> Absent {
+    pub fn of(
+        ty: &Ty,
+        required: bool,
+        nullable: bool,
+        default: Option<&serde_json::Value>,
+        description: Option<&str>,
+        param: bool,
+    ) -> Absent {
         use serde_json::Value;
         if required || nullable {
             return Absent::Nothing;
@@ -181,7 +188,11 @@ impl Absent {
         if let Some(l) = literal {
             return Absent::Default(l);
         }
-        if !param && default.is_none() && matches!(ty, Ty::Vec(_) | Ty::Map(_)) && !absence_means_more(description.unwrap_or_default()) {
+        if !param
+            && default.is_none()
+            && matches!(ty, Ty::Vec(_) | Ty::Map(_))
+            && !absence_means_more(description.unwrap_or_default())
+        {
             return Absent::Empty;
         }
         Absent::Nothing
@@ -191,13 +202,24 @@ impl Absent {
 /// Whether a description gives leaving a list or map out a meaning of its own: a sentence that
 /// speaks of it being absent (omitted, not provided, ...) and of "all" or of changes.
 pub fn absence_means_more(description: &str) -> bool {
-    const ABSENT: &[&str] = &["absent", "omitted", "not present", "not provided", "not given", "not specified", "missing", "not set"];
+    const ABSENT: &[&str] = &[
+        "absent",
+        "omitted",
+        "not present",
+        "not provided",
+        "not given",
+        "not specified",
+        "missing",
+        "not set",
+    ];
     let text = description.to_lowercase();
     text.split(['.', '\n']).any(|sentence| {
-        let words: Vec<&str> = sentence.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+        let words: Vec<&str> = sentence
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
         let joined = words.join(" ");
-        ABSENT.iter().any(|a| joined.contains(a))
-            && words.iter().any(|w| *w == "all" || w.starts_with("change"))
+        ABSENT.iter().any(|a| joined.contains(a)) && words.iter().any(|w| *w == "all" || w.starts_with("change"))
     })
 }
 
@@ -894,25 +916,34 @@ impl<'a> TypeBuilder<'a> {
         }
         // an enum with no title is its values: one type wherever it is declared alike
         let untitled_enum = matches!(def.kind, TypeKind::Enum(_)) && def.title.is_none();
-        let key = (
-            if untitled_enum {
-                String::new()
-            } else {
-                naming.candidates.first().cloned().unwrap_or_default()
-            },
-            shape_hash(&def.kind),
-        );
-        let same = self
-            .by_shape
-            .get(&key)
-            .and_then(|ids| ids.iter().copied().find(|id| self.pending[id.0].def.kind == def.kind));
+        // an untitled enum is the set of its values, in whichever order a place lists them
+        let key = if untitled_enum {
+            (String::new(), shape_hash(&value_set(&def.kind)))
+        } else {
+            (
+                naming.candidates.first().cloned().unwrap_or_default(),
+                shape_hash(&def.kind),
+            )
+        };
+        let same = self.by_shape.get(&key).and_then(|ids| {
+            ids.iter().copied().find(|id| {
+                let kind = &self.pending[id.0].def.kind;
+                if untitled_enum {
+                    value_set(kind) == value_set(&def.kind)
+                } else {
+                    *kind == def.kind
+                }
+            })
+        });
         if let Some(id) = same {
             let pending = &mut self.pending[id.0];
             let candidates = naming.all();
             if untitled_enum && !pending.uses.contains(&candidates) {
-                // where it is defined: the first of its places, whichever was read first
+                // where it is defined, and the order of its values: the first of its places,
+                // whichever was read first
                 if def.origin.to_string() < pending.def.origin.to_string() {
                     pending.def.origin = def.origin;
+                    pending.def.kind = def.kind;
                 }
                 pending.uses.push(candidates);
             }
@@ -1032,7 +1063,8 @@ fn settle(candidates: &[Vec<String>]) -> Vec<usize> {
 }
 
 /// The names of a type declared alike in several places, best first: the words their best
-/// names share, in order (`GetPushRuleKind`, `SetPushRuleActionsKind`, ... → `PushRuleKind`),
+/// names share, in order, but a leading verb (`GetPushRuleKind`, `SetPushRuleActionsKind`, ...
+/// → `PushRuleKind`; `GetRoomEventsDir`, `GetEventByTimestampDir` → `Dir`),
 /// then each place's own candidates, shortest first, so that the result does not depend on
 /// which place was read first.
 fn shared_candidates(uses: &[Vec<String>]) -> Vec<String> {
@@ -1045,7 +1077,13 @@ fn shared_candidates(uses: &[Vec<String>]) -> Vec<String> {
             Some(c) => common_subsequence(&c, &w),
         });
     }
-    if let Some(c) = common.filter(|c| !c.is_empty()) {
+    // a verb the places' operations share (`get` of `getRoomEvents` and `getEventByTimestamp`)
+    // says nothing of the type
+    const VERBS: &[&str] = &["get", "set", "put", "post", "delete", "create", "update"];
+    if let Some(mut c) = common.filter(|c| !c.is_empty()) {
+        if c.len() > 1 && VERBS.iter().any(|v| c[0].eq_ignore_ascii_case(v)) {
+            c.remove(0);
+        }
         out.push(pascal(&c.join(" ")));
     }
     let mut rest: Vec<String> = uses.iter().flatten().cloned().collect();
@@ -1145,8 +1183,18 @@ fn key_doc(s: &Schema) -> Option<String> {
 }
 
 /// A hash of a type's structure (fixed keys: the same on every run).
-fn shape_hash(kind: &TypeKind) -> u64 {
-    use std::hash::{Hash, Hasher};
+/// The values of an enum, sorted (empty for any other type).
+fn value_set(kind: &TypeKind) -> Vec<&str> {
+    let mut values: Vec<&str> = match kind {
+        TypeKind::Enum(e) => e.variants.iter().map(|v| v.wire.as_str()).collect(),
+        _ => Vec::new(),
+    };
+    values.sort_unstable();
+    values
+}
+
+fn shape_hash(kind: &(impl std::hash::Hash + ?Sized)) -> u64 {
+    use std::hash::Hasher;
     let mut h = std::collections::hash_map::DefaultHasher::new();
     kind.hash(&mut h);
     h.finish()

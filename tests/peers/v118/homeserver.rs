@@ -19,7 +19,7 @@ use CRATE::operations::{
 };
 use CRATE::server::{router_with_config, Api};
 use CRATE::types::Device;
-use CRATE::{serve, AccessToken, AuthFlow, ErrorCode, MatrixError, RequestContext, ServerConfig, UiaaResponse};
+use CRATE::{serve, AccessToken, AuthFlow, ErrorCode, IdError, MatrixError, RequestContext, ServerConfig, UiaaResponse};
 use serde_json::{json, Value};
 
 /// A session: who a token stands for.
@@ -205,7 +205,8 @@ impl Api for Homeserver {
     }
 
     async fn get_token_owner(&self, me: Session, _: RequestContext, _: get_token_owner::Request) -> Result<get_token_owner::Response, MatrixError> {
-        Ok(get_token_owner::Response { user_id: me.user_id, device_id: Some(me.device_id), is_guest: Some(false) })
+        let user_id = me.user_id.parse().map_err(|e: IdError| MatrixError::unknown(e.to_string()))?;
+        Ok(get_token_owner::Response { user_id, device_id: Some(me.device_id), is_guest: Some(false) })
     }
 
     async fn get_capabilities(&self, _: Session, _: RequestContext, _: get_capabilities::Request) -> Result<get_capabilities::Response, MatrixError> {
