@@ -37,6 +37,10 @@ pub fn format(files: BTreeMap<String, FileContent>, sources: &[String]) -> Resul
             FileContent::Text(text) if path.ends_with(".toml") => {
                 out.insert(path, format!("{}\n{text}", header("#", sources)));
             }
+            // JSON has no comments: the crate's API surface is written as it is
+            FileContent::Text(text) if path.ends_with(".json") => {
+                out.insert(path, text);
+            }
             FileContent::Text(text) => {
                 out.insert(path, format!("{}\n{text}", header("//", &[])));
             }

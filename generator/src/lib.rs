@@ -11,6 +11,7 @@
 //! files with their [`Warning`]s, and [`write()`](write::write) puts them in place.
 #![deny(missing_docs)]
 
+pub mod diff;
 mod emit;
 mod error;
 mod fixups;
@@ -101,6 +102,15 @@ pub struct Generated {
     pub types: usize,
     /// Time spent in each stage.
     pub timings: Timings,
+}
+
+impl Generated {
+    /// The API's surface, as the crate's `api-surface.json` holds it.
+    pub fn surface(&self) -> Option<diff::Surface> {
+        self.files
+            .get(diff::SURFACE_FILE)
+            .and_then(|text| diff::Surface::from_json(text).ok())
+    }
 }
 
 /// The API documents of a spec folder: its top-level `*.yaml` files, sorted by name.

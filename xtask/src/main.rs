@@ -1,11 +1,16 @@
 //! Project tasks. `cargo xtask gen [--spec DIR] [--root DIR] [--out DIR] [--crate-name NAME]
-//! [--check]` regenerates the `generated` crate from `spec/` (or checks that it is up to date).
+//! [--check]` regenerates the `generated` crate from `spec/` (or checks that it is up to date),
+//! and says what a spec change changes for code built on the crate; `cargo xtask diff --from DIR
+//! --to DIR` reports that between two spec folders.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
+use matrix_api_generator::diff::{compare, Surface, SURFACE_FILE};
 use matrix_api_generator::{generate, write, Settings};
+
+mod diff;
 
 mod bench_compile;
 mod load;
@@ -69,6 +74,19 @@ fn plural(n: usize, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
+/// What the spec change since the crate in `out` was generated changes for code built on it: one
+/// paragraph, or nothing when the crate has no surface yet (a new crate) or nothing changed.
+fn change_summary(out: &Path, generated: &matrix_api_generator::Generated) -> Option<String> {
+    let old = Surface::from_json(&std::fs::read_to_string(out.join(SURFACE_FILE)).ok()?).ok()?;
+    let report = compare(&old, &generated.surface()?);
+    (!report.is_empty()).then(|| {
+        format!(
+            "{} `cargo xtask diff` gives each change, with where the spec defines it.",
+            report.summary()
+        )
+    })
+}
+
 fn gen(args: &Args) -> ExitCode {
     let start = Instant::now();
     let mut settings = Settings::new(&args.spec);
@@ -124,6 +142,9 @@ fn gen(args: &Args) -> ExitCode {
                 for f in &orphans {
                     eprintln!("stale: {} (no longer generated)", args.out.join(f).display());
                 }
+                if let Some(changes) = change_summary(&args.out, &generated) {
+                    eprintln!("{changes}");
+                }
                 eprintln!(
                     "error: {} is out of date ({}); run `cargo xtask gen`",
                     args.out.display(),
@@ -137,8 +158,13 @@ fn gen(args: &Args) -> ExitCode {
             }
         }
     } else {
+        // read before writing: what the crate's users had
+        let changes = change_summary(&args.out, &generated);
         match write::write(&args.out, &generated.files) {
             Ok(report) => {
+                if let Some(changes) = changes {
+                    println!("{changes}");
+                }
                 println!(
                     "{summary}: {} written, {} removed, {} unchanged in {} in {} ms",
                     plural(report.written.len(), "file"),
@@ -171,11 +197,13 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Some("diff") => diff::run(&args[1..]),
         Some("bench-compile") => bench_compile::run(&args[1..], &workspace_root()),
         Some("load") => load::run(&args[1..], &workspace_root()),
         _ => {
             eprintln!(
-                "{USAGE}\n\n       cargo xtask bench-compile [--spec DIR --root DIR] [--ruma] [--release]\n       cargo xtask load [--quick] [--debug] [--connections N] [--requests N] [--max-seconds N]"
+                "{USAGE}\n\n       {}\n       cargo xtask bench-compile [--spec DIR --root DIR] [--ruma] [--release]\n       cargo xtask load [--quick] [--debug] [--connections N] [--requests N] [--max-seconds N]",
+                diff::USAGE
             );
             ExitCode::from(2)
         }

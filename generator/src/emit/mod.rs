@@ -13,6 +13,7 @@ mod operations;
 mod rust;
 pub(crate) mod server;
 mod support;
+mod surface;
 
 use std::collections::BTreeMap;
 
@@ -29,6 +30,7 @@ pub const OUTPUTS: &[&dyn Output] = &[
     &client::ClientOutput,
     &server::ServerOutput,
     &support::Support,
+    &surface::SurfaceOutput,
 ];
 
 /// One kind of output of the generator.

@@ -1,0 +1,335 @@
+//! What a spec change changes for code built on the crate: each classification rule on a pair of
+//! specs (`tests/fixtures/diff/base.yaml` and an edit of it), the seed-era Client-Server API
+//! against v1.18, and `cargo xtask gen` saying it.
+
+use matrix_api_generator::diff::{compare, Breaks, Report, Rule, Surface, RULES};
+use matrix_api_generator::{generate, Settings};
+use matrix_api_tests::fixture;
+
+fn surface(yaml: &str) -> Surface {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("api.yaml"), yaml).unwrap();
+    generate(&Settings::new(dir.path())).unwrap().surface().unwrap()
+}
+
+fn base() -> String {
+    std::fs::read_to_string(fixture("diff/base.yaml")).unwrap()
+}
+
+/// `base` with `old` replaced by `new` (which must be there).
+fn edit(text: &str, old: &str, new: &str) -> String {
+    assert!(text.contains(old), "`{old}` is not in the spec");
+    text.replacen(old, new, 1)
+}
+
+/// The report from `from` to `to` has exactly the `expected` changes (rule, subject, whom it
+/// breaks), in any order.
+fn check(from: &str, to: &str, expected: &[(Rule, &str, Breaks)]) -> Report {
+    let report = compare(&surface(from), &surface(to));
+    let mut got: Vec<(Rule, String, Breaks)> = report
+        .changes
+        .iter()
+        .map(|c| (c.rule, c.subject.clone(), c.breaks))
+        .collect();
+    let mut want: Vec<(Rule, String, Breaks)> = expected.iter().map(|(r, s, b)| (*r, s.to_string(), *b)).collect();
+    got.sort();
+    want.sort();
+    assert_eq!(got, want, "{}", report.markdown());
+    report
+}
+
+const PONG: &str =
+    "  /pong:\n    get:\n      operationId: pong\n      responses:\n        '200': {description: Pong.}\n  /ping:";
+
+#[test]
+fn an_added_operation_breaks_nobody() {
+    let to = edit(&base(), "  /ping:", PONG);
+    check(&base(), &to, &[(Rule::OperationAdded, "pong", Breaks::Neither)]);
+}
+
+#[test]
+fn a_removed_operation_breaks_both() {
+    let from = edit(&base(), "  /ping:", PONG);
+    let report = check(&from, &base(), &[(Rule::OperationRemoved, "pong", Breaks::Both)]);
+    assert!(report.changes[0].what.contains("GET /_matrix/client/v3/pong"));
+    assert_eq!(report.changes[0].from_at, "api.yaml#/paths/~1pong/get");
+    assert_eq!(report.changes[0].to_at, "");
+}
+
+#[test]
+fn deprecating_an_operation_breaks_nobody() {
+    let to = edit(
+        &base(),
+        "operationId: ping",
+        "operationId: ping\n      deprecated: true",
+    );
+    check(&base(), &to, &[(Rule::OperationDeprecated, "ping", Breaks::Neither)]);
+}
+
+#[test]
+fn undeprecating_an_operation_breaks_nobody() {
+    let from = edit(
+        &base(),
+        "operationId: ping",
+        "operationId: ping\n      deprecated: true",
+    );
+    check(
+        &from,
+        &base(),
+        &[(Rule::OperationUndeprecated, "ping", Breaks::Neither)],
+    );
+}
+
+#[test]
+fn a_moved_operation_breaks_no_code() {
+    let to = edit(&base(), "  /ping:", "  /v2/ping:");
+    let report = check(&base(), &to, &[(Rule::OperationMoved, "ping", Breaks::Neither)]);
+    assert!(report.changes[0]
+        .what
+        .contains("`GET /_matrix/client/v3/ping` → `GET /_matrix/client/v3/v2/ping`"));
+}
+
+#[test]
+fn a_change_of_authentication_breaks_servers() {
+    let to = edit(
+        &base(),
+        "operationId: ping",
+        "operationId: ping\n      security:\n        - accessToken: []",
+    );
+    check(&base(), &to, &[(Rule::AuthChanged, "ping", Breaks::Servers)]);
+}
+
+#[test]
+fn a_required_field_breaks_clients_in_a_request_and_servers_in_a_response() {
+    let to = edit(&base(), "required: [body]", "required: [body, filter]");
+    let to = to.replace(
+        "                body: {type: string}",
+        "                body: {type: string}\n                txn: {type: string}",
+    );
+    let to = edit(&to, "required: [body, filter]", "required: [body, filter, txn]");
+    check(
+        &base(),
+        &to,
+        &[
+            (Rule::RequiredFieldAdded, "sendThing", Breaks::Clients),
+            (Rule::FieldNowRequired, "sendThing", Breaks::Both),
+        ],
+    );
+    let to = edit(
+        &base(),
+        "                  event_id: {type: string}",
+        "                  event_id: {type: string}\n                  origin: {type: string}",
+    );
+    let to = edit(&to, "required: [event_id]", "required: [event_id, origin]");
+    check(
+        &base(),
+        &to,
+        &[(Rule::RequiredFieldAdded, "sendThing", Breaks::Servers)],
+    );
+    // in a named type: the side it is used on
+    let to = edit(
+        &base(),
+        "        count: {type: integer}",
+        "        count: {type: integer}\n        room: {type: string}\n      required: [room]",
+    );
+    check(&base(), &to, &[(Rule::RequiredFieldAdded, "State", Breaks::Servers)]);
+    let to = edit(
+        &base(),
+        "        types: {type: array, items: {type: string}}",
+        "        types: {type: array, items: {type: string}}\n        limit: {type: integer}\n      required: [limit]",
+    );
+    check(&base(), &to, &[(Rule::RequiredFieldAdded, "Filter", Breaks::Clients)]);
+}
+
+#[test]
+fn an_optional_field_or_parameter_breaks_nobody() {
+    let to = edit(&base(), "        - {in: query, name: limit, schema: {type: integer}}", "        - {in: query, name: limit, schema: {type: integer}}\n        - {in: query, name: since, schema: {type: string}}");
+    let report = check(
+        &base(),
+        &to,
+        &[(Rule::OptionalFieldAdded, "sendThing", Breaks::Neither)],
+    );
+    assert!(
+        report.changes[0].what.contains("request `query since`: `String`"),
+        "{}",
+        report.changes[0].what
+    );
+}
+
+#[test]
+fn a_removed_field_breaks_both() {
+    let to = edit(
+        &base(),
+        "        - {in: query, name: limit, schema: {type: integer}}\n",
+        "",
+    );
+    check(&base(), &to, &[(Rule::FieldRemoved, "sendThing", Breaks::Both)]);
+}
+
+#[test]
+fn a_field_now_required_breaks_both() {
+    let to = edit(&base(), "required: [event_id]", "required: [event_id, state]");
+    check(&base(), &to, &[(Rule::FieldNowRequired, "sendThing", Breaks::Both)]);
+}
+
+#[test]
+fn a_field_now_optional_breaks_both() {
+    let to = edit(&base(), "              required: [body]\n", "");
+    check(&base(), &to, &[(Rule::FieldNowOptional, "sendThing", Breaks::Both)]);
+}
+
+#[test]
+fn a_field_of_another_type_breaks_both() {
+    let to = edit(
+        &base(),
+        "        count: {type: integer}",
+        "        count: {type: string}",
+    );
+    let report = check(&base(), &to, &[(Rule::FieldTypeChanged, "State", Breaks::Both)]);
+    assert!(
+        report.changes[0].what.contains("`count`: `i64` → `String`"),
+        "{}",
+        report.changes[0].what
+    );
+}
+
+#[test]
+fn a_deprecated_field_breaks_nobody() {
+    let to = edit(
+        &base(),
+        "                body: {type: string}",
+        "                body: {type: string, deprecated: true}",
+    );
+    check(&base(), &to, &[(Rule::FieldDeprecated, "sendThing", Breaks::Neither)]);
+}
+
+#[test]
+fn an_added_type_breaks_nobody_and_a_removed_one_both() {
+    let to = edit(
+        &base(),
+        "                  state: {$ref: '#/components/schemas/State'}",
+        "                  state: {type: object}",
+    );
+    let to = edit(
+        &to,
+        "    State:\n      type: object\n      properties:\n        membership: {type: string, enum: [join, leave]}\n        count: {type: integer}\n",
+        "",
+    );
+    check(
+        &base(),
+        &to,
+        &[
+            (Rule::TypeRemoved, "State", Breaks::Both),
+            (Rule::TypeRemoved, "Membership", Breaks::Both),
+            (Rule::FieldTypeChanged, "sendThing", Breaks::Both),
+        ],
+    );
+    check(
+        &to,
+        &base(),
+        &[
+            (Rule::TypeAdded, "State", Breaks::Neither),
+            (Rule::TypeAdded, "Membership", Breaks::Neither),
+            (Rule::FieldTypeChanged, "sendThing", Breaks::Both),
+        ],
+    );
+}
+
+#[test]
+fn a_type_of_another_kind_breaks_both() {
+    let to = edit(
+        &base(),
+        "    State:\n      type: object\n      properties:\n        membership: {type: string, enum: [join, leave]}\n        count: {type: integer}",
+        "    State: {type: string, enum: [joined, left]}",
+    );
+    check(
+        &base(),
+        &to,
+        &[
+            (Rule::TypeKindChanged, "State", Breaks::Both),
+            (Rule::TypeRemoved, "Membership", Breaks::Both),
+        ],
+    );
+}
+
+#[test]
+fn an_added_enum_value_breaks_nobody_and_a_removed_one_both() {
+    let to = edit(&base(), "enum: [join, leave]", "enum: [join, leave, knock]");
+    check(&base(), &to, &[(Rule::EnumValueAdded, "Membership", Breaks::Neither)]);
+    check(&to, &base(), &[(Rule::EnumValueRemoved, "Membership", Breaks::Both)]);
+}
+
+#[test]
+fn the_same_spec_has_no_changes_and_every_rule_is_written_down_once() {
+    assert!(compare(&surface(&base()), &surface(&base())).is_empty());
+    let mut rules: Vec<Rule> = RULES.iter().map(|(r, _)| *r).collect();
+    rules.sort();
+    rules.dedup();
+    assert_eq!(rules.len(), RULES.len());
+    assert_eq!(rules.len(), 18);
+    assert!(RULES.iter().all(|(r, why)| !why.is_empty() && r.reason() == *why));
+}
+
+#[test]
+fn the_seed_era_api_against_v1_18_reports_what_changed() {
+    let (Some(seed), Some(current)) = (matrix_api_tests::corpus(), matrix_api_tests::current_spec()) else {
+        return;
+    };
+    let side = |root: &std::path::Path| {
+        let mut s = Settings::new(root.join("api/client-server"));
+        s.root = Some(root.to_path_buf());
+        generate(&s).unwrap().surface().unwrap()
+    };
+    let report = compare(&side(&seed), &side(&current));
+    let has = |rule: Rule, subject: &str, what: &str, breaks: Breaks| {
+        report
+            .changes
+            .iter()
+            .any(|c| c.rule == rule && c.subject == subject && c.what.contains(what) && c.breaks == breaks)
+    };
+    // checked by hand against the two specs' YAML
+    // profile.yaml: v1.18 reads and writes any profile field at /profile/{userId}/{keyName}
+    assert!(has(
+        Rule::OperationRemoved,
+        "getDisplayName",
+        "GET /_matrix/client/r0/profile/{userId}/displayname",
+        Breaks::Both
+    ));
+    // r0 to v3
+    assert!(has(
+        Rule::OperationMoved,
+        "sync",
+        "`GET /_matrix/client/r0/sync` → `GET /_matrix/client/v3/sync`",
+        Breaks::Neither
+    ));
+    // login.yaml: access_token, device_id and user_id are required in v1.18's response
+    assert!(has(
+        Rule::FieldNowRequired,
+        "login",
+        "response `body access_token`",
+        Breaks::Both
+    ));
+    // room_initial_sync.yaml: `deprecated: true` in r0, `deprecated: false` in v1.18
+    assert!(has(Rule::OperationUndeprecated, "roomInitialSync", "", Breaks::Neither));
+    // content-repo.yaml: the unauthenticated media endpoints are deprecated (Matrix 1.11)
+    assert!(has(
+        Rule::OperationDeprecated,
+        "getContent",
+        "/_matrix/media/v3/download",
+        Breaks::Neither
+    ));
+    // sync.yaml: `use_state_after` (Matrix 1.16)
+    assert!(has(
+        Rule::OptionalFieldAdded,
+        "sync",
+        "request `query use_state_after`: `bool`",
+        Breaks::Neither
+    ));
+    let summary = report.summary();
+    assert!(
+        summary.starts_with("API changes: operations 61 added, 12 removed"),
+        "{summary}"
+    );
+    let markdown = report.markdown();
+    assert!(markdown.contains("## Operations removed (12)"), "{markdown}");
+}
