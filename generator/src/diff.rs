@@ -60,6 +60,16 @@ pub struct FieldSurface {
     pub deprecated: bool,
 }
 
+impl FieldSurface {
+    fn new(ty: String, required: bool) -> Self {
+        FieldSurface {
+            ty,
+            required,
+            deprecated: false,
+        }
+    }
+}
+
 /// A named type.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TypeSurface {
@@ -163,11 +173,7 @@ fn operation(op: &Operation, space: &TypeSpace) -> OperationSurface {
         };
         request.insert(
             format!("{location} {}", p.wire),
-            FieldSurface {
-                ty: ty_text(&p.ty, space),
-                required: p.required,
-                deprecated: false,
-            },
+            FieldSurface::new(ty_text(&p.ty, space), p.required),
         );
     }
     if let Some(Body { shape, .. }) = &op.body {
@@ -181,11 +187,7 @@ fn operation(op: &Operation, space: &TypeSpace) -> OperationSurface {
     for h in headers {
         response.insert(
             format!("header {}", h.wire),
-            FieldSurface {
-                ty: ty_text(&h.ty, space),
-                required: false,
-                deprecated: false,
-            },
+            FieldSurface::new(ty_text(&h.ty, space), false),
         );
     }
     OperationSurface {
@@ -207,22 +209,8 @@ fn operation(op: &Operation, space: &TypeSpace) -> OperationSurface {
 fn shape_fields(shape: &Shape, space: &TypeSpace) -> BTreeMap<String, FieldSurface> {
     match shape {
         Shape::Fields(def) => struct_fields(def, space, "body "),
-        Shape::Whole(ty) => BTreeMap::from([(
-            "body".to_owned(),
-            FieldSurface {
-                ty: ty_text(ty, space),
-                required: true,
-                deprecated: false,
-            },
-        )]),
-        Shape::Binary => BTreeMap::from([(
-            "body".to_owned(),
-            FieldSurface {
-                ty: "Bytes".to_owned(),
-                required: true,
-                deprecated: false,
-            },
-        )]),
+        Shape::Whole(ty) => BTreeMap::from([("body".to_owned(), FieldSurface::new(ty_text(ty, space), true))]),
+        Shape::Binary => BTreeMap::from([("body".to_owned(), FieldSurface::new("Bytes".to_owned(), true))]),
     }
 }
 
@@ -248,11 +236,7 @@ fn struct_fields(def: &StructDef, space: &TypeSpace, prefix: &str) -> BTreeMap<S
     if let Some(add) = &def.additional {
         fields.insert(
             format!("{prefix}(further properties)"),
-            FieldSurface {
-                ty: ty_text(add, space),
-                required: false,
-                deprecated: false,
-            },
+            FieldSurface::new(ty_text(add, space), false),
         );
     }
     fields
