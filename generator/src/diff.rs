@@ -128,11 +128,17 @@ impl Surface {
                 },
             );
         }
-        let operations = api
-            .operations
-            .iter()
-            .map(|op| (op.id.clone(), operation(op, space)))
-            .collect();
+        let mut operations = BTreeMap::new();
+        for op in &api.operations {
+            // by `operationId`; one the IR made up for an operation without one could be taken,
+            // and then its module name (unique) keeps it apart
+            let key = if operations.contains_key(&op.id) {
+                op.name.clone()
+            } else {
+                op.id.clone()
+            };
+            operations.insert(key, operation(op, space));
+        }
         Surface {
             api: format!("{} {}", api.title, api.version).trim().to_owned(),
             operations,
