@@ -139,7 +139,16 @@ macro_rules! number_param {
         }
     )*};
 }
-number_param!(i32, i64, f32, f64);
+number_param!(i32, i64);
+
+impl ParamValue for serde_json::Number {
+    fn to_param(&self) -> String {
+        self.to_string()
+    }
+    fn from_param(s: &str) -> Result<Self, String> {
+        s.parse().map_err(|_| format!("`{s}` is not a number"))
+    }
+}
 
 impl ParamValue for serde_json::Value {
     fn to_param(&self) -> String {

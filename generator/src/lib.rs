@@ -52,6 +52,9 @@ pub struct Settings {
     pub crate_version: String,
     /// Values for `%NAME%` placeholders in the spec.
     pub placeholders: BTreeMap<String, String>,
+    /// The folder of the spec's event schemas (`event-schemas/schema`): every top-level file in
+    /// it is one event type, generated into the `events` module. Inside the root.
+    pub events: Option<PathBuf>,
 }
 
 impl Settings {
@@ -64,6 +67,7 @@ impl Settings {
             crate_name: "matrix-client-server-api".to_owned(),
             crate_version: "0.1.0".to_owned(),
             placeholders: BTreeMap::from([("CLIENT_MAJOR_VERSION".to_owned(), "r0".to_owned())]),
+            events: None,
         }
     }
 }
@@ -208,7 +212,52 @@ pub fn resolve_spec(settings: &Settings, timings: &mut Timings) -> Result<resolv
         resolver.add(input)?;
         timings.resolve += t.elapsed();
     }
+    if let Some(dir) = &settings.events {
+        let t = Instant::now();
+        for path in event_schemas(resolver.loader(), dir)? {
+            let file = resolver.loader().load(&path)?;
+            resolver.add_event_schema(file)?;
+        }
+        timings.resolve += t.elapsed();
+    }
     Ok(resolver.finish(warnings))
+}
+
+/// The event schemas of a folder: its top-level files (`m.room.member.yaml`, or without an
+/// extension as in the seed era), sorted by name, each inside the root.
+fn event_schemas(loader: &load::Loader, dir: &Path) -> Result<Vec<PathBuf>> {
+    let canonical = dir.canonicalize().map_err(|e| {
+        Error::new(
+            Location::default(),
+            format!("event schema folder {}: {e}", dir.display()),
+        )
+    })?;
+    if !canonical.starts_with(loader.root()) {
+        return Err(Error::new(
+            Location::default(),
+            format!(
+                "the event schema folder {} is outside the spec root {}",
+                canonical.display(),
+                loader.root().display()
+            ),
+        ));
+    }
+    let entries = std::fs::read_dir(&canonical).map_err(|e| Error::io(&canonical, "cannot list", &e))?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(&canonical, "cannot list", &e))?;
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let schema_like = !name.starts_with('.') && !name.ends_with(".md");
+        if schema_like && path.is_file() {
+            let path = path.canonicalize().map_err(|e| Error::io(&path, "cannot open", &e))?;
+            if path.starts_with(loader.root()) {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
 }
 
 /// The type names pinned by the spec folder's `names.toml`, if it has one:

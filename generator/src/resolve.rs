@@ -74,6 +74,8 @@ pub struct Bundle {
     pub warnings: Vec<Warning>,
     /// The loaded files.
     pub loader: Loader,
+    /// The keys in `schemas` of the event schemas, one per event type, in file name order.
+    pub events: Vec<String>,
 }
 
 impl Bundle {
@@ -105,6 +107,7 @@ pub struct Resolver {
     /// The index of the document being walked.
     document: usize,
     documents: Vec<Document>,
+    events: Vec<String>,
 }
 
 /// Where a reference points.
@@ -122,6 +125,7 @@ impl Resolver {
             inlining: Vec::new(),
             document: 0,
             documents: Vec::new(),
+            events: Vec::new(),
         }
     }
 
@@ -142,6 +146,18 @@ impl Resolver {
         Ok(())
     }
 
+    /// Hoists an event schema, a whole file, as a schema (read in the dialect of the last
+    /// document).
+    pub fn add_event_schema(&mut self, file: FileId) -> Result<()> {
+        let target = Target {
+            file,
+            pointer: String::new(),
+        };
+        let key = self.hoist(target, file, "")?;
+        self.events.push(key);
+        Ok(())
+    }
+
     /// The documents resolved so far and every schema they reach.
     pub fn finish(self, warnings: Vec<Warning>) -> Bundle {
         Bundle {
@@ -149,6 +165,7 @@ impl Resolver {
             schemas: self.schemas,
             warnings,
             loader: self.loader,
+            events: self.events,
         }
     }
 

@@ -882,3 +882,33 @@ fn object_cases(
         }
     }
 }
+
+/// The examples of the spec's event schemas (`event-schemas/examples`), by file name: each a
+/// whole event, its `$ref` (to `core/room_event.json` and the like) merged in the way the spec
+/// composes them (the example's own keys winning).
+pub fn event_examples(dir: &Path) -> Vec<(String, Value)> {
+    fn load(path: &Path, depth: usize) -> Value {
+        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let mut value = yaml_to_json(serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display())));
+        if let Some(Value::String(reference)) = value.get("$ref").cloned() {
+            assert!(depth < 8, "{}: `$ref`s nest too deep", path.display());
+            let mut base = load(&path.parent().unwrap().join(reference), depth + 1);
+            if let (Value::Object(b), Value::Object(own)) = (&mut base, &value) {
+                for (k, v) in own.iter().filter(|(k, _)| *k != "$ref") {
+                    b.insert(k.clone(), v.clone());
+                }
+            }
+            value = base;
+        }
+        value
+    }
+    let mut out: Vec<(String, Value)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), load(&p, 0)))
+        .filter(|(_, v)| v.get("type").is_some_and(Value::is_string))
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}

@@ -25,8 +25,8 @@ fn the_checked_in_crate_conforms_to_the_seed_spec() {
 
 /// Runs cargo in a generated crate, with the conformance target folder; panics with its output
 /// on failure.
-fn cargo(crate_dir: &std::path::Path, args: &[&str], rustdocflags: Option<&str>) {
-    matrix_api_tests::cargo_in(crate_dir, args, rustdocflags);
+fn cargo(crate_dir: &std::path::Path, args: &[&str], rustdocflags: Option<&str>) -> String {
+    matrix_api_tests::cargo_in(crate_dir, args, rustdocflags)
 }
 
 const ROUTER_TEST: &str = r#"//! Written by the conformance test of `tests/`: the router of the whole API builds.
@@ -73,6 +73,7 @@ fn the_whole_client_server_api_conforms() {
         "matrix-client-server-api-corpus",
         "corpus_spec_errors.txt",
         116,
+        Some(&corpus.join("event-schemas")),
     );
 }
 
@@ -87,6 +88,7 @@ fn the_whole_v1_18_client_server_api_conforms() {
         "matrix-client-server-api-v1-18",
         "v1.18_client_server_spec_errors.txt",
         165,
+        Some(&data.join("event-schemas")),
     );
 }
 
@@ -100,6 +102,7 @@ fn whole_api(
     crate_name: &str,
     errors_file: &str,
     operations: usize,
+    events: Option<&std::path::Path>,
 ) {
     let spec = oracle::read(spec_dir, root, &placeholders());
     assert_eq!(spec.operations.len(), operations);
@@ -109,6 +112,7 @@ fn whole_api(
     // a name of its own: cargo names build outputs by package name and version (not path), and
     // the other crates are built in the same target folder, maybe at the same time
     settings.crate_name = crate_name.to_owned();
+    settings.events = events.map(|e| e.join("schema"));
     let generated = matrix_api_generator::generate(&settings).unwrap();
     matrix_api_generator::write::write(dir.path(), &generated.files).unwrap();
     let errors: Vec<&str> = spec.spec_errors.iter().map(String::as_str).collect();
@@ -178,4 +182,59 @@ fn whole_api(
         &["test", "--offline", "--quiet", "--all-features", "--test", "router"],
         None,
     );
+
+    // every example of the event schemas decodes into its event type's content and encodes
+    // back to the same JSON
+    if let Some(events) = events {
+        let examples = oracle::event_examples(&events.join("examples"));
+        assert!(examples.len() > 20, "{} event examples", examples.len());
+        std::fs::write(
+            dir.path().join("tests/events.json"),
+            serde_json::to_string(&examples).unwrap(),
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("tests/events.rs"), EVENTS_TEST.replace("CRATE", &lib)).unwrap();
+        let out = cargo(
+            dir.path(),
+            &["test", "--offline", "--quiet", "--test", "events", "--", "--nocapture"],
+            None,
+        );
+        println!(
+            "{}",
+            out.lines()
+                .filter(|l| l.starts_with("events:"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
 }
+
+const EVENTS_TEST: &str = r#"//! Written by the conformance test of `tests/`: the event schemas' examples against this crate.
+use CRATE::events::AnyEventContent;
+use serde_json::Value;
+
+#[test]
+fn every_example_decodes_into_its_event_type_and_encodes_back() {
+    let examples: Vec<(String, Value)> = serde_json::from_str(&std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/events.json")).unwrap()).unwrap();
+    let mut failures = Vec::new();
+    for (name, event) in &examples {
+        let event_type = event["type"].as_str().unwrap();
+        let content = &event["content"];
+        match AnyEventContent::from_parts(event_type, content) {
+            Err(e) => failures.push(format!("{name}: does not decode: {e}")),
+            Ok(AnyEventContent::Unknown { .. }) => failures.push(format!("{name}: `{event_type}` is not a known event type")),
+            Ok(decoded) => {
+                assert_eq!(decoded.event_type(), event_type);
+                let back = decoded.to_value().unwrap();
+                if &back != content {
+                    failures.push(format!("{name}: encoded back as {back} instead of {content}"));
+                }
+            }
+        }
+    }
+    println!("events: {} examples, {} decode and encode back", examples.len(), examples.len() - failures.len());
+    assert!(failures.is_empty(), "{} failures:
+{}", failures.len(), failures.join("
+"));
+}
+"#;

@@ -25,6 +25,10 @@ fn name(dir: &Path) -> String {
 fn settings(dir: &Path) -> Settings {
     let mut s = Settings::new(dir);
     s.crate_name = format!("snap-{}", name(dir).replace('_', "-"));
+    // a fixture's event schemas, if it has them
+    if dir.join("events").is_dir() {
+        s.events = Some(dir.join("events"));
+    }
     s
 }
 

@@ -16,13 +16,15 @@ mod bench_compile;
 mod load;
 
 const USAGE: &str =
-    "usage: cargo xtask gen [--spec DIR] [--root DIR] [--out DIR] [--crate-name NAME] [--check] [--timings]
+    "usage: cargo xtask gen [--spec DIR] [--root DIR] [--out DIR] [--crate-name NAME] [--events DIR] [--check] [--timings]
 
   --spec DIR        the spec folder; every top-level *.yaml in it is an API document
                     (default: spec/client-server)
   --root DIR        no $ref may leave this folder (default: the spec folder)
   --out DIR         the crate folder to write (default: generated)
   --crate-name NAME the generated crate's package name (default: matrix-client-server-api)
+  --events DIR      the spec's event schemas (event-schemas/schema, inside the root): adds the
+                    `events` module
   --check           write nothing; fail if the output folder is not up to date
   --timings         print the time each stage took";
 
@@ -39,6 +41,7 @@ struct Args {
     root: Option<PathBuf>,
     out: PathBuf,
     crate_name: Option<String>,
+    events: Option<PathBuf>,
     check: bool,
     timings: bool,
 }
@@ -50,6 +53,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
         root: None,
         out: ws.join("generated"),
         crate_name: None,
+        events: None,
         check: false,
         timings: false,
     };
@@ -61,6 +65,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
             "--root" => parsed.root = Some(PathBuf::from(value("--root")?)),
             "--out" => parsed.out = PathBuf::from(value("--out")?),
             "--crate-name" => parsed.crate_name = Some(value("--crate-name")?),
+            "--events" => parsed.events = Some(PathBuf::from(value("--events")?)),
             "--check" => parsed.check = true,
             "--timings" => parsed.timings = true,
             "-h" | "--help" => return Err(String::new()),
@@ -91,6 +96,7 @@ fn gen(args: &Args) -> ExitCode {
     let start = Instant::now();
     let mut settings = Settings::new(&args.spec);
     settings.root = args.root.clone();
+    settings.events = args.events.clone();
     if let Some(name) = &args.crate_name {
         settings.crate_name = name.clone();
     }

@@ -95,6 +95,7 @@ mod tests {
             sources: Vec::new(),
             operations: Vec::new(),
             types: TypeSpace::default(),
+            events: Vec::new(),
         }
     }
 

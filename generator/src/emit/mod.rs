@@ -7,6 +7,7 @@
 //! Adding an output is one new module and one line in [`OUTPUTS`].
 
 mod client;
+mod events;
 mod manifest;
 mod models;
 mod operations;
@@ -27,6 +28,7 @@ use rust::{ident, inner_doc_attrs};
 pub const OUTPUTS: &[&dyn Output] = &[
     &models::Models,
     &operations::Operations,
+    &events::EventsOutput,
     &client::ClientOutput,
     &server::ServerOutput,
     &support::Support,

@@ -253,7 +253,7 @@ fn response(op: &Operation, space: &TypeSpace) -> TokenStream {
         .collect();
     let with_headers = |fields: Vec<Field>| StructDef {
         fields: fields.into_iter().chain(headers.iter().cloned()).collect(),
-        additional: None,
+        ..StructDef::default()
     };
     match &r.body {
         Some(Shape::Fields(def)) => {

@@ -31,8 +31,7 @@ pub fn ty_tokens(ty: &Ty, space: &TypeSpace) -> TokenStream {
         Ty::Bool => quote!(bool),
         Ty::I32 => quote!(i32),
         Ty::I64 => quote!(i64),
-        Ty::F32 => quote!(f32),
-        Ty::F64 => quote!(f64),
+        Ty::Number => quote!(::serde_json::Number),
         Ty::Json => quote!(::serde_json::Value),
         Ty::JsonObject => quote!(::serde_json::Map<::std::string::String, ::serde_json::Value>),
         Ty::Vec(inner) => {

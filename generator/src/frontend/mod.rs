@@ -356,6 +356,8 @@ pub struct Spec {
     /// Type names pinned by the spec folder's `names.toml`: where a type is defined (as its
     /// rustdoc's "Defined in" says) → its name.
     pub names: BTreeMap<String, String>,
+    /// The keys in `schemas` of the event schemas, one per event type.
+    pub events: Vec<String>,
 }
 
 /// Reads every resolved document with the front end of its version. `placeholders` maps `NAME`
@@ -403,6 +405,7 @@ pub fn read(mut bundle: Bundle, placeholders: &BTreeMap<String, String>) -> Resu
         warnings,
         loader: bundle.loader,
         names: BTreeMap::new(),
+        events: bundle.events,
     })
 }
 

@@ -29,6 +29,8 @@ pub fn commonmark(text: &str) -> String {
     let mut indented = false;
     let mut in_list = false;
     let mut prev_blank = true;
+    // the column of the current list item's text
+    let mut item_text: Option<usize> = None;
     for line in text.lines() {
         let trimmed = line.trim_start();
         let indent = line.len() - trimmed.len();
@@ -70,11 +72,30 @@ pub fn commonmark(text: &str) -> String {
             prev_blank = true;
             continue;
         }
-        let list_item = trimmed.starts_with("- ")
-            || trimmed.starts_with("* ")
-            || trimmed
+        let marker = if trimmed.starts_with("- ") || trimmed.starts_with("* ") || trimmed.starts_with("+ ") {
+            Some(1)
+        } else {
+            trimmed
                 .split_once(". ")
-                .is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+                .filter(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+                .map(|(n, _)| n.len() + 1)
+        };
+        let list_item = marker.is_some();
+        // a line that goes on with a list item's text without its indentation (a "lazy
+        // continuation") is indented to the item's text, as rustdoc asks
+        let mut line = std::borrow::Cow::Borrowed(line);
+        match (marker, item_text) {
+            (Some(width), _) => {
+                let rest = &trimmed[width..];
+                item_text = Some(indent + width + (rest.len() - rest.trim_start().len()));
+            }
+            (None, Some(column)) if !prev_blank && indent < column => {
+                line = std::borrow::Cow::Owned(format!("{}{trimmed}", " ".repeat(column)));
+            }
+            (None, Some(column)) if indent < column => item_text = None,
+            _ => {}
+        }
+        let indent = line.len() - trimmed.len();
         if list_item {
             in_list = true;
         } else if indent == 0 {
@@ -86,7 +107,7 @@ pub fn commonmark(text: &str) -> String {
             indented = true;
             continue;
         }
-        out.push(commonmark_inline(line));
+        out.push(commonmark_inline(&line));
         prev_blank = false;
     }
     if fence.is_some() || indented {
@@ -722,6 +743,17 @@ mod tests {
         );
         // an unclosed backtick joins no further than the paragraph
         assert_eq!(markdown("A ` alone\n\nNext."), "A ` alone\n\nNext.");
+    }
+
+    #[test]
+    fn list_items_going_on_without_indentation_are_indented() {
+        assert_eq!(
+            commonmark(
+                "Codes:\n\n* `m.timeout`: timed out. Processes\ncan set timeouts.\n\n* `m.user`: cancelled.\n\nAfter."
+            ),
+            "Codes:\n\n* `m.timeout`: timed out. Processes\n  can set timeouts.\n\n* `m.user`: cancelled.\n\nAfter."
+        );
+        assert_eq!(commonmark("1. one\ntwo"), "1. one\n   two");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! and examples are rendered, ready to print. Emitters read only this.
 
 pub mod docs;
+pub mod events;
 pub mod naming;
 pub mod path;
 pub mod types;
@@ -39,6 +40,8 @@ pub struct Api {
     pub operations: Vec<Operation>,
     /// Every named type.
     pub types: TypeSpace,
+    /// The event types of the spec's event schemas, if it was given them.
+    pub events: Vec<events::EventDef>,
 }
 
 /// How an operation authenticates.
@@ -260,10 +263,13 @@ pub fn build(spec: &Spec) -> Result<(Api, Vec<Warning>)> {
     let mut ids: HashMap<String, Location> = HashMap::new();
     let mut routes: Vec<(Method, String, Location)> = Vec::new();
     let mut warnings = Vec::new();
-    // Named schemas first, in the order they were reached, so that they claim their names.
-    for key in spec.schemas.keys() {
+    // Named schemas first, in the order they were reached, so that they claim their names; an
+    // event schema is read for its content (below), and built whole only where an operation
+    // uses it
+    for key in spec.schemas.keys().filter(|k| !spec.events.contains(k)) {
         builder.ty(&SchemaRef::Ref(key.clone()), &Naming::new("Type"))?;
     }
+    let events = events::read(spec, &mut builder)?;
     for doc in &spec.documents {
         let base_path = base_path(doc.base_paths.first().map(String::as_str).unwrap_or_default());
         for op in &doc.operations {
@@ -306,7 +312,8 @@ pub fn build(spec: &Spec) -> Result<(Api, Vec<Warning>)> {
             )?);
         }
     }
-    let (types, type_warnings) = builder.finish(&spec.names);
+    let (mut types, type_warnings) = builder.finish(&spec.names);
+    events::keep_unknown_fields(&mut types, &events);
     warnings.extend(type_warnings);
     let first = spec.documents.first();
     let api = Api {
@@ -316,6 +323,7 @@ pub fn build(spec: &Spec) -> Result<(Api, Vec<Warning>)> {
         sources: spec.documents.iter().map(|d| d.file.clone()).collect(),
         operations,
         types,
+        events,
     };
     Ok((api, warnings))
 }
@@ -486,7 +494,7 @@ fn operation(
             };
             // headers are text: a scalar, else the text as it is
             let ty = match ty {
-                Ty::String | Ty::Bool | Ty::I32 | Ty::I64 | Ty::F32 | Ty::F64 | Ty::Id(_) => ty,
+                Ty::String | Ty::Bool | Ty::I32 | Ty::I64 | Ty::Number | Ty::Id(_) => ty,
                 _ => Ty::String,
             };
             let mut doc = format!("The `{}` header.", h.name);

@@ -35,10 +35,10 @@ pub enum Ty {
     I32,
     /// `i64`
     I64,
-    /// `f32`
-    F32,
-    /// `f64`
-    F64,
+    /// Any JSON number (`serde_json::Number`): an integer stays one and a fraction keeps its
+    /// digits, so a `number` encodes back as it came (`0` is not `0.0`, `0.9` not
+    /// `0.8999999761581421`).
+    Number,
     /// Any JSON (`serde_json::Value`).
     Json,
     /// Any JSON object (`serde_json::Map<String, Value>`).
@@ -250,6 +250,8 @@ pub struct StructDef {
     pub fields: Vec<Field>,
     /// `additionalProperties`: further fields of this type, kept in a map.
     pub additional: Option<Ty>,
+    /// `additionalProperties: false`: the schema allows no further fields.
+    pub closed: bool,
 }
 
 /// A string enum: known values plus a catch-all that keeps unknown ones.
@@ -517,6 +519,42 @@ impl<'a> TypeBuilder<'a> {
         self.deref(s).ok().and_then(|s| s.default.clone())
     }
 
+    /// The schema of property `name` of an object schema, its `allOf` parts merged (where
+    /// several parts declare it as objects, an `allOf` of them all).
+    pub fn property(&self, s: &Schema, name: &str) -> Result<Option<SchemaRef>> {
+        let parts = self.object_parts(s, 0)?;
+        let Some(schemas) = parts.properties.get(name) else {
+            return Ok(None);
+        };
+        let all_objects = schemas
+            .iter()
+            .all(|s| self.deref(s).is_ok_and(|s| matches!(shape_of(s), Shape::Object)));
+        Ok(match schemas.as_slice() {
+            [one] => Some((*one).clone()),
+            many if all_objects => Some(SchemaRef::Inline(Box::new(Schema {
+                all_of: many.iter().map(|s| (*s).clone()).collect(),
+                ..Schema::default()
+            }))),
+            [first, ..] => Some((*first).clone()),
+            [] => None,
+        })
+    }
+
+    /// The kind of event a schema builds on: the first core event schema its `allOf` names;
+    /// `None` for a schema that builds on none (a part other event schemas share).
+    pub fn event_kind(&self, s: &Schema) -> Option<super::events::EventKind> {
+        use super::events::EventKind;
+        s.all_of.iter().find_map(|part| {
+            let SchemaRef::Ref(key) = part else { return None };
+            let (_, file) = key.rsplit_once("core-event-schema/")?;
+            Some(match file.split('.').next().unwrap_or_default() {
+                "state_event" | "sync_state_event" | "stripped_state" => EventKind::State,
+                "room_event" | "sync_room_event" | "call_event" => EventKind::Message,
+                _ => EventKind::Basic,
+            })
+        })
+    }
+
     /// The type of a schema used at a place named by `naming`.
     pub fn ty(&mut self, s: &SchemaRef, naming: &Naming) -> Result<Ty> {
         match s {
@@ -610,10 +648,7 @@ impl<'a> TypeBuilder<'a> {
                 Some("int32") => Ty::I32,
                 _ => Ty::I64,
             },
-            Shape::Scalar(JsonType::Number) => match s.format.as_deref() {
-                Some("float") => Ty::F32,
-                _ => Ty::F64,
-            },
+            Shape::Scalar(JsonType::Number) => Ty::Number,
             Shape::Scalar(JsonType::Boolean) => Ty::Bool,
             Shape::Scalar(JsonType::Array) => {
                 let item = match &s.items {
@@ -736,7 +771,7 @@ impl<'a> TypeBuilder<'a> {
         Some(match ty {
             Ty::Bool => (0, "Boolean"),
             Ty::I32 | Ty::I64 => (1, "Integer"),
-            Ty::F32 | Ty::F64 => (2, "Number"),
+            Ty::Number => (2, "Number"),
             Ty::String | Ty::ErrorCode | Ty::Id(_) => (3, "String"),
             Ty::Vec(_) => (4, "List"),
             Ty::Map(_) | Ty::JsonObject => (5, "Object"),
@@ -866,7 +901,8 @@ impl<'a> TypeBuilder<'a> {
                 def.additional = Some(self.ty(inner, &Naming::new(format!("{parent}Value")))?);
             }
             Some(Additional::Allowed(true)) => def.additional = Some(Ty::Json),
-            _ => {}
+            Some(Additional::Allowed(false)) => def.closed = true,
+            None => {}
         }
         Ok(def)
     }

@@ -1,0 +1,139 @@
+//! The event types of the spec's event schemas: for each, the type its `content` decodes to and
+//! the kind of event it is, read from the core schema it builds on.
+
+use std::collections::HashSet;
+
+use super::naming::{pascal, unique};
+use super::types::{Naming, TypeBuilder};
+use super::{Location, Ty, TypeKind, TypeSpace};
+use crate::error::Result;
+use crate::frontend::Spec;
+
+/// What kind of event a schema builds on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EventKind {
+    /// A room event of the timeline (`core-event-schema/room_event.yaml`).
+    Message,
+    /// A state event (`state_event.yaml`): in the timeline and the room's state.
+    State,
+    /// Any other event (`event.yaml`): account data, to-device, ephemeral, presence.
+    Basic,
+}
+
+impl EventKind {
+    /// `message`, `state` or `basic`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Message => "message",
+            EventKind::State => "state",
+            EventKind::Basic => "basic",
+        }
+    }
+}
+
+/// One event type, or one variant of it (`m.room.message` with `msgtype` `m.text`).
+#[derive(Clone, Debug)]
+pub struct EventDef {
+    /// `m.room.member`.
+    pub event_type: String,
+    /// The variant a file of the form `TYPE$VARIANT` (`TYPE#VARIANT` in the seed era) describes.
+    pub variant: Option<String>,
+    /// The kind of event.
+    pub kind: EventKind,
+    /// What its `content` decodes to.
+    pub content: Ty,
+    /// The name of the content's type (`RoomMemberEventContent`): of the struct the content is,
+    /// or of the type the events output declares around it.
+    pub content_name: String,
+    /// Where the schema is.
+    pub origin: Location,
+}
+
+/// `m.room.message$m.text` → (`m.room.message`, `m.text`).
+pub fn split_stem(stem: &str) -> (String, Option<String>) {
+    match stem.split_once(['$', '#']) {
+        Some((t, v)) => (t.to_owned(), Some(v.to_owned())),
+        None => (stem.to_owned(), None),
+    }
+}
+
+/// `m.room.member` → `RoomMember`; a namespace other than `m.` is kept (`org.example.x` →
+/// `OrgExampleX`).
+fn type_words(event_type: &str) -> String {
+    pascal(event_type.strip_prefix("m.").unwrap_or(event_type))
+}
+
+/// The content type's name: `RoomMemberEventContent`, `RoomMessageTextEventContent`; the
+/// events output names `AnyEventContent`'s variant after it (`RoomMember`).
+pub fn content_name(event_type: &str, variant: Option<&str>) -> String {
+    let variant = variant.map(type_words).unwrap_or_default();
+    format!("{}{variant}EventContent", type_words(event_type))
+}
+
+/// Reads every event schema of the spec.
+pub fn read(spec: &Spec, builder: &mut TypeBuilder<'_>) -> Result<Vec<EventDef>> {
+    let mut events = Vec::new();
+    // names unique among the events (and clear of `AnyEventContent::Unknown`), by file order
+    let mut taken: HashSet<String> = HashSet::from(["UnknownEventContent".to_owned()]);
+    for key in &spec.events {
+        let Some(named) = spec.schemas.get(key) else { continue };
+        let Some(kind) = builder.event_kind(&named.schema) else {
+            continue; // a part other event schemas share, not an event
+        };
+        let (event_type, variant) = split_stem(&named.name_hint);
+        let name = unique(&content_name(&event_type, variant.as_deref()), &mut taken);
+        let content = match builder.property(&named.schema, "content")? {
+            Some(schema) => builder.ty(&schema, &Naming::new(name.clone()))?,
+            None => Ty::JsonObject,
+        };
+        events.push(EventDef {
+            event_type,
+            variant,
+            kind,
+            content,
+            content_name: name,
+            origin: named.location.clone(),
+        });
+    }
+    Ok(events)
+}
+
+/// Every struct an event's content holds, at any depth, keeps the fields its schema does not
+/// name (unless the schema forbids them): nothing a server sends is lost, and an event decoded
+/// and encoded again is the event that came.
+pub fn keep_unknown_fields(space: &mut TypeSpace, events: &[EventDef]) {
+    fn walk(ty: &Ty, space: &TypeSpace, seen: &mut HashSet<usize>, out: &mut Vec<usize>) {
+        match ty {
+            Ty::Vec(t) | Ty::Map(t) | Ty::Nullable(t) => walk(t, space, seen, out),
+            Ty::Named(id) if seen.insert(id.index()) => match &space.get(*id).kind {
+                TypeKind::Struct(def) => {
+                    out.push(id.index());
+                    for f in &def.fields {
+                        walk(&f.ty, space, seen, out);
+                    }
+                    if let Some(a) = &def.additional {
+                        walk(a, space, seen, out);
+                    }
+                }
+                TypeKind::Union(u) => {
+                    for v in &u.variants {
+                        walk(&v.ty, space, seen, out);
+                    }
+                }
+                TypeKind::Enum(_) => {}
+            },
+            _ => {}
+        }
+    }
+    let (mut seen, mut structs) = (HashSet::new(), Vec::new());
+    for e in events {
+        walk(&e.content, space, &mut seen, &mut structs);
+    }
+    for index in structs {
+        if let Some(TypeKind::Struct(def)) = space.defs.get_mut(index).map(|d| &mut d.kind) {
+            if def.additional.is_none() && !def.closed {
+                def.additional = Some(Ty::Json);
+            }
+        }
+    }
+}
