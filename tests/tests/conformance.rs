@@ -231,6 +231,16 @@ fn every_example_decodes_into_its_event_type_and_encodes_back() {
                 }
             }
         }
+        // the whole event, its envelope fields typed
+        match serde_json::from_value::<CRATE::events::Event>(event.clone()) {
+            Err(e) => failures.push(format!("{name}: the event does not decode: {e}")),
+            Ok(whole) => {
+                let back = serde_json::to_value(&whole).unwrap();
+                if &back != event {
+                    failures.push(format!("{name}: the event encoded back as {back} instead of {event}"));
+                }
+            }
+        }
     }
     println!("events: {} examples, {} decode and encode back", examples.len(), examples.len() - failures.len());
     assert!(failures.is_empty(), "{} failures:

@@ -150,8 +150,11 @@ fn events_file(api: &Api) -> TokenStream {
         });
         quote!(#event_type => { #(#checks)* #fallback })
     });
+    let event = event_struct(api);
     quote! {
         #(#items)*
+
+        #event
 
         /// The content of an event, by its type: one variant per event type (and per variant of
         /// one, such as each `msgtype` of `m.room.message`) of the spec's event schemas, and
@@ -194,6 +197,98 @@ fn events_file(api: &Api) -> TokenStream {
                     #(#encode)*
                     Self::Unknown { content, .. } => ::std::result::Result::Ok(::std::clone::Clone::clone(content)),
                 }
+            }
+        }
+    }
+}
+
+/// `Event`: an event whole — its `type`, its content by type, the fields the core event schemas
+/// declare (each optional) and every other field, kept as JSON.
+fn event_struct(api: &Api) -> TokenStream {
+    let space = &api.types;
+    let fields = &api.event_fields;
+    let decls = fields.iter().map(|f| {
+        let n = ident(&f.name);
+        let t = ty_tokens(&f.ty, space);
+        let mut text = f.doc.clone().unwrap_or_default();
+        if !text.is_empty() {
+            text.push_str("\n\n");
+        }
+        text.push_str(&format!("`{}`, where this kind of event has it.", f.wire));
+        let doc = doc_attrs(&text);
+        quote!(#doc pub #n: ::std::option::Option<#t>,)
+    });
+    let reads = fields.iter().map(|f| {
+        let n = ident(&f.name);
+        let wire = &f.wire;
+        // `null` is kept as it came, with the fields the schemas do not name
+        quote! {
+            let #n = match other.remove(#wire) {
+                ::std::option::Option::None => ::std::option::Option::None,
+                ::std::option::Option::Some(::serde_json::Value::Null) => {
+                    other.insert(::std::string::String::from(#wire), ::serde_json::Value::Null);
+                    ::std::option::Option::None
+                }
+                ::std::option::Option::Some(value) => ::std::option::Option::Some(
+                    ::serde_json::from_value(value)
+                        .map_err(|e| ::serde::de::Error::custom(::std::format!("{}: {e}", #wire)))?,
+                ),
+            };
+        }
+    });
+    let names: Vec<_> = fields.iter().map(|f| ident(&f.name)).collect();
+    let writes = fields.iter().map(|f| {
+        let n = ident(&f.name);
+        let wire = &f.wire;
+        quote! {
+            if let ::std::option::Option::Some(value) = &self.#n {
+                map.insert(
+                    ::std::string::String::from(#wire),
+                    ::serde_json::to_value(value).map_err(::serde::ser::Error::custom)?,
+                );
+            }
+        }
+    });
+    quote! {
+        /// An event whole: its `type`, its content read by [`AnyEventContent`], the fields the
+        /// spec's core event schemas declare (each optional: each kind of event has some of
+        /// them) and every other field as it came, so that an event decoded and encoded again is
+        /// the event that came.
+        #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::cmp::PartialEq)]
+        pub struct Event {
+            /// `type`.
+            pub event_type: ::std::string::String,
+            /// `content`, by the event's type.
+            pub content: AnyEventContent,
+            #(#decls)*
+            /// Every other field, as it came.
+            pub other: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for Event {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                let mut other = <::serde_json::Map<::std::string::String, ::serde_json::Value> as ::serde::Deserialize>::deserialize(deserializer)?;
+                let event_type = match other.remove("type") {
+                    ::std::option::Option::Some(::serde_json::Value::String(t)) => t,
+                    _ => return ::std::result::Result::Err(::serde::de::Error::custom("an event needs a string `type`")),
+                };
+                let content = match other.remove("content") {
+                    ::std::option::Option::Some(c) => AnyEventContent::from_parts(&event_type, &c)
+                        .map_err(|e| ::serde::de::Error::custom(::std::format!("content: {e}")))?,
+                    ::std::option::Option::None => return ::std::result::Result::Err(::serde::de::Error::custom("an event needs `content`")),
+                };
+                #(#reads)*
+                ::std::result::Result::Ok(Event { event_type, content, #(#names,)* other })
+            }
+        }
+
+        impl ::serde::Serialize for Event {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                let mut map = ::std::clone::Clone::clone(&self.other);
+                map.insert(::std::string::String::from("type"), ::serde_json::Value::String(::std::clone::Clone::clone(&self.event_type)));
+                map.insert(::std::string::String::from("content"), self.content.to_value().map_err(::serde::ser::Error::custom)?);
+                #(#writes)*
+                ::serde::Serialize::serialize(&map, serializer)
             }
         }
     }

@@ -96,6 +96,7 @@ mod tests {
             operations: Vec::new(),
             types: TypeSpace::default(),
             events: Vec::new(),
+            event_fields: Vec::new(),
         }
     }
 

@@ -3,8 +3,9 @@
 
 use std::collections::HashSet;
 
-use super::naming::{pascal, unique};
-use super::types::{Naming, TypeBuilder};
+use super::docs::render;
+use super::naming::{pascal, snake, unique};
+use super::types::{Absent, Field, Naming, TypeBuilder};
 use super::{Location, Ty, TypeKind, TypeSpace};
 use crate::error::Result;
 use crate::frontend::Spec;
@@ -98,10 +99,48 @@ pub fn read(spec: &Spec, builder: &mut TypeBuilder<'_>) -> Result<Vec<EventDef>>
     Ok(events)
 }
 
+/// The fields of an event beside its `type` and `content`, as the core event schemas the event
+/// schemas build on declare them (`event_id`, `sender`, `origin_server_ts`, `unsigned`,
+/// `room_id`, `state_key`, ...): every one optional, since each kind of event has some of them.
+pub fn envelope(spec: &Spec, builder: &mut TypeBuilder<'_>) -> Result<Vec<Field>> {
+    let mut fields: Vec<Field> = Vec::new();
+    let mut taken = HashSet::from(["event_type".to_owned(), "content".to_owned(), "other".to_owned()]);
+    let core = spec
+        .schemas
+        .iter()
+        .filter(|(key, _)| key.contains("core-event-schema/") && !spec.events.is_empty());
+    for (_, named) in core {
+        for (wire, schema) in builder.properties(&named.schema)? {
+            if wire == "type" || wire == "content" || fields.iter().any(|f| f.wire == wire) {
+                continue;
+            }
+            let ty = builder.ty(&schema, &Naming::property("Event", "Event", &wire))?;
+            let doc = match &schema {
+                crate::frontend::SchemaRef::Inline(s) => s.description.as_deref().map(|t| render(t, s.markup)),
+                crate::frontend::SchemaRef::Ref(_) => None,
+            };
+            fields.push(Field {
+                name: unique(&snake(&wire), &mut taken),
+                wire,
+                ty,
+                required: false,
+                nullable: false,
+                doc,
+                example: None,
+                boxed: false,
+                secret: false,
+                deprecated: false,
+                absent: Absent::Nothing,
+            });
+        }
+    }
+    Ok(fields)
+}
+
 /// Every struct an event's content holds, at any depth, keeps the fields its schema does not
 /// name (unless the schema forbids them): nothing a server sends is lost, and an event decoded
 /// and encoded again is the event that came.
-pub fn keep_unknown_fields(space: &mut TypeSpace, events: &[EventDef]) {
+pub fn keep_unknown_fields(space: &mut TypeSpace, events: &[EventDef], envelope: &[Field]) {
     fn walk(ty: &Ty, space: &TypeSpace, seen: &mut HashSet<usize>, out: &mut Vec<usize>) {
         match ty {
             Ty::Vec(t) | Ty::Map(t) | Ty::Nullable(t) => walk(t, space, seen, out),
@@ -126,8 +165,8 @@ pub fn keep_unknown_fields(space: &mut TypeSpace, events: &[EventDef]) {
         }
     }
     let (mut seen, mut structs) = (HashSet::new(), Vec::new());
-    for e in events {
-        walk(&e.content, space, &mut seen, &mut structs);
+    for ty in events.iter().map(|e| &e.content).chain(envelope.iter().map(|f| &f.ty)) {
+        walk(ty, space, &mut seen, &mut structs);
     }
     for index in structs {
         if let Some(TypeKind::Struct(def)) = space.defs.get_mut(index).map(|d| &mut d.kind) {

@@ -42,6 +42,8 @@ pub struct Api {
     pub types: TypeSpace,
     /// The event types of the spec's event schemas, if it was given them.
     pub events: Vec<events::EventDef>,
+    /// The fields of an event beside `type` and `content`, from the core event schemas.
+    pub event_fields: Vec<Field>,
 }
 
 /// How an operation authenticates.
@@ -270,6 +272,7 @@ pub fn build(spec: &Spec) -> Result<(Api, Vec<Warning>)> {
         builder.ty(&SchemaRef::Ref(key.clone()), &Naming::new("Type"))?;
     }
     let events = events::read(spec, &mut builder)?;
+    let event_fields = events::envelope(spec, &mut builder)?;
     for doc in &spec.documents {
         let base_path = base_path(doc.base_paths.first().map(String::as_str).unwrap_or_default());
         for op in &doc.operations {
@@ -313,7 +316,7 @@ pub fn build(spec: &Spec) -> Result<(Api, Vec<Warning>)> {
         }
     }
     let (mut types, type_warnings) = builder.finish(&spec.names);
-    events::keep_unknown_fields(&mut types, &events);
+    events::keep_unknown_fields(&mut types, &events, &event_fields);
     warnings.extend(type_warnings);
     let first = spec.documents.first();
     let api = Api {
@@ -324,6 +327,7 @@ pub fn build(spec: &Spec) -> Result<(Api, Vec<Warning>)> {
         operations,
         types,
         events,
+        event_fields,
     };
     Ok((api, warnings))
 }

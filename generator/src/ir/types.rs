@@ -540,6 +540,24 @@ impl<'a> TypeBuilder<'a> {
         })
     }
 
+    /// The properties of an object schema, its `allOf` parts merged, in order, each with its
+    /// schema (as [`TypeBuilder::property`] gives it).
+    pub fn properties(&self, s: &Schema) -> Result<Vec<(String, SchemaRef)>> {
+        let names: Vec<String> = self
+            .object_parts(s, 0)?
+            .properties
+            .keys()
+            .map(|k| (*k).to_owned())
+            .collect();
+        let mut out = Vec::new();
+        for name in names {
+            if let Some(schema) = self.property(s, &name)? {
+                out.push((name, schema));
+            }
+        }
+        Ok(out)
+    }
+
     /// The kind of event a schema builds on: the first core event schema its `allOf` names;
     /// `None` for a schema that builds on none (a part other event schemas share).
     pub fn event_kind(&self, s: &Schema) -> Option<super::events::EventKind> {
