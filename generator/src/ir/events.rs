@@ -105,11 +105,21 @@ pub fn read(spec: &Spec, builder: &mut TypeBuilder<'_>) -> Result<Vec<EventDef>>
 pub fn envelope(spec: &Spec, builder: &mut TypeBuilder<'_>) -> Result<Vec<Field>> {
     let mut fields: Vec<Field> = Vec::new();
     let mut taken = HashSet::from(["event_type".to_owned(), "content".to_owned(), "other".to_owned()]);
-    let core = spec
-        .schemas
-        .iter()
-        .filter(|(key, _)| key.contains("core-event-schema/") && !spec.events.is_empty());
-    for (_, named) in core {
+    // the core schemas the event schemas build on (their `allOf`), in the order first named;
+    // not every file of that folder (`call_event.yaml` is a content's, `unsigned_prop.yaml` the
+    // `unsigned` object's)
+    let mut core: Vec<&str> = Vec::new();
+    for key in &spec.events {
+        let Some(named) = spec.schemas.get(key) else { continue };
+        for part in &named.schema.all_of {
+            if let crate::frontend::SchemaRef::Ref(r) = part {
+                if r.contains("core-event-schema/") && !core.contains(&r.as_str()) {
+                    core.push(r);
+                }
+            }
+        }
+    }
+    for named in core.iter().filter_map(|key| spec.schemas.get(*key)) {
         for (wire, schema) in builder.properties(&named.schema)? {
             if wire == "type" || wire == "content" || fields.iter().any(|f| f.wire == wire) {
                 continue;
