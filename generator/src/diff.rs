@@ -270,55 +270,26 @@ fn ty_text(ty: &Ty, space: &TypeSpace) -> String {
 
 /// The types reachable from the requests and from the responses, by index.
 fn used_types(api: &Api) -> (BTreeSet<usize>, BTreeSet<usize>) {
-    fn walk(ty: &Ty, space: &TypeSpace, seen: &mut BTreeSet<usize>) {
-        match ty {
-            Ty::Vec(t) | Ty::Map(t) | Ty::Nullable(t) => walk(t, space, seen),
-            Ty::Named(id) if seen.insert(id.index()) => match &space.get(*id).kind {
-                TypeKind::Struct(s) => {
-                    for f in &s.fields {
-                        walk(&f.ty, space, seen);
-                    }
-                    if let Some(a) = &s.additional {
-                        walk(a, space, seen);
-                    }
-                }
-                TypeKind::Union(u) => {
-                    for v in &u.variants {
-                        walk(&v.ty, space, seen);
-                    }
-                }
-                TypeKind::Enum(_) => {}
-            },
-            _ => {}
-        }
-    }
-    fn shape(s: &Shape, space: &TypeSpace, seen: &mut BTreeSet<usize>) {
+    fn shape_roots(s: &Shape) -> Vec<&Ty> {
         match s {
-            Shape::Fields(def) => {
-                for f in &def.fields {
-                    walk(&f.ty, space, seen);
-                }
-                if let Some(a) = &def.additional {
-                    walk(a, space, seen);
-                }
-            }
-            Shape::Whole(ty) => walk(ty, space, seen),
-            Shape::Binary => {}
+            Shape::Fields(def) => def.fields.iter().map(|f| &f.ty).chain(&def.additional).collect(),
+            Shape::Whole(ty) => vec![ty],
+            Shape::Binary => Vec::new(),
         }
     }
-    let (mut request, mut response) = (BTreeSet::new(), BTreeSet::new());
-    for op in &api.operations {
-        for p in &op.params {
-            walk(&p.ty, &api.types, &mut request);
-        }
-        if let Some(b) = &op.body {
-            shape(&b.shape, &api.types, &mut request);
-        }
-        if let Some(s) = &op.success.body {
-            shape(s, &api.types, &mut response);
-        }
-    }
-    (request, response)
+    let ops = &api.operations;
+    let request = ops.iter().flat_map(|op| {
+        let body = op.body.as_ref().map(|b| shape_roots(&b.shape)).unwrap_or_default();
+        op.params.iter().map(|p| &p.ty).chain(body)
+    });
+    let response = ops
+        .iter()
+        .flat_map(|op| op.success.body.as_ref().map(shape_roots).unwrap_or_default());
+    let indices = |ids: Vec<crate::ir::TypeId>| ids.into_iter().map(|id| id.index()).collect();
+    (
+        indices(api.types.reachable(request)),
+        indices(api.types.reachable(response)),
+    )
 }
 
 /// Whose code a change breaks: code sending requests and reading responses (clients), or code

@@ -117,21 +117,28 @@ impl Generated {
     }
 }
 
-/// The API documents of a spec folder: its top-level `*.yaml` files, sorted by name.
-fn api_documents(loader: &load::Loader, spec_dir: &Path) -> Result<Vec<PathBuf>> {
-    let dir = spec_dir
+/// A folder the spec names (`what`: `spec folder`, ...), canonical, refused when it is not
+/// there or lies outside the spec root.
+fn confined_folder(loader: &load::Loader, dir: &Path, what: &str) -> Result<PathBuf> {
+    let canonical = dir
         .canonicalize()
-        .map_err(|e| Error::new(Location::default(), format!("spec folder {}: {e}", spec_dir.display())))?;
-    if !dir.starts_with(loader.root()) {
+        .map_err(|e| Error::new(Location::default(), format!("{what} {}: {e}", dir.display())))?;
+    if !canonical.starts_with(loader.root()) {
         return Err(Error::new(
             Location::default(),
             format!(
-                "the spec folder {} is outside the spec root {}",
-                dir.display(),
+                "the {what} {} is outside the spec root {}",
+                canonical.display(),
                 loader.root().display()
             ),
         ));
     }
+    Ok(canonical)
+}
+
+/// The API documents of a spec folder: its top-level `*.yaml` files, sorted by name.
+fn api_documents(loader: &load::Loader, spec_dir: &Path) -> Result<Vec<PathBuf>> {
+    let dir = confined_folder(loader, spec_dir, "spec folder")?;
     let entries = std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, "cannot list", &e))?;
     let mut docs = Vec::new();
     for entry in entries {
@@ -226,22 +233,7 @@ pub fn resolve_spec(settings: &Settings, timings: &mut Timings) -> Result<resolv
 /// The event schemas of a folder: its top-level files (`m.room.member.yaml`, or without an
 /// extension as in the seed era), sorted by name, each inside the root.
 fn event_schemas(loader: &load::Loader, dir: &Path) -> Result<Vec<PathBuf>> {
-    let canonical = dir.canonicalize().map_err(|e| {
-        Error::new(
-            Location::default(),
-            format!("event schema folder {}: {e}", dir.display()),
-        )
-    })?;
-    if !canonical.starts_with(loader.root()) {
-        return Err(Error::new(
-            Location::default(),
-            format!(
-                "the event schema folder {} is outside the spec root {}",
-                canonical.display(),
-                loader.root().display()
-            ),
-        ));
-    }
+    let canonical = confined_folder(loader, dir, "event schema folder")?;
     let entries = std::fs::read_dir(&canonical).map_err(|e| Error::io(&canonical, "cannot list", &e))?;
     let mut files = Vec::new();
     for entry in entries {

@@ -130,17 +130,11 @@ fn module_doc(op: &Operation) -> String {
 
 fn param_field(p: &Param) -> Field {
     Field {
-        wire: p.wire.clone(),
-        name: p.name.clone(),
-        ty: p.ty.clone(),
         required: p.required,
-        nullable: false,
         doc: Some(p.doc.clone()),
         example: p.example.clone(),
-        boxed: false,
-        secret: false,
-        deprecated: false,
         absent: p.absent.clone(),
+        ..Field::new(&p.wire, &p.name, p.ty.clone())
     }
 }
 
@@ -215,17 +209,9 @@ fn request(op: &Operation, space: &TypeSpace) -> TokenStream {
 
 fn body_field(ty: &Ty, doc: Option<String>) -> Field {
     Field {
-        wire: "body".to_owned(),
-        name: "body".to_owned(),
-        ty: ty.clone(),
         required: true,
-        nullable: false,
         doc,
-        example: None,
-        boxed: false,
-        secret: false,
-        deprecated: false,
-        absent: Absent::Nothing,
+        ..Field::new("body", "body", ty.clone())
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use super::docs::render;
 use super::naming::{pascal, snake, unique};
-use super::types::{Absent, Field, Naming, TypeBuilder};
+use super::types::{Field, Naming, TypeBuilder};
 use super::{Location, Ty, TypeKind, TypeSpace};
 use crate::error::Result;
 use crate::frontend::Spec;
@@ -129,18 +129,10 @@ pub fn envelope(spec: &Spec, builder: &mut TypeBuilder<'_>) -> Result<Vec<Field>
                 crate::frontend::SchemaRef::Inline(s) => s.description.as_deref().map(|t| render(t, s.markup)),
                 crate::frontend::SchemaRef::Ref(_) => None,
             };
+            let name = unique(&snake(&wire), &mut taken);
             fields.push(Field {
-                name: unique(&snake(&wire), &mut taken),
-                wire,
-                ty,
-                required: false,
-                nullable: false,
                 doc,
-                example: None,
-                boxed: false,
-                secret: false,
-                deprecated: false,
-                absent: Absent::Nothing,
+                ..Field::new(wire, name, ty)
             });
         }
     }
@@ -151,35 +143,9 @@ pub fn envelope(spec: &Spec, builder: &mut TypeBuilder<'_>) -> Result<Vec<Field>
 /// name (unless the schema forbids them): nothing a server sends is lost, and an event decoded
 /// and encoded again is the event that came.
 pub fn keep_unknown_fields(space: &mut TypeSpace, events: &[EventDef], envelope: &[Field]) {
-    fn walk(ty: &Ty, space: &TypeSpace, seen: &mut HashSet<usize>, out: &mut Vec<usize>) {
-        match ty {
-            Ty::Vec(t) | Ty::Map(t) | Ty::Nullable(t) => walk(t, space, seen, out),
-            Ty::Named(id) if seen.insert(id.index()) => match &space.get(*id).kind {
-                TypeKind::Struct(def) => {
-                    out.push(id.index());
-                    for f in &def.fields {
-                        walk(&f.ty, space, seen, out);
-                    }
-                    if let Some(a) = &def.additional {
-                        walk(a, space, seen, out);
-                    }
-                }
-                TypeKind::Union(u) => {
-                    for v in &u.variants {
-                        walk(&v.ty, space, seen, out);
-                    }
-                }
-                TypeKind::Enum(_) => {}
-            },
-            _ => {}
-        }
-    }
-    let (mut seen, mut structs) = (HashSet::new(), Vec::new());
-    for ty in events.iter().map(|e| &e.content).chain(envelope.iter().map(|f| &f.ty)) {
-        walk(ty, space, &mut seen, &mut structs);
-    }
-    for index in structs {
-        if let Some(TypeKind::Struct(def)) = space.defs.get_mut(index).map(|d| &mut d.kind) {
+    let roots = events.iter().map(|e| &e.content).chain(envelope.iter().map(|f| &f.ty));
+    for id in space.reachable(roots) {
+        if let Some(TypeKind::Struct(def)) = space.defs.get_mut(id.index()).map(|d| &mut d.kind) {
             if def.additional.is_none() && !def.closed {
                 def.additional = Some(Ty::Json);
             }

@@ -224,6 +224,23 @@ pub fn absence_means_more(description: &str) -> bool {
 }
 
 impl Field {
+    /// An optional field that may not be `null`, with no documentation, example or flags.
+    pub fn new(wire: impl Into<String>, name: impl Into<String>, ty: Ty) -> Self {
+        Field {
+            wire: wire.into(),
+            name: name.into(),
+            ty,
+            required: false,
+            nullable: false,
+            doc: None,
+            example: None,
+            boxed: false,
+            secret: false,
+            deprecated: false,
+            absent: Absent::Nothing,
+        }
+    }
+
     /// Whether `null` is a value of its own, apart from the field being absent: the field is
     /// nullable and its type cannot hold `null` itself (any JSON can).
     pub fn keeps_null(&self) -> bool {
@@ -327,6 +344,38 @@ impl TypeSpace {
     /// The type `id` names.
     pub fn get(&self, id: TypeId) -> &TypeDef {
         &self.defs[id.0]
+    }
+
+    /// The named types reachable from `roots` (through lists, maps, struct fields, further
+    /// properties and union variants), each once, in the order first met.
+    pub fn reachable<'t>(&self, roots: impl IntoIterator<Item = &'t Ty>) -> Vec<TypeId> {
+        fn walk(ty: &Ty, space: &TypeSpace, seen: &mut HashSet<TypeId>, out: &mut Vec<TypeId>) {
+            match ty {
+                Ty::Vec(t) | Ty::Map(t) | Ty::Nullable(t) => walk(t, space, seen, out),
+                Ty::Named(id) if seen.insert(*id) => {
+                    out.push(*id);
+                    match &space.get(*id).kind {
+                        TypeKind::Struct(def) => {
+                            for t in def.fields.iter().map(|f| &f.ty).chain(&def.additional) {
+                                walk(t, space, seen, out);
+                            }
+                        }
+                        TypeKind::Union(u) => {
+                            for v in &u.variants {
+                                walk(&v.ty, space, seen, out);
+                            }
+                        }
+                        TypeKind::Enum(_) => {}
+                    }
+                }
+                _ => {}
+            }
+        }
+        let (mut seen, mut out) = (HashSet::new(), Vec::new());
+        for ty in roots {
+            walk(ty, self, &mut seen, &mut out);
+        }
+        out
     }
 
     /// Every type with its id.
