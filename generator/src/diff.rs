@@ -264,6 +264,7 @@ fn ty_text(ty: &Ty, space: &TypeSpace) -> String {
         Ty::Nullable(t) => format!("Option<{}>", ty_text(t, space)),
         Ty::ErrorCode => "ErrorCode".to_owned(),
         Ty::Bytes => "Bytes".to_owned(),
+        Ty::Event(set) => format!("Raw<{}Event>", set.words()),
         Ty::Id(kind) => kind.type_name().to_owned(),
     }
 }

@@ -190,7 +190,7 @@ run_js_sdk_v118() {
   fi
   local crate
   crate=$(mktemp -d)
-  cargo xtask gen --spec "$data/api/client-server" --root "$data" --out "$crate" \
+  cargo xtask gen --spec "$data/api/client-server" --root "$data" --events "$data/event-schemas/schema" --out "$crate" \
       --crate-name matrix-client-server-api-v1-18 2> /dev/null
   mkdir -p "$crate/examples"
   sed 's/CRATE/matrix_client_server_api_v1_18/g' tests/peers/v118/homeserver.rs > "$crate/examples/homeserver.rs"

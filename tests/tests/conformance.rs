@@ -95,7 +95,7 @@ fn the_whole_v1_18_client_server_api_conforms() {
 /// The whole API in `spec_dir` (its references bounded by `root`) conforms: every operation,
 /// every case the oracle makes of its examples, the spec errors it finds exactly those listed
 /// in `tests/expected/{errors_file}`; the crate builds warning-free with each feature set,
-/// documents cleanly, and its router serves every route. `BLESS=1` rewrites the list instead.
+/// documents cleanly, and its router serves every route. `BLESS=1` rewrites the lists first.
 fn whole_api(
     spec_dir: &std::path::Path,
     root: &std::path::Path,
@@ -104,8 +104,21 @@ fn whole_api(
     operations: usize,
     events: Option<&std::path::Path>,
 ) {
-    let spec = oracle::read(spec_dir, root, &placeholders());
+    let mut spec = oracle::read(spec_dir, root, &placeholders());
     assert_eq!(spec.operations.len(), operations);
+    // with the events output, a body that is a whole event is kept as JSON until read
+    if events.is_some() {
+        let mut deferred = 0;
+        for case in spec
+            .cases
+            .iter_mut()
+            .filter(|c| c.event_body && c.expect == oracle::Expect::DecodeFails)
+        {
+            case.expect = oracle::Expect::Deferred;
+            deferred += 1;
+        }
+        println!("{deferred} cases of a whole-event body without a required property: kept as JSON until read");
+    }
     let dir = tempfile::tempdir().unwrap();
     let mut settings = matrix_api_generator::Settings::new(spec_dir);
     settings.root = Some(root.to_path_buf());
@@ -123,7 +136,6 @@ fn whole_api(
             errors.iter().map(|e| format!("{e}\n")).collect::<String>(),
         )
         .unwrap();
-        return;
     }
     let expected_text = std::fs::read_to_string(&expected_path).unwrap_or_default();
     let expected: Vec<&str> = expected_text.lines().filter(|l| !l.is_empty()).collect();
@@ -147,6 +159,25 @@ fn whole_api(
             .collect::<Vec<_>>()
             .join("\n")
     );
+    // the events inside response examples that do not decode are the spec's slips this file
+    // lists (an example that does not fit its event schema), and no other
+    if events.is_some() {
+        let found: Vec<&str> = out.lines().filter_map(|l| l.strip_prefix("event-error: ")).collect();
+        let path = workspace()
+            .join("tests/expected")
+            .join(errors_file.replace("spec_errors", "event_example_errors"));
+        if std::env::var_os("BLESS").is_some() {
+            std::fs::write(&path, found.iter().map(|e| format!("{e}\n")).collect::<String>()).unwrap();
+        } else {
+            let expected = std::fs::read_to_string(&path).unwrap_or_default();
+            assert_eq!(
+                found,
+                expected.lines().collect::<Vec<_>>(),
+                "events in response examples, against {}",
+                path.display()
+            );
+        }
+    }
 
     // the crate builds warning-free with each feature set, documents cleanly, and its router
     // accepts every route
@@ -210,19 +241,35 @@ fn whole_api(
 }
 
 const EVENTS_TEST: &str = r#"//! Written by the conformance test of `tests/`: the event schemas' examples against this crate.
-use CRATE::events::AnyEventContent;
+use CRATE::events::{AnyEventContent, Event};
+use CRATE::EventContent;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
+
+/// Decodes `event` as an `Event<C>` and encodes it back: `Ok(true)` when `C` knows its type.
+fn whole<C: EventContent>(event: &Value) -> Result<bool, String>
+where
+    Event<C>: DeserializeOwned + serde::Serialize,
+{
+    let decoded: Event<C> = serde_json::from_value(event.clone()).map_err(|e| format!("does not decode: {e}"))?;
+    let back = serde_json::to_value(&decoded).unwrap();
+    if &back != event {
+        return Err(format!("encoded back as {back}"));
+    }
+    Ok(!decoded.content.is_unknown())
+}
 
 #[test]
 fn every_example_decodes_into_its_event_type_and_encodes_back() {
+    use CRATE::events::*;
     let examples: Vec<(String, Value)> = serde_json::from_str(&std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/events.json")).unwrap()).unwrap();
     let mut failures = Vec::new();
     for (name, event) in &examples {
         let event_type = event["type"].as_str().unwrap();
         let content = &event["content"];
-        match AnyEventContent::from_parts(event_type, content) {
+        match AnyEventContent::from_parts(event_type, content.clone()) {
             Err(e) => failures.push(format!("{name}: does not decode: {e}")),
-            Ok(AnyEventContent::Unknown { .. }) => failures.push(format!("{name}: `{event_type}` is not a known event type")),
+            Ok(decoded) if decoded.is_unknown() => failures.push(format!("{name}: `{event_type}` is not a known event type")),
             Ok(decoded) => {
                 assert_eq!(decoded.event_type(), event_type);
                 let back = decoded.to_value().unwrap();
@@ -231,15 +278,26 @@ fn every_example_decodes_into_its_event_type_and_encodes_back() {
                 }
             }
         }
-        // the whole event, its envelope fields typed
-        match serde_json::from_value::<CRATE::events::Event>(event.clone()) {
-            Err(e) => failures.push(format!("{name}: the event does not decode: {e}")),
-            Ok(whole) => {
-                let back = serde_json::to_value(&whole).unwrap();
-                if &back != event {
-                    failures.push(format!("{name}: the event encoded back as {back} instead of {event}"));
-                }
+        // the whole event, its envelope fields typed, as an event of any kind and as an event
+        // of each kind: it decodes and encodes back in each, and one at least knows its type
+        let kinds = [
+            ("any", whole::<AnyEventContent>(event)),
+            ("timeline", whole::<AnyTimelineEventContent>(event)),
+            ("state", whole::<AnyStateEventContent>(event)),
+            ("ephemeral", whole::<AnyEphemeralEventContent>(event)),
+            ("account data", whole::<AnyAccountDataEventContent>(event)),
+            ("to-device", whole::<AnyToDeviceEventContent>(event)),
+            ("presence", whole::<AnyPresenceEventContent>(event)),
+        ];
+        let mut known_in = 0;
+        for (kind, outcome) in kinds {
+            match outcome {
+                Ok(known) => known_in += usize::from(known && kind != "any"),
+                Err(e) => failures.push(format!("{name} as an event of {kind}: {e}")),
             }
+        }
+        if known_in == 0 {
+            failures.push(format!("{name}: no kind of event knows `{event_type}`"));
         }
     }
     println!("events: {} examples, {} decode and encode back", examples.len(), examples.len() - failures.len());

@@ -27,6 +27,7 @@ fn the_generated_v1_18_client_runs_whole_flows_against_synapse() {
     // the name, and below the features, of the conformance test's build of the same API, so
     // that the crate is built once in the shared target folder
     settings.crate_name = "matrix-client-server-api-v1-18".to_owned();
+    settings.events = Some(data.join("event-schemas/schema"));
     let generated = matrix_api_generator::generate(&settings).unwrap();
     matrix_api_generator::write::write(dir.path(), &generated.files).unwrap();
     let flows = std::fs::read_to_string(workspace().join("tests/peers/flows_v118.rs")).unwrap();

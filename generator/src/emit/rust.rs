@@ -52,6 +52,10 @@ pub fn ty_tokens(ty: &Ty, space: &TypeSpace) -> TokenStream {
         }
         Ty::ErrorCode => quote!(crate::ErrorCode),
         Ty::Bytes => quote!(::std::vec::Vec<u8>),
+        Ty::Event(set) => {
+            let name = format_ident!("{}Event", set.words());
+            quote!(crate::runtime::Raw<crate::events::#name>)
+        }
     }
 }
 

@@ -32,6 +32,137 @@ impl EventKind {
     }
 }
 
+/// The events of a kind, as a place of the API or an enum of the events output holds them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EventSet {
+    /// Events of any kind.
+    All,
+    /// Room events of the timeline: message and state events.
+    Timeline,
+    /// State events.
+    State,
+    /// Stripped state: a state event's `type`, `state_key`, `sender` and `content` (invites,
+    /// knocks, the space hierarchy).
+    StrippedState,
+    /// Ephemeral room events (typing, receipts).
+    Ephemeral,
+    /// Account data, global or of a room.
+    AccountData,
+    /// To-device messages.
+    ToDevice,
+    /// Presence.
+    Presence,
+}
+
+impl EventSet {
+    /// Every kind an enum of the events output stands for, in order.
+    pub const KINDS: [EventSet; 8] = [
+        EventSet::All,
+        EventSet::Timeline,
+        EventSet::State,
+        EventSet::StrippedState,
+        EventSet::Ephemeral,
+        EventSet::AccountData,
+        EventSet::ToDevice,
+        EventSet::Presence,
+    ];
+
+    /// The words of its names: `Timeline` (`TimelineEvent`, `AnyTimelineEventContent`); empty
+    /// for events of any kind (`Event`, `AnyEventContent`).
+    pub fn words(self) -> &'static str {
+        match self {
+            EventSet::All => "",
+            EventSet::Timeline => "Timeline",
+            EventSet::State => "State",
+            EventSet::StrippedState => "StrippedState",
+            EventSet::Ephemeral => "Ephemeral",
+            EventSet::AccountData => "AccountData",
+            EventSet::ToDevice => "ToDevice",
+            EventSet::Presence => "Presence",
+        }
+    }
+
+    /// An event of the kind, for documentation: `a timeline event`.
+    pub fn noun(self) -> &'static str {
+        match self {
+            EventSet::All => "an event of any kind",
+            EventSet::Timeline => "a timeline event",
+            EventSet::State => "a state event",
+            EventSet::StrippedState => "a stripped state event",
+            EventSet::Ephemeral => "an ephemeral event",
+            EventSet::AccountData => "an account data event",
+            EventSet::ToDevice => "a to-device event",
+            EventSet::Presence => "a presence event",
+        }
+    }
+
+    /// The content enum of its events: stripped state has a state event's content.
+    pub fn content(self) -> EventSet {
+        match self {
+            EventSet::StrippedState => EventSet::State,
+            other => other,
+        }
+    }
+}
+
+/// The kinds of the events built on `event.yaml` (account data, to-device, ephemeral, presence):
+/// neither their schemas nor their examples say which, so this table of Matrix knowledge does,
+/// as hand-written libraries do. An entry ending in `.` is a prefix. A type it does not name is
+/// of every kind of these (it decodes wherever it comes).
+const BASIC_KINDS: &[(&str, &[EventSet])] = {
+    use EventSet::*;
+    &[
+        ("m.typing", &[Ephemeral]),
+        ("m.receipt", &[Ephemeral]),
+        ("m.presence", &[Presence]),
+        ("m.direct", &[AccountData]),
+        ("m.ignored_user_list", &[AccountData]),
+        ("m.push_rules", &[AccountData]),
+        ("m.fully_read", &[AccountData]),
+        ("m.tag", &[AccountData]),
+        ("m.accepted_terms", &[AccountData]),
+        ("m.identity_server", &[AccountData]),
+        ("m.invite_permission_config", &[AccountData]),
+        ("m.marked_unread", &[AccountData]),
+        ("m.recent_emoji", &[AccountData]),
+        ("m.secret_storage.", &[AccountData]),
+        ("m.cross_signing.", &[AccountData]),
+        ("m.megolm_backup.", &[AccountData]),
+        ("m.dummy", &[ToDevice]),
+        ("m.room_key", &[ToDevice]),
+        ("m.room_key.withheld", &[ToDevice]),
+        ("m.room_key_request", &[ToDevice]),
+        ("m.forwarded_room_key", &[ToDevice]),
+        ("m.secret.request", &[ToDevice]),
+        ("m.secret.send", &[ToDevice]),
+        ("m.key.verification.request", &[ToDevice]),
+        // in-room verification sends the rest in the timeline too
+        ("m.key.verification.", &[ToDevice, Timeline]),
+        ("m.room.encrypted", &[Timeline, ToDevice]),
+    ]
+};
+
+/// The kinds of events an event type is of: from the core schema it builds on, and for basic
+/// events from [`BASIC_KINDS`].
+pub fn kinds_of(event_type: &str, kind: EventKind) -> Vec<EventSet> {
+    match kind {
+        EventKind::Message => vec![EventSet::Timeline],
+        EventKind::State => vec![EventSet::Timeline, EventSet::State],
+        EventKind::Basic => {
+            let exact = BASIC_KINDS.iter().find(|(t, _)| *t == event_type);
+            let prefix = || {
+                BASIC_KINDS
+                    .iter()
+                    .find(|(t, _)| t.ends_with('.') && event_type.starts_with(t))
+            };
+            match exact.or_else(prefix) {
+                Some((_, kinds)) => kinds.to_vec(),
+                None => vec![EventSet::Ephemeral, EventSet::AccountData, EventSet::ToDevice],
+            }
+        }
+    }
+}
+
 /// One event type, or one variant of it (`m.room.message` with `msgtype` `m.text`).
 #[derive(Clone, Debug)]
 pub struct EventDef {
@@ -41,6 +172,8 @@ pub struct EventDef {
     pub variant: Option<String>,
     /// The kind of event.
     pub kind: EventKind,
+    /// The kinds of events it is of (beside [`EventSet::All`]), in order.
+    pub sets: Vec<EventSet>,
     /// What its `content` decodes to.
     pub content: Ty,
     /// The name of the content's type (`RoomMemberEventContent`): of the struct the content is,
@@ -74,8 +207,9 @@ pub fn content_name(event_type: &str, variant: Option<&str>) -> String {
 /// Reads every event schema of the spec.
 pub fn read(spec: &Spec, builder: &mut TypeBuilder<'_>) -> Result<Vec<EventDef>> {
     let mut events = Vec::new();
-    // names unique among the events (and clear of `AnyEventContent::Unknown`), by file order
-    let mut taken: HashSet<String> = HashSet::from(["UnknownEventContent".to_owned()]);
+    // names unique among the events (and clear of the enums' `Unknown` and `Redacted`), by file order
+    let mut taken: HashSet<String> =
+        HashSet::from(["UnknownEventContent".to_owned(), "RedactedEventContent".to_owned()]);
     for key in &spec.events {
         let Some(named) = spec.schemas.get(key) else { continue };
         let Some(kind) = builder.event_kind(&named.schema) else {
@@ -88,6 +222,7 @@ pub fn read(spec: &Spec, builder: &mut TypeBuilder<'_>) -> Result<Vec<EventDef>>
             None => Ty::JsonObject,
         };
         events.push(EventDef {
+            sets: kinds_of(&event_type, kind),
             event_type,
             variant,
             kind,
@@ -101,7 +236,8 @@ pub fn read(spec: &Spec, builder: &mut TypeBuilder<'_>) -> Result<Vec<EventDef>>
 
 /// The fields of an event beside its `type` and `content`, as the core event schemas the event
 /// schemas build on declare them (`event_id`, `sender`, `origin_server_ts`, `unsigned`,
-/// `room_id`, `state_key`, ...): every one optional, since each kind of event has some of them.
+/// `room_id`, `state_key`, ...) and the event schemas beside their content (`redacts`): every
+/// one optional, since each kind of event has some of them.
 pub fn envelope(spec: &Spec, builder: &mut TypeBuilder<'_>) -> Result<Vec<Field>> {
     let mut fields: Vec<Field> = Vec::new();
     let mut taken = HashSet::from(["event_type".to_owned(), "content".to_owned(), "other".to_owned()]);
@@ -119,22 +255,31 @@ pub fn envelope(spec: &Spec, builder: &mut TypeBuilder<'_>) -> Result<Vec<Field>
             }
         }
     }
+    let mut declared = Vec::new();
     for named in core.iter().filter_map(|key| spec.schemas.get(*key)) {
-        for (wire, schema) in builder.properties(&named.schema)? {
-            if wire == "type" || wire == "content" || fields.iter().any(|f| f.wire == wire) {
-                continue;
-            }
-            let ty = builder.ty(&schema, &Naming::property("Event", "Event", &wire))?;
-            let doc = match &schema {
-                crate::frontend::SchemaRef::Inline(s) => s.description.as_deref().map(|t| render(t, s.markup)),
-                crate::frontend::SchemaRef::Ref(_) => None,
-            };
-            let name = unique(&snake(&wire), &mut taken);
-            fields.push(Field {
-                doc,
-                ..Field::new(wire, name, ty)
-            });
+        declared.extend(builder.properties(&named.schema)?);
+    }
+    // then the fields an event schema declares beside its content (`m.room.redaction`'s
+    // `redacts`)
+    for named in spec.events.iter().filter_map(|key| spec.schemas.get(key)) {
+        if builder.event_kind(&named.schema).is_some() {
+            declared.extend(named.schema.properties.iter().map(|(k, v)| (k.clone(), v.clone())));
         }
+    }
+    for (wire, schema) in declared {
+        if wire == "type" || wire == "content" || fields.iter().any(|f| f.wire == wire) {
+            continue;
+        }
+        let ty = builder.ty(&schema, &Naming::property("Event", "Event", &wire))?;
+        let doc = match &schema {
+            crate::frontend::SchemaRef::Inline(s) => s.description.as_deref().map(|t| render(t, s.markup)),
+            crate::frontend::SchemaRef::Ref(_) => None,
+        };
+        let name = unique(&snake(&wire), &mut taken);
+        fields.push(Field {
+            doc,
+            ..Field::new(wire, name, ty)
+        });
     }
     Ok(fields)
 }

@@ -260,6 +260,7 @@ fn base_path(raw: &str) -> String {
 /// every `{name}` is a declared path parameter.
 pub fn build(spec: &Spec) -> Result<(Api, Vec<Warning>)> {
     let mut builder = TypeBuilder::new(&spec.schemas);
+    builder.events = !spec.events.is_empty();
     let mut operations = Vec::new();
     let mut names = HashSet::new();
     let mut ids: HashMap<String, Location> = HashMap::new();

@@ -57,6 +57,9 @@ pub enum Ty {
     Bytes,
     /// A Matrix identifier of a string format the spec names (`format: mx-user-id`).
     Id(IdKind),
+    /// An event (an object of a `type` and a `content`, where the spec has event schemas), of
+    /// the events of a kind, kept as JSON until read.
+    Event(super::events::EventSet),
 }
 
 /// The Matrix identifier formats that have a type of their own (the spec's
@@ -526,6 +529,9 @@ pub struct TypeBuilder<'a> {
     /// Declared inline types by their wanted name and a hash of their shape.
     by_shape: HashMap<(String, u64), Vec<TypeId>>,
     warnings: Vec<Warning>,
+    /// Whether the spec has event schemas: an object of a `type` and a `content` is then an
+    /// event of the events output.
+    pub events: bool,
 }
 
 impl<'a> TypeBuilder<'a> {
@@ -537,6 +543,7 @@ impl<'a> TypeBuilder<'a> {
             by_ref: HashMap::new(),
             by_shape: HashMap::new(),
             warnings: Vec::new(),
+            events: false,
         }
     }
 
@@ -622,6 +629,38 @@ impl<'a> TypeBuilder<'a> {
         })
     }
 
+    /// The events a schema stands for, where the spec has event schemas and the schema is an
+    /// object of a string `type` and a `content` object of no declared properties (an event's
+    /// envelope): required `state_key` and `event_id`, state events; a required `state_key`
+    /// alone, stripped state; a required `event_id`, timeline events; else events of any kind.
+    fn event_set(&self, s: &Schema) -> Result<Option<super::events::EventSet>> {
+        use super::events::EventSet;
+        if !self.events || !matches!(shape_of(s), Shape::Object) {
+            return Ok(None);
+        }
+        let parts = self.object_parts(s, 0)?;
+        let is = |name: &str, want: fn(&Self, &Schema) -> bool| -> Result<bool> {
+            Ok(match parts.properties.get(name).map(Vec::as_slice) {
+                Some([one]) => want(self, self.deref(one)?),
+                _ => false,
+            })
+        };
+        let string = |_: &Self, s: &Schema| matches!(shape_of(s), Shape::Scalar(JsonType::String));
+        let open_object = |b: &Self, s: &Schema| {
+            matches!(shape_of(s), Shape::Object) && b.object_parts(s, 0).is_ok_and(|p| p.properties.is_empty())
+        };
+        if !is("type", string)? || !is("content", open_object)? {
+            return Ok(None);
+        }
+        let required = |name: &str| parts.required.contains(name);
+        Ok(Some(match (required("state_key"), required("event_id")) {
+            (true, true) => EventSet::State,
+            (true, false) => EventSet::StrippedState,
+            (false, true) => EventSet::Timeline,
+            (false, false) => EventSet::All,
+        }))
+    }
+
     /// The type of a schema used at a place named by `naming`.
     pub fn ty(&mut self, s: &SchemaRef, naming: &Naming) -> Result<Ty> {
         match s {
@@ -656,6 +695,10 @@ impl<'a> TypeBuilder<'a> {
         // distinct schemas sharing a name are told apart by the folder they live in
         if let Some(folder) = context_folder(&named.location) {
             naming.qualified = naming.candidates.iter().map(|c| format!("{folder}{c}")).collect();
+        }
+        if let Some(set) = self.event_set(&named.schema)? {
+            self.by_ref.insert(key.to_owned(), RefState::Done(Ty::Event(set)));
+            return Ok(Ty::Event(set));
         }
         let reserved = if self.needs_def(&named.schema)? {
             Some(self.reserve(named.location.clone()))
@@ -696,6 +739,9 @@ impl<'a> TypeBuilder<'a> {
     /// Converts a schema; `reserved` is the type id set aside for a named schema that needs a
     /// declaration.
     fn schema_ty(&mut self, s: &Schema, naming: &Naming, reserved: Option<TypeId>) -> Result<Ty> {
+        if let Some(set) = self.event_set(s)? {
+            return Ok(Ty::Event(set));
+        }
         let mut naming = naming.clone();
         if reserved.is_none() {
             if let Some(t) = s.title.as_deref().and_then(pascal_title) {
@@ -847,6 +893,7 @@ impl<'a> TypeBuilder<'a> {
                 TypeKind::Struct(_) => (5, "Object"),
                 TypeKind::Union(_) => return None,
             },
+            Ty::Event(_) => (5, "Object"),
             Ty::Json | Ty::Nullable(_) | Ty::Bytes => return None,
         })
     }
