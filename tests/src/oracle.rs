@@ -63,6 +63,9 @@ pub struct Spec {
     pub cases: Vec<Case>,
     /// Examples that do not fit their own schema: `name: reason`.
     pub spec_errors: Vec<String>,
+    /// The response examples that do not fit their own schema: the events inside them are
+    /// still the spec's examples of events.
+    pub unfit_responses: Vec<Value>,
     /// Counts of what was found, for the report.
     pub examples: usize,
 }
@@ -841,6 +844,9 @@ fn object_cases(
     if !schema.is_null() {
         if let Err(reason) = files.validate(file, schema, example, "#", 0) {
             spec.spec_errors.push(format!("{name}: {reason}"));
+            if kind == Kind::Response {
+                spec.unfit_responses.push(example.clone());
+            }
             return;
         }
     }
