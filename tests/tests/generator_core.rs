@@ -494,3 +494,86 @@ paths:
         "{dir_enum}"
     );
 }
+
+#[test]
+fn of_two_types_wanting_one_name_the_one_used_in_more_places_keeps_it() {
+    let dir = tempfile::tempdir().unwrap();
+    // two sets of membership values: one in three places, one in one; both would be
+    // `Membership`, the set of three places keeps it and the other takes its own name
+    let spec = r#"
+openapi: 3.1.0
+info: {title: Names, version: '1'}
+paths:
+  /a:
+    get:
+      operationId: getMembers
+      parameters:
+        - {in: query, name: membership, schema: {type: string, enum: [join, leave, knock]}}
+        - {in: query, name: not_membership, schema: {type: string, enum: [join, leave, knock]}}
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  membership: {type: string, enum: [knock, join, leave]}
+  /b:
+    get:
+      operationId: getSummary
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  membership: {type: string, enum: [join, leave]}
+"#;
+    std::fs::write(dir.path().join("api.yaml"), spec).unwrap();
+    let generated = generate(&Settings::new(dir.path())).unwrap();
+    let types = &generated.files["src/types.rs"];
+    let enums: Vec<&str> = types.lines().filter_map(|l| l.strip_prefix("pub enum ")).collect();
+    assert_eq!(enums, ["Membership {", "GetSummaryResponseMembership {"], "{types}");
+    assert!(types[types.find("pub enum Membership {").unwrap()..].contains("Knock,"), "{types}");
+}
+
+#[test]
+fn keys_by_pattern_in_an_all_of_part_make_a_map_of_their_values() {
+    let dir = tempfile::tempdir().unwrap();
+    // `m.receipt`'s content: an object whose part (merged with the core schema's `content`)
+    // gives its keys by pattern
+    let spec = r#"
+openapi: 3.1.0
+info: {title: Patterns, version: '1'}
+paths:
+  /a:
+    get:
+      operationId: getReceipts
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema:
+                allOf:
+                  - {type: object}
+                  - type: object
+                    patternProperties:
+                      "^\\$":
+                        title: Event Receipts
+                        type: object
+                        properties:
+                          ts: {type: integer}
+                    additionalProperties: false
+"#;
+    std::fs::write(dir.path().join("api.yaml"), spec).unwrap();
+    let generated = generate(&Settings::new(dir.path())).unwrap();
+    let op = &generated.files["src/operations/get_receipts.rs"];
+    assert!(
+        collapse(op).contains("pub body: ::std::collections::BTreeMap< ::std::string::String, crate::types::EventReceipts, >"),
+        "{op}"
+    );
+}

@@ -465,6 +465,8 @@ struct ObjectParts<'s> {
     properties: IndexMap<&'s str, Vec<&'s SchemaRef>>,
     required: BTreeSet<&'s str>,
     additional: Option<&'s Additional>,
+    /// The schemas of keys by pattern, of every part.
+    patterns: Vec<&'s SchemaRef>,
 }
 
 /// What a schema stands for, read from its keywords.
@@ -785,9 +787,9 @@ impl<'a> TypeBuilder<'a> {
                         }
                         // keys by pattern (`^@` for user ids): a map of the values' type when
                         // every pattern agrees on it
-                        None | Some(Additional::Allowed(false)) if !s.pattern_properties.is_empty() => {
+                        None | Some(Additional::Allowed(false)) if !parts.patterns.is_empty() => {
                             let mut values = Vec::new();
-                            for inner in s.pattern_properties.values() {
+                            for inner in parts.patterns.clone() {
                                 let value = self.ty(inner, &naming.with_suffix("Value"))?;
                                 values.push(self.nullable(inner, value));
                             }
@@ -920,11 +922,13 @@ impl<'a> TypeBuilder<'a> {
             if p.additional.is_some() {
                 parts.additional = p.additional;
             }
+            parts.patterns.extend(p.patterns);
         }
         for (k, v) in &s.properties {
             parts.properties.entry(k.as_str()).or_default().push(v);
         }
         parts.required.extend(s.required.iter().map(String::as_str));
+        parts.patterns.extend(s.pattern_properties.values());
         if let Some(a) = &s.additional {
             parts.additional = Some(a);
         }
@@ -1164,7 +1168,8 @@ impl<'a> TypeBuilder<'a> {
                 }
             })
             .collect();
-        let pick = settle(&candidates);
+        let places: Vec<usize> = self.pending.iter().map(|p| p.uses.len().max(1)).collect();
+        let pick = settle(&candidates, &places);
         let mut defs: Vec<TypeDef> = self.pending.into_iter().map(|p| p.def).collect();
         let mut by_name: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         for (i, c) in candidates.iter().enumerate() {
@@ -1189,8 +1194,9 @@ impl<'a> TypeBuilder<'a> {
 }
 
 /// Which candidate each type takes (an index into its list): all start at their best; while
-/// several want one name, each of them that has a further candidate moves on to it.
-fn settle(candidates: &[Vec<String>]) -> Vec<usize> {
+/// several want one name, the one declared in the most places keeps it (if it alone is), and
+/// each of the others that has a further candidate moves on to it.
+fn settle(candidates: &[Vec<String>], places: &[usize]) -> Vec<usize> {
     let mut pick = vec![0usize; candidates.len()];
     loop {
         let mut wanted: HashMap<&str, Vec<usize>> = HashMap::new();
@@ -1199,8 +1205,13 @@ fn settle(candidates: &[Vec<String>]) -> Vec<usize> {
         }
         let mut moved = false;
         for members in wanted.values().filter(|m| m.len() > 1) {
+            let most = members.iter().map(|&i| places[i]).max().unwrap_or_default();
+            let keeper = match members.iter().filter(|&&i| places[i] == most).count() {
+                1 => members.iter().copied().find(|&i| places[i] == most),
+                _ => None,
+            };
             for &i in members {
-                if pick[i] + 1 < candidates[i].len() {
+                if Some(i) != keeper && pick[i] + 1 < candidates[i].len() {
                     pick[i] += 1;
                     moved = true;
                 }
