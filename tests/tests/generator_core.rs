@@ -537,7 +537,10 @@ paths:
     let types = &generated.files["src/types.rs"];
     let enums: Vec<&str> = types.lines().filter_map(|l| l.strip_prefix("pub enum ")).collect();
     assert_eq!(enums, ["Membership {", "GetSummaryResponseMembership {"], "{types}");
-    assert!(types[types.find("pub enum Membership {").unwrap()..].contains("Knock,"), "{types}");
+    assert!(
+        types[types.find("pub enum Membership {").unwrap()..].contains("Knock,"),
+        "{types}"
+    );
 }
 
 #[test]
@@ -573,7 +576,8 @@ paths:
     let generated = generate(&Settings::new(dir.path())).unwrap();
     let op = &generated.files["src/operations/get_receipts.rs"];
     assert!(
-        collapse(op).contains("pub body: ::std::collections::BTreeMap< ::std::string::String, crate::types::EventReceipts, >"),
+        collapse(op)
+            .contains("pub body: ::std::collections::BTreeMap< ::std::string::String, crate::types::EventReceipts, >"),
         "{op}"
     );
 }

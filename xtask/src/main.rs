@@ -13,6 +13,7 @@ use matrix_api_generator::{generate, write, Settings};
 mod diff;
 
 mod bench_compile;
+mod bench_decode;
 mod load;
 
 const USAGE: &str =
@@ -205,10 +206,11 @@ fn main() -> ExitCode {
         },
         Some("diff") => diff::run(&args[1..]),
         Some("bench-compile") => bench_compile::run(&args[1..], &workspace_root()),
+        Some("bench-decode") => bench_decode::run(&args[1..], &workspace_root()),
         Some("load") => load::run(&args[1..], &workspace_root()),
         _ => {
             eprintln!(
-                "{USAGE}\n\n       {}\n       cargo xtask bench-compile [--spec DIR --root DIR] [--ruma] [--release]\n       cargo xtask load [--quick] [--debug] [--connections N] [--requests N] [--max-seconds N]",
+                "{USAGE}\n\n       {}\n       cargo xtask bench-compile [--spec DIR --root DIR] [--ruma] [--release]\n       cargo xtask bench-decode [--runs N]\n       cargo xtask load [--quick] [--debug] [--connections N] [--requests N] [--max-seconds N]",
                 diff::USAGE
             );
             ExitCode::from(2)
