@@ -1,6 +1,7 @@
 //! `cargo xtask bench-compile`: how long the generated crate takes to build, by feature set,
 //! with its dependencies already built, so that the figure is the crate's own. With `--ruma`,
-//! ruma-client-api (hand-written types of the same API) is built the same way in the same run.
+//! ruma-client-api and ruma-events (hand-written types of the same API and its events) are built
+//! the same way in the same run. `--events DIR` generates the event types too.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -55,15 +56,17 @@ pub fn run(args: &[String], root: &Path) -> ExitCode {
     let mut spec_root = Some(corpus.clone());
     let mut ruma = false;
     let mut release = false;
+    let mut events = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--spec" => spec = it.next().map(PathBuf::from).unwrap_or_default(),
             "--root" => spec_root = it.next().map(PathBuf::from),
+            "--events" => events = it.next().map(PathBuf::from),
             "--ruma" => ruma = true,
             "--release" => release = true,
             other => {
-                eprintln!("error: unknown argument `{other}`\nusage: cargo xtask bench-compile [--spec DIR --root DIR] [--ruma] [--release]");
+                eprintln!("error: unknown argument `{other}`\nusage: cargo xtask bench-compile [--spec DIR --root DIR] [--events DIR] [--ruma] [--release]");
                 return ExitCode::from(2);
             }
         }
@@ -71,6 +74,7 @@ pub fn run(args: &[String], root: &Path) -> ExitCode {
     let dir = root.join("target/bench-compile");
     let mut settings = Settings::new(&spec);
     settings.root = spec_root;
+    settings.events = events;
     let generated = match generate(&settings) {
         Ok(g) => g,
         Err(e) => {
@@ -88,9 +92,12 @@ pub fn run(args: &[String], root: &Path) -> ExitCode {
         let _ = std::fs::create_dir_all(probe.join("src"));
         let _ = std::fs::write(
             probe.join("Cargo.toml"),
-            "[package]\nname = \"ruma-probe\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\nruma-client-api = { version = \"0.25\", features = [\"client\", \"server\"] }\n",
+            "[package]\nname = \"ruma-probe\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\nruma-client-api = { version = \"0.25\", features = [\"client\", \"server\"] }\nruma-events = \"0.35\"\n",
         );
-        let _ = std::fs::write(probe.join("src/lib.rs"), "pub use ruma_client_api;\n");
+        let _ = std::fs::write(
+            probe.join("src/lib.rs"),
+            "pub use ruma_client_api;\npub use ruma_events;\n",
+        );
         members.push("\"ruma\"");
     }
     let _ = std::fs::write(
@@ -116,13 +123,23 @@ pub fn run(args: &[String], root: &Path) -> ExitCode {
         }
     }
     if ruma {
-        match timed(&dir, "ruma-client-api", &[], release) {
-            Ok(s) => println!("  ruma-client-api (client + server, hand-written) {s:>6.1} s"),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::FAILURE;
+        let mut pair = 0.0;
+        for (package, label) in [
+            ("ruma-events", "ruma-events (hand-written events)"),
+            ("ruma-client-api", "ruma-client-api (client + server, hand-written)"),
+        ] {
+            match timed(&dir, package, &[], release) {
+                Ok(s) => {
+                    pair += s;
+                    println!("  {label:<48} {s:>6.1} s");
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::FAILURE;
+                }
             }
         }
+        println!("  {:<48} {pair:>6.1} s", "ruma-events + ruma-client-api");
     }
     ExitCode::SUCCESS
 }

@@ -221,6 +221,16 @@ pub fn read(spec: &Spec, builder: &mut TypeBuilder<'_>) -> Result<Vec<EventDef>>
             Some(schema) => builder.ty(&schema, &Naming::new(name.clone()))?,
             None => Ty::JsonObject,
         };
+        // a content without a description of its own is described by its event's
+        let what = match &variant {
+            Some(v) => format!("The content of `{event_type}` events of `{v}`."),
+            None => format!("The content of `{event_type}` events."),
+        };
+        let doc = match named.schema.description.as_deref() {
+            Some(d) => format!("{what}\n\n{}", render(d, named.schema.markup)),
+            None => what,
+        };
+        builder.document(&content, doc);
         events.push(EventDef {
             sets: kinds_of(&event_type, kind),
             event_type,

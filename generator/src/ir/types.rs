@@ -567,6 +567,18 @@ impl<'a> TypeBuilder<'a> {
         }
     }
 
+    /// Gives a declared type documentation where its schema had none (an event's content, by
+    /// the event schema's description).
+    pub fn document(&mut self, ty: &Ty, doc: String) {
+        if let Ty::Named(id) = ty {
+            if let Some(p) = self.pending.get_mut(id.0) {
+                if p.def.doc.is_none() {
+                    p.def.doc = Some(doc);
+                }
+            }
+        }
+    }
+
     /// Whether a type is a string enum.
     pub fn is_enum(&self, ty: &Ty) -> bool {
         matches!(ty, Ty::Named(id) if self.pending.get(id.0).is_some_and(|p| matches!(p.def.kind, TypeKind::Enum(_))))
@@ -589,8 +601,15 @@ impl<'a> TypeBuilder<'a> {
             .all(|s| self.deref(s).is_ok_and(|s| matches!(shape_of(s), Shape::Object)));
         Ok(match schemas.as_slice() {
             [one] => Some((*one).clone()),
+            // where the most specific part (the last) is written, so that the merged type says
+            // where the spec defines it
             many if all_objects => Some(SchemaRef::Inline(Box::new(Schema {
                 all_of: many.iter().map(|s| (*s).clone()).collect(),
+                origin: many
+                    .last()
+                    .and_then(|s| self.deref(s).ok())
+                    .map(|s| s.origin.clone())
+                    .unwrap_or_default(),
                 ..Schema::default()
             }))),
             [first, ..] => Some((*first).clone()),
