@@ -4,7 +4,7 @@
 use std::fmt;
 
 use super::error::{FromHttpResponseError, IntoHttpError, MatrixError};
-use super::metadata::{AuthKind, Metadata, PathSegment};
+use super::metadata::{AuthKind, Metadata, Method, PathSegment};
 
 /// An access token. Its `Debug` never shows it.
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -101,13 +101,13 @@ pub trait OutgoingResponse {
 
 /// A value of a path, query or header parameter.
 pub trait ParamValue: Sized {
-    fn to_param(&self) -> String;
+    fn to_param(&self) -> std::borrow::Cow<'_, str>;
     fn from_param(s: &str) -> Result<Self, String>;
 }
 
 impl ParamValue for String {
-    fn to_param(&self) -> String {
-        self.clone()
+    fn to_param(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(self)
     }
     fn from_param(s: &str) -> Result<Self, String> {
         Ok(s.to_owned())
@@ -115,8 +115,8 @@ impl ParamValue for String {
 }
 
 impl ParamValue for bool {
-    fn to_param(&self) -> String {
-        self.to_string()
+    fn to_param(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(if *self { "true" } else { "false" })
     }
     fn from_param(s: &str) -> Result<Self, String> {
         match s {
@@ -130,8 +130,8 @@ impl ParamValue for bool {
 macro_rules! number_param {
     ($($t:ty),*) => {$(
         impl ParamValue for $t {
-            fn to_param(&self) -> String {
-                self.to_string()
+            fn to_param(&self) -> std::borrow::Cow<'_, str> {
+                std::borrow::Cow::Owned(self.to_string())
             }
             fn from_param(s: &str) -> Result<Self, String> {
                 s.parse().map_err(|_| format!("`{s}` is not a number of type {}", stringify!($t)))
@@ -142,8 +142,8 @@ macro_rules! number_param {
 number_param!(i32, i64);
 
 impl ParamValue for serde_json::Number {
-    fn to_param(&self) -> String {
-        self.to_string()
+    fn to_param(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Owned(self.to_string())
     }
     fn from_param(s: &str) -> Result<Self, String> {
         s.parse().map_err(|_| format!("`{s}` is not a number"))
@@ -151,8 +151,8 @@ impl ParamValue for serde_json::Number {
 }
 
 impl ParamValue for serde_json::Value {
-    fn to_param(&self) -> String {
-        self.to_string()
+    fn to_param(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Owned(self.to_string())
     }
     fn from_param(s: &str) -> Result<Self, String> {
         serde_json::from_str(s).map_err(|e| format!("not JSON: {e}"))
@@ -160,8 +160,8 @@ impl ParamValue for serde_json::Value {
 }
 
 impl ParamValue for serde_json::Map<String, serde_json::Value> {
-    fn to_param(&self) -> String {
-        serde_json::Value::Object(self.clone()).to_string()
+    fn to_param(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Owned(serde_json::to_string(self).unwrap_or_default())
     }
     fn from_param(s: &str) -> Result<Self, String> {
         serde_json::from_str(s).map_err(|e| format!("not a JSON object: {e}"))
@@ -170,12 +170,15 @@ impl ParamValue for serde_json::Map<String, serde_json::Value> {
 
 /// Percent-encodes everything but the unreserved characters of RFC 3986.
 pub fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(s.len() + 8);
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
             out.push(b as char);
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            out.push('%');
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 0xF)] as char);
         }
     }
     out
@@ -223,7 +226,7 @@ impl QueryWriter {
 
     /// Adds `name=a,b,c`.
     pub fn push_joined<T: ParamValue>(&mut self, name: &str, values: &[T]) {
-        let joined: Vec<String> = values.iter().map(ParamValue::to_param).collect();
+        let joined: Vec<std::borrow::Cow<'_, str>> = values.iter().map(ParamValue::to_param).collect();
         self.push_raw(name, &joined.join(","));
     }
 
@@ -609,7 +612,17 @@ pub fn build_request(
         query.push_raw("access_token", t);
     }
     let url = format!("{}{}{}{}", base.url.trim_end_matches('/'), prefix.trim_end_matches('/'), path, query.finish());
-    let mut builder = http::Request::builder().method(metadata.method.as_str()).uri(&url);
+    let method = match metadata.method {
+        Method::Get => http::Method::GET,
+        Method::Put => http::Method::PUT,
+        Method::Post => http::Method::POST,
+        Method::Delete => http::Method::DELETE,
+        Method::Options => http::Method::OPTIONS,
+        Method::Head => http::Method::HEAD,
+        Method::Patch => http::Method::PATCH,
+        Method::Trace => http::Method::TRACE,
+    };
+    let mut builder = http::Request::builder().method(method).uri(&url);
     if let (Some(t), false) = (token, base.token_in_query) {
         builder = builder.header(http::header::AUTHORIZATION, format!("Bearer {t}"));
     }
@@ -619,7 +632,7 @@ pub fn build_request(
     }
     if body.is_some() && !has_content_type {
         let content_type = if json { "application/json" } else { "application/octet-stream" };
-        builder = builder.header(http::header::CONTENT_TYPE, content_type);
+        builder = builder.header(http::header::CONTENT_TYPE, http::HeaderValue::from_static(content_type));
     }
     builder
         .body(body.unwrap_or_default())

@@ -116,8 +116,8 @@ macro_rules! identifier {
         }
 
         impl super::convert::ParamValue for $name {
-            fn to_param(&self) -> String {
-                self.0.to_string()
+            fn to_param(&self) -> std::borrow::Cow<'_, str> {
+                std::borrow::Cow::Borrowed(&self.0)
             }
             fn from_param(s: &str) -> Result<Self, String> {
                 Self::parse(s).map_err(|e| e.to_string())

@@ -473,8 +473,8 @@ fn param_value_impl(def: &TypeDef) -> TokenStream {
     match &def.kind {
         TypeKind::Enum(_) => quote! {
             impl crate::runtime::ParamValue for #name {
-                fn to_param(&self) -> ::std::string::String {
-                    ::std::borrow::ToOwned::to_owned(self.as_str())
+                fn to_param(&self) -> ::std::borrow::Cow<'_, str> {
+                    ::std::borrow::Cow::Borrowed(self.as_str())
                 }
                 fn from_param(s: &str) -> ::std::result::Result<Self, ::std::string::String> {
                     ::std::result::Result::Ok(<Self as ::std::convert::From<&str>>::from(s))
@@ -483,11 +483,11 @@ fn param_value_impl(def: &TypeDef) -> TokenStream {
         },
         TypeKind::Union(u) if u.variants.iter().any(|v| v.name == "String") => quote! {
             impl crate::runtime::ParamValue for #name {
-                fn to_param(&self) -> ::std::string::String {
-                    match ::serde_json::to_value(self) {
+                fn to_param(&self) -> ::std::borrow::Cow<'_, str> {
+                    ::std::borrow::Cow::Owned(match ::serde_json::to_value(self) {
                         ::std::result::Result::Ok(::serde_json::Value::String(s)) => s,
                         other => other.map(|v| v.to_string()).unwrap_or_default(),
-                    }
+                    })
                 }
                 fn from_param(s: &str) -> ::std::result::Result<Self, ::std::string::String> {
                     ::serde_json::from_str(s)
@@ -498,8 +498,8 @@ fn param_value_impl(def: &TypeDef) -> TokenStream {
         },
         TypeKind::Struct(_) | TypeKind::Union(_) => quote! {
             impl crate::runtime::ParamValue for #name {
-                fn to_param(&self) -> ::std::string::String {
-                    ::serde_json::to_string(self).unwrap_or_default()
+                fn to_param(&self) -> ::std::borrow::Cow<'_, str> {
+                    ::std::borrow::Cow::Owned(::serde_json::to_string(self).unwrap_or_default())
                 }
                 fn from_param(s: &str) -> ::std::result::Result<Self, ::std::string::String> {
                     ::serde_json::from_str(s).map_err(|e| ::std::string::ToString::to_string(&e))

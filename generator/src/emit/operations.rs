@@ -479,9 +479,9 @@ fn outgoing_request(op: &Operation) -> TokenStream {
             }
             ParamLocation::Header => {
                 if p.required {
-                    headers.push(quote!(headers.push((#wire, crate::runtime::ParamValue::to_param(&self.#field)));));
+                    headers.push(quote!(headers.push((#wire, ::std::borrow::Cow::into_owned(crate::runtime::ParamValue::to_param(&self.#field))));));
                 } else {
-                    headers.push(quote!(if let ::std::option::Option::Some(value) = &self.#field { headers.push((#wire, crate::runtime::ParamValue::to_param(value))); }));
+                    headers.push(quote!(if let ::std::option::Option::Some(value) = &self.#field { headers.push((#wire, ::std::borrow::Cow::into_owned(crate::runtime::ParamValue::to_param(value)))); }));
                 }
             }
         }
