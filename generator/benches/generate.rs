@@ -1,5 +1,6 @@
-//! Generation speed, stage by stage and in total, on the seed spec and on the whole
-//! Client-Server API in `../shared` (skipped with a message when it is absent).
+//! Generation speed, stage by stage and in total, on the seed spec, the seed-era Client-Server
+//! API and each API of v1.18 (the Client-Server API with its event types) in `../shared`
+//! (skipped with a message when it is absent).
 //! `cargo bench -p matrix-api-generator`.
 
 use std::path::Path;
@@ -17,6 +18,25 @@ fn specs() -> Vec<(&'static str, Settings)> {
         out.push(("client-server", s));
     } else {
         eprintln!("skipping the whole Client-Server API: {} is absent", corpus.display());
+    }
+    let v118 = ws.join("../shared/corpus/matrix-spec-v1.18/data");
+    if v118.is_dir() {
+        for (name, api) in [
+            ("v1.18 client-server with events", "client-server"),
+            ("v1.18 server-server", "server-server"),
+            ("v1.18 application-service", "application-service"),
+            ("v1.18 identity", "identity"),
+            ("v1.18 push-gateway", "push-gateway"),
+        ] {
+            let mut s = Settings::new(v118.join("api").join(api));
+            s.root = Some(v118.clone());
+            if api == "client-server" {
+                s.events = Some(v118.join("event-schemas/schema"));
+            }
+            out.push((name, s));
+        }
+    } else {
+        eprintln!("skipping v1.18: {} is absent", v118.display());
     }
     out
 }
