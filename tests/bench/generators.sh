@@ -4,6 +4,7 @@
 # generators and two npm packages into target/bench-generators, and needs ../shared):
 #
 #   tests/bench/generators.sh            # RUNS=5 rounds by default
+#   COMPILE=1 tests/bench/generators.sh  # and the compile time of each output, and of ruma
 #
 # What is timed, per round:
 #   - `cargo xtask gen` (release build, run directly): the seed spec; the seed-era Client-Server
@@ -184,3 +185,78 @@ echo "generation as a process, median of $RUNS interleaved rounds, $(nproc) core
 for c in "${cases[@]}"; do
   printf '  %-16s %6s   (%s)\n' "$c" "$(echo "${times[$c]}" | median)" "${times[$c]# }"
 done
+
+# With COMPILE=1: how long each generator's output for the v1.18 Client-Server API takes to
+# build (debug, its dependencies built first, then the crate cleaned and built again, timed),
+# beside ruma-events + ruma-client-api, all in one workspace, in one run.
+if [ "${COMPILE:-0}" = 1 ]; then
+  C="$WORK/compile"
+  # the sources afresh; the target folder (dependencies) is kept between runs
+  rm -rf "$C/generated" "$C/plain" "$C/oas3" "$C/o2r" "$C/ruma" && mkdir -p "$C"
+  "$XTASK" gen --spec "$V118/api/client-server" --root "$V118" --events "$V118/event-schemas/schema" \
+      --out "$C/generated" --crate-name matrix-client-server-api-v1-18 > /dev/null 2>&1
+  "$XTASK" gen --spec "$V118/api/client-server" --root "$V118" \
+      --out "$C/plain" --crate-name matrix-client-server-api-v1-18-plain > /dev/null 2>&1
+  # oas3-gen: its client module and its server module, in one crate
+  mkdir -p "$C/oas3/src"
+  cp -r "$WORK/out/oas3-client" "$C/oas3/src/client_mod"
+  cp -r "$WORK/out/oas3-server" "$C/oas3/src/server_mod"
+  for m in client_mod server_mod; do
+    sed -e "s|^mod \\([a-z]*\\);|#[path = \"$m/\\1.rs\"] mod \\1;|" "$C/oas3/src/$m/mod.rs" > "$C/oas3/src/$m.rs"
+    rm "$C/oas3/src/$m/mod.rs"
+  done
+  printf 'pub mod client_mod;\npub mod server_mod;\n' > "$C/oas3/src/lib.rs"
+  cat > "$C/oas3/Cargo.toml" <<'TOML'
+[package]
+name = "oas3-gen-output"
+version = "0.0.0"
+edition = "2024"
+publish = false
+
+[dependencies]
+oas3-gen-support = "0.29"
+http = "1"
+axum = "0.8"
+axum-extra = { version = "0.12", features = ["query", "typed-header"] }
+anyhow = "1"
+validator = { version = "0.21", features = ["derive"] }
+serde = { version = "1", features = ["derive"] }
+serde_json = "1"
+reqwest = { version = "0.13", features = ["json", "multipart", "query"] }
+serde_with = "3"
+indexmap = { version = "2", features = ["serde"] }
+serde_html_form = "0.2"
+secrecy = { version = "0.10", features = ["serde"] }
+regex = "1"
+TOML
+  # openapi-to-rust: its types and client, with the dependencies it lists
+  mkdir -p "$C/o2r/src"
+  cp "$WORK/out/openapi-to-rust"/*.rs "$C/o2r/src/" && mv "$C/o2r/src/mod.rs" "$C/o2r/src/lib.rs"
+  { printf '[package]\nname = "openapi-to-rust-output"\nversion = "0.0.0"\nedition = "2021"\npublish = false\n\n'
+    grep -v '^#' "$WORK/out/openapi-to-rust/REQUIRED_DEPS.toml"; } > "$C/o2r/Cargo.toml"
+  mkdir -p "$C/ruma/src"
+  printf 'pub use ruma_client_api;\npub use ruma_events;\n' > "$C/ruma/src/lib.rs"
+  printf '[package]\nname = "ruma-probe"\nversion = "0.0.0"\nedition = "2021"\npublish = false\n\n[dependencies]\nruma-client-api = { version = "0.25", features = ["client", "server"] }\nruma-events = "0.35"\n' > "$C/ruma/Cargo.toml"
+  printf '[workspace]\nresolver = "2"\nmembers = ["generated", "plain", "oas3", "o2r", "ruma"]\n' > "$C/Cargo.toml"
+  build() { (cd "$C" && CARGO_TARGET_DIR="$C/target" cargo build --quiet "$@"); }
+  timed_build() { # package, then cargo's feature arguments
+    local p=$1
+    shift
+    build -p "$p" "$@" 2> /dev/null
+    (cd "$C" && CARGO_TARGET_DIR="$C/target" cargo clean --quiet -p "$p")
+    ms build -p "$p" "$@"
+  }
+  log "building every crate's dependencies"
+  build --workspace --all-features 2> /dev/null || true
+  echo "compile time of the v1.18 Client-Server API's generated code, debug, dependencies built (ms):"
+  printf '  %-44s %6s\n' "generated, no features" "$(timed_build matrix-client-server-api-v1-18)"
+  printf '  %-44s %6s\n' "generated, client" "$(timed_build matrix-client-server-api-v1-18 --features client)"
+  printf '  %-44s %6s\n' "generated, server" "$(timed_build matrix-client-server-api-v1-18 --features server)"
+  printf '  %-44s %6s\n' "generated, client + server" "$(timed_build matrix-client-server-api-v1-18 --features client,server)"
+  printf '  %-44s %6s\n' "generated without the event types, client" "$(timed_build matrix-client-server-api-v1-18-plain --features client)"
+  printf '  %-44s %6s\n' "generated without the event types, both" "$(timed_build matrix-client-server-api-v1-18-plain --features client,server)"
+  printf '  %-44s %6s\n' "oas3-gen, client and server modules" "$(timed_build oas3-gen-output)"
+  printf '  %-44s %6s\n' "openapi-to-rust, types and client" "$(timed_build openapi-to-rust-output)"
+  printf '  %-44s %6s\n' "ruma-events" "$(timed_build ruma-events)"
+  printf '  %-44s %6s\n' "ruma-client-api (client + server)" "$(timed_build ruma-client-api)"
+fi
