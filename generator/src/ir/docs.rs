@@ -89,7 +89,9 @@ pub fn commonmark(text: &str) -> String {
                 let rest = &trimmed[width..];
                 item_text = Some(indent + width + (rest.len() - rest.trim_start().len()));
             }
-            (None, Some(column)) if !prev_blank && indent < column => {
+            // short of the item's text, or past it (rustdoc asks for the column exactly; the
+            // paragraph goes on either way)
+            (None, Some(column)) if !prev_blank && indent != column => {
                 line = std::borrow::Cow::Owned(format!("{}{trimmed}", " ".repeat(column)));
             }
             (None, Some(column)) if indent < column => item_text = None,
@@ -299,6 +301,11 @@ pub fn markdown(rst: &str) -> String {
             i += 1;
             joined = format!("{} {}", joined.trim_end(), lines[i].trim());
         }
+        // an auto-numbered item (`#.`) is a Markdown one (Markdown numbers `1.` items itself)
+        let joined = match joined.trim_start().strip_prefix("#. ") {
+            Some(rest) => format!("{}1. {rest}", &joined[..indent_of(&joined)]),
+            None => joined,
+        };
         let mut converted = inline(&joined);
         literal_next = false;
         if converted.ends_with("::") {
@@ -434,6 +441,7 @@ fn is_list_continuation(lines: &[String], i: usize) -> bool {
         let t = l.trim_start();
         (t.starts_with("- ")
             || t.starts_with("* ")
+            || t.starts_with("#. ")
             || t.split_once(". ")
                 .is_some_and(|(n, _)| n.chars().all(|c| c.is_ascii_digit())))
             && indent_of(l) < indent
@@ -754,6 +762,20 @@ mod tests {
             "Codes:\n\n* `m.timeout`: timed out. Processes\n  can set timeouts.\n\n* `m.user`: cancelled.\n\nAfter."
         );
         assert_eq!(commonmark("1. one\ntwo"), "1. one\n   two");
+    }
+
+    #[test]
+    fn list_items_overindented_or_auto_numbered_are_lists_rustdoc_reads() {
+        // a continuation indented past the item's text is brought to it
+        assert_eq!(
+            commonmark(" * `a`: one thing\n    and more.\n * `b`: another."),
+            " * `a`: one thing\n   and more.\n * `b`: another."
+        );
+        // RST's `#.` items are numbered Markdown items
+        assert_eq!(
+            markdown("Rules:\n\n#. If ``x``, allow.\n#. If ``y``\n   too, deny."),
+            "Rules:\n\n1. If `x`, allow.\n1. If `y`\n   too, deny."
+        );
     }
 
     #[test]
