@@ -333,3 +333,70 @@ fn the_seed_era_api_against_v1_18_reports_what_changed() {
     let markdown = report.markdown();
     assert!(markdown.contains("## Operations removed (12)"), "{markdown}");
 }
+
+/// The surface of the `events` snapshot fixture (an API carrying events in its responses, with
+/// its own event schemas), `m.room.topic`'s content schema edited by `edit`.
+fn events_surface(edit: impl Fn(String) -> String) -> Surface {
+    let dir = tempfile::tempdir().unwrap();
+    let from = fixture("snapshots/events");
+    std::fs::create_dir_all(dir.path().join("events/core-event-schema")).unwrap();
+    for rel in ["api.yaml", "events/m.room.topic.yaml"]
+        .into_iter()
+        .map(String::from)
+        .chain(
+            std::fs::read_dir(from.join("events/core-event-schema"))
+                .unwrap()
+                .map(|e| format!("events/core-event-schema/{}", e.unwrap().file_name().to_string_lossy())),
+        )
+    {
+        let text = std::fs::read_to_string(from.join(&rel)).unwrap();
+        let text = if rel == "events/m.room.topic.yaml" {
+            edit(text)
+        } else {
+            text
+        };
+        std::fs::write(dir.path().join(&rel), text).unwrap();
+    }
+    let mut settings = Settings::new(dir.path());
+    settings.events = Some(dir.path().join("events"));
+    generate(&settings).unwrap().surface().unwrap()
+}
+
+#[test]
+fn a_change_to_an_event_content_counts_where_the_api_carries_events() {
+    // the fixture's `/sync` response carries events: a field the topic's content now requires
+    // breaks servers (they build those events), a removed one breaks both sides
+    let base = events_surface(|t| t);
+    let required = events_surface(|t| {
+        edit(
+            &t,
+            "    required: [topic]",
+            "      lang: {type: string}\n    required: [topic, lang]",
+        )
+    });
+    let report = compare(&base, &required);
+    let change = report
+        .changes
+        .iter()
+        .find(|c| c.subject == "RoomTopicEventContent")
+        .expect("a change to the content");
+    assert_eq!(
+        (change.rule, change.breaks),
+        (Rule::RequiredFieldAdded, Breaks::Servers),
+        "{}",
+        report.markdown()
+    );
+    let removed = events_surface(|t| edit(&t, "      weight: {type: number}\n", ""));
+    let report = compare(&base, &removed);
+    let change = report
+        .changes
+        .iter()
+        .find(|c| c.subject == "RoomTopicEventContent")
+        .expect("a change to the content");
+    assert_eq!(
+        (change.rule, change.breaks),
+        (Rule::FieldRemoved, Breaks::Both),
+        "{}",
+        report.markdown()
+    );
+}
