@@ -260,6 +260,10 @@ fn server(c: &mut Criterion) {
         "/_matrix/client/r0/account/3pid",
         axum::routing::get(hand_written_with_cors),
     );
+    // and the panic guard every generated router has
+    let by_hand_cors_guard = by_hand_cors
+        .clone()
+        .layer(tower_http::catch_panic::CatchPanicLayer::new());
     let request = || {
         http::Request::builder()
             .uri("/_matrix/client/r0/account/3pid")
@@ -273,6 +277,10 @@ fn server(c: &mut Criterion) {
         ("generated router, no timeouts", &generated_no_timeouts),
         ("hand-written axum handler", &by_hand),
         ("hand-written axum handler, with CORS headers", &by_hand_cors),
+        (
+            "hand-written axum handler, with CORS headers and a panic guard",
+            &by_hand_cors_guard,
+        ),
     ] {
         g.bench_function(name, |b| {
             b.to_async(&rt).iter_batched(
