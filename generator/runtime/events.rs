@@ -70,7 +70,7 @@ impl<T> Raw<T> {
     where
         T: DeserializeOwned,
     {
-        serde_json::from_str(self.json.get())
+        self.deserialize_as()
     }
 
     /// Reads the value as another type (an event as the `Any*Event` of the kind the caller

@@ -294,33 +294,13 @@ fn used_types(api: &Api) -> (BTreeSet<usize>, BTreeSet<usize>) {
         .chain(api.event_fields.iter().map(|f| &f.ty))
         .collect();
     let side = |roots: Vec<&Ty>| -> BTreeSet<usize> {
-        let carries = roots.iter().any(|t| holds_event(t));
-        let mut ids = api.types.reachable(roots);
-        let carries = carries || ids.iter().any(|id| type_holds_event(&api.types.get(*id).kind));
-        if carries {
+        let (mut ids, carries_events) = api.types.reach(roots);
+        if carries_events {
             ids.extend(api.types.reachable(event_roots.iter().copied()));
         }
         ids.into_iter().map(|id| id.index()).collect()
     };
     (side(request.collect()), side(response.collect()))
-}
-
-/// Whether a type expression holds an event (in a list, a map, ...).
-fn holds_event(ty: &Ty) -> bool {
-    match ty {
-        Ty::Event(_) => true,
-        Ty::Vec(inner) | Ty::Map(inner) | Ty::Nullable(inner) => holds_event(inner),
-        _ => false,
-    }
-}
-
-/// Whether a named type holds an event in one of its fields or variants.
-fn type_holds_event(kind: &TypeKind) -> bool {
-    match kind {
-        TypeKind::Struct(def) => def.fields.iter().map(|f| &f.ty).chain(&def.additional).any(holds_event),
-        TypeKind::Union(u) => u.variants.iter().any(|v| holds_event(&v.ty)),
-        TypeKind::Enum(_) => false,
-    }
 }
 
 /// Whose code a change breaks: code sending requests and reading responses (clients), or code

@@ -362,6 +362,17 @@ fn events_surface(edit: impl Fn(String) -> String) -> Surface {
     generate(&settings).unwrap().surface().unwrap()
 }
 
+/// The rule and whom it breaks of the change `compare` finds to `m.room.topic`'s content.
+fn content_change(from: &Surface, to: &Surface) -> (Rule, Breaks) {
+    let report = compare(from, to);
+    let change = report
+        .changes
+        .iter()
+        .find(|c| c.subject == "RoomTopicEventContent")
+        .unwrap_or_else(|| panic!("no change to the content:\n{}", report.markdown()));
+    (change.rule, change.breaks)
+}
+
 #[test]
 fn a_change_to_an_event_content_counts_where_the_api_carries_events() {
     // the fixture's `/sync` response carries events: a field the topic's content now requires
@@ -374,29 +385,10 @@ fn a_change_to_an_event_content_counts_where_the_api_carries_events() {
             "      lang: {type: string}\n    required: [topic, lang]",
         )
     });
-    let report = compare(&base, &required);
-    let change = report
-        .changes
-        .iter()
-        .find(|c| c.subject == "RoomTopicEventContent")
-        .expect("a change to the content");
     assert_eq!(
-        (change.rule, change.breaks),
-        (Rule::RequiredFieldAdded, Breaks::Servers),
-        "{}",
-        report.markdown()
+        content_change(&base, &required),
+        (Rule::RequiredFieldAdded, Breaks::Servers)
     );
     let removed = events_surface(|t| edit(&t, "      weight: {type: number}\n", ""));
-    let report = compare(&base, &removed);
-    let change = report
-        .changes
-        .iter()
-        .find(|c| c.subject == "RoomTopicEventContent")
-        .expect("a change to the content");
-    assert_eq!(
-        (change.rule, change.breaks),
-        (Rule::FieldRemoved, Breaks::Both),
-        "{}",
-        report.markdown()
-    );
+    assert_eq!(content_change(&base, &removed), (Rule::FieldRemoved, Breaks::Both));
 }

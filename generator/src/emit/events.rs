@@ -187,16 +187,18 @@ fn content_enum(set: EventSet, members: &[(&EventDef, &TokenStream)], space: &Ty
             None => {}
         }
     }
+    // an event type the enum does not know: its content kept whole
+    let unknown = quote!(::std::result::Result::Ok(Self::Unknown {
+        event_type: ::std::string::String::from(event_type),
+        content,
+    }));
     let arms = by_type.iter().map(|(event_type, d)| {
         let fallback = match d.base {
             Some(base) => {
                 let v = ident(&variant_name(base));
                 quote!(::serde_json::from_value(content).map(Self::#v))
             }
-            None => quote!(::std::result::Result::Ok(Self::Unknown {
-                event_type: ::std::string::String::from(event_type),
-                content,
-            })),
+            None => unknown.clone(),
         };
         if d.variants.is_empty() {
             return quote!(#event_type => #fallback,);
@@ -216,10 +218,6 @@ fn content_enum(set: EventSet, members: &[(&EventDef, &TokenStream)], space: &Ty
         });
         quote!(#event_type => { #(#checks)* #fallback })
     });
-    let unknown = quote!(::std::result::Result::Ok(Self::Unknown {
-        event_type: ::std::string::String::from(event_type),
-        content,
-    }));
     // a kind of which the spec describes no event type knows none
     let from_parts = if by_type.is_empty() {
         unknown

@@ -352,20 +352,33 @@ impl TypeSpace {
     /// The named types reachable from `roots` (through lists, maps, struct fields, further
     /// properties and union variants), each once, in the order first met.
     pub fn reachable<'t>(&self, roots: impl IntoIterator<Item = &'t Ty>) -> Vec<TypeId> {
-        fn walk(ty: &Ty, space: &TypeSpace, seen: &mut HashSet<TypeId>, out: &mut Vec<TypeId>) {
+        self.reach(roots).0
+    }
+
+    /// The types reachable from `roots` (as [`TypeSpace::reachable`]), and whether an event
+    /// ([`Ty::Event`]) is among what they hold.
+    pub fn reach<'t>(&self, roots: impl IntoIterator<Item = &'t Ty>) -> (Vec<TypeId>, bool) {
+        struct Walk<'s> {
+            space: &'s TypeSpace,
+            seen: HashSet<TypeId>,
+            out: Vec<TypeId>,
+            events: bool,
+        }
+        fn walk(ty: &Ty, w: &mut Walk<'_>) {
             match ty {
-                Ty::Vec(t) | Ty::Map(t) | Ty::Nullable(t) => walk(t, space, seen, out),
-                Ty::Named(id) if seen.insert(*id) => {
-                    out.push(*id);
-                    match &space.get(*id).kind {
+                Ty::Vec(t) | Ty::Map(t) | Ty::Nullable(t) => walk(t, w),
+                Ty::Event(_) => w.events = true,
+                Ty::Named(id) if w.seen.insert(*id) => {
+                    w.out.push(*id);
+                    match &w.space.get(*id).kind {
                         TypeKind::Struct(def) => {
                             for t in def.fields.iter().map(|f| &f.ty).chain(&def.additional) {
-                                walk(t, space, seen, out);
+                                walk(t, w);
                             }
                         }
                         TypeKind::Union(u) => {
                             for v in &u.variants {
-                                walk(&v.ty, space, seen, out);
+                                walk(&v.ty, w);
                             }
                         }
                         TypeKind::Enum(_) => {}
@@ -374,11 +387,16 @@ impl TypeSpace {
                 _ => {}
             }
         }
-        let (mut seen, mut out) = (HashSet::new(), Vec::new());
+        let mut w = Walk {
+            space: self,
+            seen: HashSet::new(),
+            out: Vec::new(),
+            events: false,
+        };
         for ty in roots {
-            walk(ty, self, &mut seen, &mut out);
+            walk(ty, &mut w);
         }
-        out
+        (w.out, w.events)
     }
 
     /// Every type with its id.
@@ -760,8 +778,11 @@ impl<'a> TypeBuilder<'a> {
     /// Converts a schema; `reserved` is the type id set aside for a named schema that needs a
     /// declaration.
     fn schema_ty(&mut self, s: &Schema, naming: &Naming, reserved: Option<TypeId>) -> Result<Ty> {
-        if let Some(set) = self.event_set(s)? {
-            return Ok(Ty::Event(set));
+        // a named schema was asked already (`ref_ty`), before it reserved its id
+        if reserved.is_none() {
+            if let Some(set) = self.event_set(s)? {
+                return Ok(Ty::Event(set));
+            }
         }
         let mut naming = naming.clone();
         if reserved.is_none() {
