@@ -361,6 +361,11 @@ impl Client {
         &self.base_url
     }
 
+    /// Sends `request`, taken by value (the client methods of an API of a set call it).
+    pub async fn send_owned<R: OutgoingRequest>(&self, request: R) -> Result<R::Response, ClientError> {
+        self.send(&request).await
+    }
+
     /// Sends any operation's request and decodes its response.
     pub async fn send<R: OutgoingRequest>(&self, request: &R) -> Result<R::Response, ClientError> {
         let base = Base {

@@ -360,3 +360,239 @@ pub fn generate(settings: &Settings) -> Result<Generated> {
         timings,
     })
 }
+
+/// One API of a set generated together (see [`generate_set`]).
+#[derive(Clone, Debug)]
+pub struct ApiSettings {
+    /// The API's spec folder: every top-level `*.yaml` in it is one of its documents.
+    pub spec_dir: PathBuf,
+    /// Its crate's package name, also the crate's folder in the output folder.
+    pub crate_name: String,
+}
+
+/// Several APIs generated in one run: a crate for each, and one crate they all depend on for
+/// what they share (the support code with `MatrixError` and the identifiers, the event types,
+/// and the types of the schemas two or more of them use).
+#[derive(Clone, Debug)]
+pub struct SetSettings {
+    /// No `$ref` may leave this folder; the APIs' folders and the event schemas are inside it.
+    pub root: PathBuf,
+    /// The APIs, in the order given.
+    pub apis: Vec<ApiSettings>,
+    /// The shared crate's package name and folder.
+    pub shared_crate: String,
+    /// The version of every crate of the set.
+    pub crate_version: String,
+    /// Values for `%NAME%` placeholders in the specs.
+    pub placeholders: BTreeMap<String, String>,
+    /// The folder of the spec's event schemas: the event types, in the shared crate.
+    pub events: Option<PathBuf>,
+}
+
+impl SetSettings {
+    /// A set under `root`, with the defaults of [`Settings::new`].
+    pub fn new(root: impl Into<PathBuf>, apis: Vec<ApiSettings>) -> Self {
+        let defaults = Settings::new("");
+        SetSettings {
+            root: root.into(),
+            apis,
+            shared_crate: "matrix-api-shared".to_owned(),
+            crate_version: defaults.crate_version,
+            placeholders: defaults.placeholders,
+            events: None,
+        }
+    }
+}
+
+/// The crates of a set, in memory: the shared crate first, then each API's.
+#[derive(Clone, Debug)]
+pub struct GeneratedSet {
+    /// Each crate by its folder name (its package name).
+    pub crates: Vec<(String, Generated)>,
+}
+
+impl GeneratedSet {
+    /// Every file of every crate, by path relative to the output folder (`{crate}/{path}`): one
+    /// map for [`write::write`], so that the set is written all or nothing.
+    pub fn files(&self) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        for (dir, generated) in &self.crates {
+            for (path, text) in &generated.files {
+                out.insert(format!("{dir}/{path}"), text.clone());
+            }
+        }
+        out
+    }
+}
+
+/// The event schemas alone, resolved: the start of a set's shared crate.
+fn resolve_events(settings: &SetSettings) -> Result<resolve::Bundle> {
+    let loader = load::Loader::new(&settings.root)?;
+    let mut resolver = resolve::Resolver::new(loader);
+    if let Some(dir) = &settings.events {
+        for path in event_schemas(resolver.loader(), dir)? {
+            let file = resolver.loader().load(&path)?;
+            resolver.add_event_schema(file)?;
+        }
+    }
+    Ok(resolver.finish(Vec::new()))
+}
+
+/// Generates a set of APIs in memory (see [`SetSettings`]). A schema is shared when two or more
+/// of the APIs use it (or an event type does): it is then one type, in the shared crate, with
+/// one name, and each API's crate re-exports it. Nothing is written.
+pub fn generate_set(settings: &SetSettings) -> Result<GeneratedSet> {
+    if settings.apis.is_empty() {
+        return Err(Error::new(Location::default(), "a set needs at least one API"));
+    }
+    let mut names: Vec<&str> = vec![&settings.shared_crate];
+    for api in &settings.apis {
+        if names.contains(&api.crate_name.as_str()) {
+            return Err(Error::new(
+                Location::default(),
+                format!("the crate name `{}` is given twice", api.crate_name),
+            ));
+        }
+        names.push(&api.crate_name);
+    }
+    // each API read on its own, as `generate` reads it
+    let mut specs = Vec::new();
+    let mut timings = Vec::new();
+    for api in &settings.apis {
+        let one = Settings {
+            spec_dir: api.spec_dir.clone(),
+            root: Some(settings.root.clone()),
+            crate_name: api.crate_name.clone(),
+            crate_version: settings.crate_version.clone(),
+            placeholders: settings.placeholders.clone(),
+            events: settings.events.clone(),
+        };
+        let mut t = Timings::default();
+        let bundle = resolve_spec(&one, &mut t)?;
+        let start = Instant::now();
+        let mut spec = frontend::read(bundle, &settings.placeholders)?;
+        spec.names = read_names(&api.spec_dir)?;
+        t.front_end = start.elapsed();
+        specs.push(spec);
+        timings.push(t);
+    }
+
+    // the schemas two or more APIs use, in the order first met
+    let mut uses: indexmap::IndexMap<&str, usize> = indexmap::IndexMap::new();
+    for spec in &specs {
+        for key in spec.schemas.keys().filter(|k| !spec.events.contains(k)) {
+            *uses.entry(key.as_str()).or_default() += 1;
+        }
+    }
+    let shared_keys: Vec<String> = uses
+        .iter()
+        .filter(|(_, &n)| n > 1)
+        .map(|(k, _)| (*k).to_owned())
+        .collect();
+
+    // the shared crate: the event schemas and those schemas
+    let start = Instant::now();
+    let mut shared_spec = frontend::read(resolve_events(settings)?, &settings.placeholders)?;
+    for spec in &specs {
+        for key in &shared_keys {
+            if let Some(named) = spec.schemas.get(key) {
+                shared_spec
+                    .schemas
+                    .entry(key.clone())
+                    .or_insert_with(|| named.clone());
+            }
+        }
+        // a name pinned by any API's `names.toml` holds for the shared types too
+        for (at, name) in &spec.names {
+            shared_spec.names.entry(at.clone()).or_insert_with(|| name.clone());
+        }
+    }
+    let (mut shared_api, seed, mut shared_warnings) = ir::build_shared(&shared_spec, &shared_keys).map_err(|e| {
+        let at = shared_spec.loader.complete(e.location());
+        e.with_location(at)
+    })?;
+    let shared_ir = start.elapsed();
+
+    let mut members = Vec::new();
+    let mut param_types = std::collections::BTreeSet::new();
+    for ((spec, t), api) in specs.iter().zip(&mut timings).zip(&settings.apis) {
+        let start = Instant::now();
+        let built = ir::build_member(spec, &shared_api, &seed, &settings.shared_crate, &api.crate_name);
+        let (api, warnings) = built.map_err(|e| {
+            let at = spec.loader.complete(e.location());
+            e.with_location(at)
+        })?;
+        t.ir = start.elapsed();
+        for op in &api.operations {
+            for p in &op.params {
+                let mut ty = &p.ty;
+                while let ir::Ty::Vec(inner) = ty {
+                    ty = inner;
+                }
+                if let ir::Ty::Named(id) = ty {
+                    if id.index() < api.types.shared {
+                        param_types.insert(*id);
+                    }
+                }
+            }
+        }
+        members.push((api, warnings));
+    }
+    shared_api.role = ir::Role::Shared { param_types };
+
+    let mut crates = Vec::new();
+    let mut shared_timings = Timings {
+        ir: shared_ir,
+        ..Timings::default()
+    };
+    shared_warnings = shared_warnings
+        .into_iter()
+        .map(|w| Warning {
+            location: shared_spec.loader.complete(&w.location),
+            message: w.message,
+        })
+        .collect();
+    crates.push((
+        settings.shared_crate.clone(),
+        finish(&shared_api, &settings.shared_crate, &settings.crate_version, shared_warnings, &mut shared_timings)?,
+    ));
+    for (((api, ir_warnings), spec), (settings_api, mut t)) in
+        members.into_iter().zip(specs).zip(settings.apis.iter().zip(timings))
+    {
+        let mut warnings = spec.warnings;
+        warnings.extend(ir_warnings);
+        let warnings = warnings
+            .into_iter()
+            .map(|w| Warning {
+                location: spec.loader.complete(&w.location),
+                message: w.message,
+            })
+            .collect();
+        crates.push((
+            settings_api.crate_name.clone(),
+            finish(&api, &settings_api.crate_name, &settings.crate_version, warnings, &mut t)?,
+        ));
+    }
+    Ok(GeneratedSet { crates })
+}
+
+/// The last stages for one crate: emit and format.
+fn finish(api: &ir::Api, name: &str, version: &str, warnings: Vec<Warning>, timings: &mut Timings) -> Result<Generated> {
+    let t = Instant::now();
+    let emitted = emit::emit(api, &emit::CrateInfo { name, version });
+    timings.emit = t.elapsed();
+    let t = Instant::now();
+    let files = format::format(emitted, &api.sources)?;
+    timings.format = t.elapsed();
+    Ok(Generated {
+        files,
+        warnings,
+        documents: api.sources.len(),
+        operations: api.operations.len(),
+        types: match api.role {
+            ir::Role::Member { .. } => api.types.defs.len().saturating_sub(api.types.shared),
+            _ => api.types.defs.len(),
+        },
+        timings: timings.clone(),
+    })
+}

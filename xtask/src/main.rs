@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use matrix_api_generator::diff::{compare, Surface, SURFACE_FILE};
-use matrix_api_generator::{generate, write, Settings};
+use matrix_api_generator::{generate, generate_set, write, ApiSettings, SetSettings, Settings};
 
 mod diff;
 
@@ -18,6 +18,7 @@ mod load;
 
 const USAGE: &str =
     "usage: cargo xtask gen [--spec DIR] [--root DIR] [--out DIR] [--crate-name NAME] [--events DIR] [--check] [--timings]
+       cargo xtask gen --root DIR --api CRATE=DIR [--api CRATE=DIR ...] [--events DIR] --out DIR [--crate-name NAME] [--check]
 
   --spec DIR        the spec folder; every top-level *.yaml in it is an API document
                     (default: spec/client-server)
@@ -26,6 +27,10 @@ const USAGE: &str =
   --crate-name NAME the generated crate's package name (default: matrix-client-server-api)
   --events DIR      the spec's event schemas (event-schemas/schema, inside the root): adds the
                     `events` module
+  --api CRATE=DIR   generate several APIs in one run: each spec folder DIR becomes the crate
+                    CRATE in the output folder, and what they share (support code, errors,
+                    identifiers, event types, schemas two or more use) one shared crate beside
+                    them, named by --crate-name (default: matrix-api-shared)
   --check           write nothing; fail if the output folder is not up to date
   --timings         print the time each stage took";
 
@@ -43,6 +48,7 @@ struct Args {
     out: PathBuf,
     crate_name: Option<String>,
     events: Option<PathBuf>,
+    apis: Vec<(String, PathBuf)>,
     check: bool,
     timings: bool,
 }
@@ -55,6 +61,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
         out: ws.join("generated"),
         crate_name: None,
         events: None,
+        apis: Vec::new(),
         check: false,
         timings: false,
     };
@@ -67,6 +74,13 @@ fn parse(args: &[String]) -> Result<Args, String> {
             "--out" => parsed.out = PathBuf::from(value("--out")?),
             "--crate-name" => parsed.crate_name = Some(value("--crate-name")?),
             "--events" => parsed.events = Some(PathBuf::from(value("--events")?)),
+            "--api" => {
+                let given = value("--api")?;
+                let Some((name, dir)) = given.split_once('=') else {
+                    return Err(format!("--api takes CRATE=DIR, not `{given}`"));
+                };
+                parsed.apis.push((name.to_owned(), PathBuf::from(dir)));
+            }
             "--check" => parsed.check = true,
             "--timings" => parsed.timings = true,
             "-h" | "--help" => return Err(String::new()),
@@ -93,51 +107,98 @@ fn change_summary(out: &Path, generated: &matrix_api_generator::Generated) -> Op
     })
 }
 
-fn gen(args: &Args) -> ExitCode {
-    let start = Instant::now();
-    let mut settings = Settings::new(&args.spec);
-    settings.root = args.root.clone();
+/// What one run generated: the crate (`generated/`), or a set of crates, each in a folder of the
+/// output folder named after it.
+fn run_generator(args: &Args) -> Result<Vec<(String, matrix_api_generator::Generated)>, String> {
+    if args.apis.is_empty() {
+        let mut settings = Settings::new(&args.spec);
+        settings.root = args.root.clone();
+        settings.events = args.events.clone();
+        if let Some(name) = &args.crate_name {
+            settings.crate_name = name.clone();
+        }
+        return generate(&settings).map(|g| vec![(String::new(), g)]).map_err(|e| e.to_string());
+    }
+    let Some(root) = args.root.clone() else {
+        return Err("--api needs --root, the folder every API and the event schemas are in".to_owned());
+    };
+    let apis = args
+        .apis
+        .iter()
+        .map(|(name, dir)| ApiSettings {
+            spec_dir: dir.clone(),
+            crate_name: name.clone(),
+        })
+        .collect();
+    let mut settings = SetSettings::new(root, apis);
     settings.events = args.events.clone();
     if let Some(name) = &args.crate_name {
-        settings.crate_name = name.clone();
+        settings.shared_crate = name.clone();
     }
-    let generated = match generate(&settings) {
-        Ok(g) => g,
+    generate_set(&settings).map(|set| set.crates).map_err(|e| e.to_string())
+}
+
+fn gen(args: &Args) -> ExitCode {
+    let start = Instant::now();
+    let crates = match run_generator(args) {
+        Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::FAILURE;
         }
     };
-    for w in &generated.warnings {
-        eprintln!("warning: {w}");
+    let mut files = std::collections::BTreeMap::new();
+    for (dir, g) in &crates {
+        for w in &g.warnings {
+            eprintln!("warning: {w}");
+        }
+        if args.timings {
+            let t = &g.timings;
+            let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+            println!(
+                "{}stages: load {:.1} ms, fixups {:.1} ms, resolve {:.1} ms, front end {:.1} ms, IR {:.1} ms, emit {:.1} ms, format {:.1} ms",
+                if dir.is_empty() { String::new() } else { format!("{dir}: ") },
+                ms(t.load),
+                ms(t.fixups),
+                ms(t.resolve),
+                ms(t.front_end),
+                ms(t.ir),
+                ms(t.emit),
+                ms(t.format)
+            );
+        }
+        for (path, text) in &g.files {
+            let path = if dir.is_empty() { path.clone() } else { format!("{dir}/{path}") };
+            files.insert(path, text.clone());
+        }
     }
-    if args.timings {
-        let t = &generated.timings;
-        let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
-        println!(
-            "stages: load {:.1} ms, fixups {:.1} ms, resolve {:.1} ms, front end {:.1} ms, IR {:.1} ms, emit {:.1} ms, format {:.1} ms",
-            ms(t.load),
-            ms(t.fixups),
-            ms(t.resolve),
-            ms(t.front_end),
-            ms(t.ir),
-            ms(t.emit),
-            ms(t.format)
-        );
-    }
-    let summary = format!(
+    let count = |f: fn(&matrix_api_generator::Generated) -> usize| crates.iter().map(|(_, g)| f(g)).sum::<usize>();
+    let mut summary = format!(
         "{}, {}, {}",
-        plural(generated.documents, "document"),
-        plural(generated.operations, "operation"),
-        plural(generated.types, "type")
+        plural(count(|g| g.documents), "document"),
+        plural(count(|g| g.operations), "operation"),
+        plural(count(|g| g.types), "type")
     );
+    if crates.len() > 1 {
+        summary = format!("{} ({summary})", plural(crates.len(), "crate"));
+    }
+    let change_summary = |out: &Path| -> Option<String> {
+        let lines: Vec<String> = crates
+            .iter()
+            .filter_map(|(dir, g)| {
+                let text = change_summary(&out.join(dir), g)?;
+                Some(if dir.is_empty() { text } else { format!("{dir}: {text}") })
+            })
+            .collect();
+        (!lines.is_empty()).then(|| lines.join("\n"))
+    };
     if args.check {
-        match write::diff(&args.out, &generated.files) {
+        match write::diff(&args.out, &files) {
             Ok((stale, orphans)) if stale.is_empty() && orphans.is_empty() => {
                 println!(
                     "{} is up to date ({summary}, {}) in {} ms",
                     args.out.display(),
-                    plural(generated.files.len(), "file"),
+                    plural(files.len(), "file"),
                     start.elapsed().as_millis()
                 );
                 ExitCode::SUCCESS
@@ -149,7 +210,7 @@ fn gen(args: &Args) -> ExitCode {
                 for f in &orphans {
                     eprintln!("stale: {} (no longer generated)", args.out.join(f).display());
                 }
-                if let Some(changes) = change_summary(&args.out, &generated) {
+                if let Some(changes) = change_summary(&args.out) {
                     eprintln!("{changes}");
                 }
                 eprintln!(
@@ -166,8 +227,8 @@ fn gen(args: &Args) -> ExitCode {
         }
     } else {
         // read before writing: what the crate's users had
-        let changes = change_summary(&args.out, &generated);
-        match write::write(&args.out, &generated.files) {
+        let changes = change_summary(&args.out);
+        match write::write(&args.out, &files) {
             Ok(report) => {
                 if let Some(changes) = changes {
                     println!("{changes}");

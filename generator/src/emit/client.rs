@@ -4,9 +4,10 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::rust::{bare, doc_attrs, ident, method_doc};
+use super::rust::{bare, doc_attrs, ident, inner_doc_attrs, method_doc};
 use super::{Dependency, Emitted, Feature, FileContent, Module, Output, RuntimeFile};
-use crate::ir::{Api, Body, Operation, Shape};
+use crate::ir::naming::pascal;
+use crate::ir::{Api, Body, Operation, Role, Shape};
 
 /// `src/client.rs` and the `client` feature.
 pub struct ClientOutput;
@@ -24,16 +25,22 @@ const CLIENT_METHODS: &[&str] = &[
     "with_retry",
     "base_url",
     "send",
+    "send_owned",
     "execute",
 ];
 
 impl Output for ClientOutput {
+    fn per_api(&self) -> bool {
+        true
+    }
+
     fn emit(&self, api: &Api) -> Emitted {
         Emitted {
             files: vec![("src/client.rs".to_owned(), FileContent::Rust(client_file(api)))],
             modules: vec![Module {
                 name: "client",
                 feature: Some("client"),
+                shared: false,
             }],
             docs: vec!["`client` (feature `client`): an async `Client` with one method per operation."],
             runtime: vec![RuntimeFile {
@@ -110,6 +117,9 @@ fn request_is_empty(op: &Operation) -> bool {
 }
 
 fn client_file(api: &Api) -> TokenStream {
+    if let Role::Member { crate_name, .. } = &api.role {
+        return member_client_file(api, crate_name);
+    }
     let methods = api.operations.iter().map(|op| {
         let module = ident(&op.name);
         let name = if CLIENT_METHODS.contains(&bare(&op.name)) {
@@ -142,6 +152,69 @@ fn client_file(api: &Api) -> TokenStream {
         #[allow(clippy::wrong_self_convention)]
         impl crate::Client {
             #(#methods)*
+        }
+    }
+}
+
+/// The name of an API's trait of client methods: `matrix-federation-api` → `FederationClient`.
+pub fn client_trait(crate_name: &str) -> String {
+    let stem = crate_name.strip_prefix("matrix-").unwrap_or(crate_name);
+    let stem = stem.strip_suffix("-api").unwrap_or(stem);
+    format!("{}Client", pascal(stem))
+}
+
+/// In an API of a set, the shared crate's `Client` is not this crate's, so the methods are a
+/// trait's, implemented for it: one `Client` sends the requests of every API of the set.
+fn member_client_file(api: &Api, crate_name: &str) -> TokenStream {
+    let name = ident(&client_trait(crate_name));
+    let mut decls = Vec::new();
+    let mut impls = Vec::new();
+    for op in &api.operations {
+        let module = ident(&op.name);
+        let method = if CLIENT_METHODS.contains(&bare(&op.name)) {
+            format_ident!("{}_operation", bare(&op.name))
+        } else {
+            ident(&op.name)
+        };
+        let doc = doc_attrs(&method_doc(op, ""));
+        let output = quote!(impl ::std::future::Future<Output = ::std::result::Result<crate::operations::#module::Response, crate::ClientError>> + ::std::marker::Send);
+        if request_is_empty(op) {
+            decls.push(quote! { #doc fn #method(&self) -> #output; });
+            impls.push(quote! {
+                fn #method(&self) -> #output {
+                    self.send_owned(crate::operations::#module::Request {})
+                }
+            });
+        } else {
+            decls.push(quote! { #doc fn #method(&self, request: crate::operations::#module::Request) -> #output; });
+            impls.push(quote! {
+                fn #method(&self, request: crate::operations::#module::Request) -> #output {
+                    self.send_owned(request)
+                }
+            });
+        }
+    }
+    let trait_doc = format!(
+        "One method per operation of this API on the shared [`Client`](crate::Client) (bring it into scope: `use {}::client::{};`); [`Client::send`](crate::Client::send) sends any request.",
+        crate_name.replace('-', "_"),
+        client_trait(crate_name)
+    );
+    let module_doc = inner_doc_attrs(&format!(
+        "The client methods of this API: [`{}`], implemented for the shared [`Client`](crate::Client).",
+        client_trait(crate_name)
+    ));
+    quote! {
+        #module_doc
+        #[doc = #trait_doc]
+        // method names come from the spec's operation ids (`from_...`), not from Rust's conventions
+        #[allow(clippy::wrong_self_convention)]
+        pub trait #name {
+            #(#decls)*
+        }
+
+        #[allow(clippy::wrong_self_convention)]
+        impl #name for crate::Client {
+            #(#impls)*
         }
     }
 }

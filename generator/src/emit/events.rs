@@ -11,7 +11,7 @@ use quote::{format_ident, quote};
 use super::rust::{doc_attrs, ident, ty_tokens};
 use super::{Dependency, Emitted, FileContent, Module, Output, RuntimeFile};
 use crate::ir::events::{EventDef, EventSet};
-use crate::ir::{Api, Ty, TypeKind, TypeSpace};
+use crate::ir::{Api, Role, Ty, TypeKind, TypeSpace};
 
 /// `src/events.rs`, when the spec has event types.
 pub struct EventsOutput;
@@ -21,11 +21,19 @@ impl Output for EventsOutput {
         if api.events.is_empty() {
             return Emitted::default();
         }
+        // an API of a set has the shared crate's events
+        let member = matches!(api.role, Role::Member { .. });
+        let files = if member {
+            Vec::new()
+        } else {
+            vec![("src/events.rs".to_owned(), FileContent::Rust(events_file(api)))]
+        };
         Emitted {
-            files: vec![("src/events.rs".to_owned(), FileContent::Rust(events_file(api)))],
+            files,
             modules: vec![Module {
                 name: "events",
                 feature: None,
+                shared: member,
             }],
             runtime: vec![
                 RuntimeFile {

@@ -4,7 +4,7 @@
 use toml_edit::{value, Array, DocumentMut, InlineTable, Item, Table};
 
 use super::{CrateInfo, Dependency, Emitted};
-use crate::ir::Api;
+use crate::ir::{Api, Role};
 
 /// The manifest's text.
 pub fn cargo_toml(api: &Api, info: &CrateInfo<'_>, all: &Emitted) -> String {
@@ -25,17 +25,33 @@ pub fn cargo_toml(api: &Api, info: &CrateInfo<'_>, all: &Emitted) -> String {
     lib.insert("path", value("src/lib.rs"));
     doc.insert("lib", Item::Table(lib));
 
+    // an API of a set depends on the shared crate, beside it, and hands each feature on to it
+    let shared = match &api.role {
+        Role::Member { shared_crate, .. } => Some(shared_crate.as_str()),
+        _ => None,
+    };
     let mut features = Table::new();
     features.insert("default", value(Array::new()));
     for f in &all.features {
-        let enables: Array = f.enables.iter().copied().collect();
+        let mut enables: Array = f.enables.iter().copied().collect();
+        if let Some(krate) = shared {
+            enables.push(format!("{krate}/{}", f.name));
+        }
         features.insert(f.name, value(enables));
         if let Some(mut key) = features.key_mut(f.name) {
             key.leaf_decor_mut().set_prefix(format!("# {}\n", f.doc));
         }
     }
     doc.insert("features", Item::Table(features));
-    doc.insert("dependencies", Item::Table(dependencies(&all.dependencies)));
+    let mut deps = dependencies(&all.dependencies);
+    if let Some(krate) = shared {
+        let mut t = InlineTable::new();
+        t.insert("path", format!("../{krate}").into());
+        t.insert("version", info.version.into());
+        deps.insert(krate, value(t));
+        deps.sort_values();
+    }
+    doc.insert("dependencies", Item::Table(deps));
     doc.insert("dev-dependencies", Item::Table(dependencies(&all.dev_dependencies)));
     doc.to_string()
 }
@@ -97,6 +113,7 @@ mod tests {
             types: TypeSpace::default(),
             events: Vec::new(),
             event_fields: Vec::new(),
+            role: Role::Whole,
         }
     }
 

@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::ir::Api;
+use crate::ir::{Api, Role};
 use rust::{ident, inner_doc_attrs};
 
 /// Every output, in the order their contributions are assembled.
@@ -39,6 +39,12 @@ pub const OUTPUTS: &[&dyn Output] = &[
 pub trait Output: Sync {
     /// What it contributes to the crate for `api`.
     fn emit(&self, api: &Api) -> Emitted;
+
+    /// Whether its files and modules are about the API's operations: the shared crate of a set
+    /// of APIs (which has none) takes only its support code, features and dependencies.
+    fn per_api(&self) -> bool {
+        false
+    }
 }
 
 /// What a file of the generated crate is before formatting.
@@ -57,6 +63,8 @@ pub struct Module {
     pub name: &'static str,
     /// The Cargo feature it needs, if any.
     pub feature: Option<&'static str>,
+    /// Whether, in an API of a set, it is the shared crate's module, re-exported.
+    pub shared: bool,
 }
 
 /// A file of support code copied into `src/runtime/`.
@@ -144,6 +152,12 @@ pub fn emit(api: &Api, info: &CrateInfo<'_>) -> BTreeMap<String, FileContent> {
     let mut all = Emitted::default();
     for output in OUTPUTS {
         let e = output.emit(api);
+        if matches!(api.role, Role::Shared { .. }) && output.per_api() {
+            all.runtime.extend(e.runtime);
+            all.features.extend(e.features);
+            all.dependencies.extend(e.dependencies);
+            continue;
+        }
         files.extend(e.files);
         all.modules.extend(e.modules);
         all.docs.extend(e.docs);
@@ -159,12 +173,15 @@ pub fn emit(api: &Api, info: &CrateInfo<'_>) -> BTreeMap<String, FileContent> {
         FileContent::Text(manifest::cargo_toml(api, info, &all)),
     );
     files.insert("src/lib.rs".to_owned(), FileContent::Rust(lib_rs(api, &all)));
-    files.insert("src/runtime/mod.rs".to_owned(), FileContent::Rust(runtime_mod(&all)));
-    for r in &all.runtime {
-        files.insert(
-            format!("src/runtime/{}.rs", r.name),
-            FileContent::Text(r.text.to_owned()),
-        );
+    // an API of a set uses the shared crate's support code
+    if !matches!(api.role, Role::Member { .. }) {
+        files.insert("src/runtime/mod.rs".to_owned(), FileContent::Rust(runtime_mod(&all)));
+        for r in &all.runtime {
+            files.insert(
+                format!("src/runtime/{}.rs", r.name),
+                FileContent::Text(r.text.to_owned()),
+            );
+        }
     }
     // the crate is formatted by prettyplease; keep `cargo fmt` of a workspace from reformatting it
     files.insert(
@@ -199,21 +216,34 @@ fn lib_rs(api: &Api, all: &Emitted) -> TokenStream {
         doc.push_str(&format!("\n- `{s}`"));
     }
     let doc = inner_doc_attrs(&doc);
+    let shared = match &api.role {
+        Role::Member { shared_crate, .. } => Some(ident(&shared_crate.replace('-', "_"))),
+        _ => None,
+    };
     let mut modules: Vec<(&str, TokenStream)> = all
         .modules
         .iter()
         .map(|m| {
             let name = ident(m.name);
             let cfg = cfg(m.feature);
-            (m.name, quote!(#cfg pub mod #name;))
+            match (&shared, m.shared) {
+                (Some(krate), true) => (m.name, quote!(#cfg pub use ::#krate::#name;)),
+                _ => (m.name, quote!(#cfg pub mod #name;)),
+            }
         })
         .collect();
     modules.push((
         "runtime",
-        quote!(
-            #[doc(hidden)]
-            pub mod runtime;
-        ),
+        match &shared {
+            Some(krate) => quote!(
+                #[doc(hidden)]
+                pub use ::#krate::runtime;
+            ),
+            None => quote!(
+                #[doc(hidden)]
+                pub mod runtime;
+            ),
+        },
     ));
     modules.sort_by_key(|(name, _)| *name);
     let modules = modules.into_iter().map(|(_, m)| m);

@@ -8,7 +8,9 @@ use quote::{format_ident, quote};
 
 use super::rust::{bare, doc_attrs, ident, ty_tokens};
 use super::{Emitted, FileContent, Module, Output};
-use crate::ir::{Absent, Api, EnumDef, Field, Literal, StructDef, Ty, TypeDef, TypeId, TypeKind, TypeSpace, UnionDef};
+use crate::ir::{
+    Absent, Api, EnumDef, Field, Literal, Role, Shape, StructDef, Ty, TypeDef, TypeId, TypeKind, TypeSpace, UnionDef,
+};
 
 /// `src/types.rs`.
 pub struct Models;
@@ -18,11 +20,12 @@ impl Output for Models {
         Emitted {
             files: vec![(
                 "src/types.rs".to_owned(),
-                FileContent::Rust(types_file(&api.types, &param_types(api))),
+                FileContent::Rust(types_file(api, &param_types(api))),
             )],
             modules: vec![Module {
                 name: "types",
                 feature: None,
+                shared: false,
             }],
             docs: vec!["[`types`]: the named types of the spec."],
             ..Emitted::default()
@@ -47,7 +50,32 @@ fn param_types(api: &Api) -> BTreeSet<TypeId> {
             collect(&p.ty, &mut out);
         }
     }
+    // the shared crate writes them for its types the APIs of its set use as parameters
+    if let Role::Shared { param_types } = &api.role {
+        out.extend(param_types.iter().copied());
+    }
     out
+}
+
+/// The shared types an API of a set uses (re-exported in its `types`): those its operations and
+/// its own types reach.
+fn shared_used(api: &Api) -> Vec<&TypeDef> {
+    let space = &api.types;
+    let mut roots: Vec<&Ty> = Vec::new();
+    for op in &api.operations {
+        roots.extend(op.params.iter().map(|p| &p.ty));
+        for shape in op.body.iter().map(|b| &b.shape).chain(op.responses.iter().chain([&op.success]).filter_map(|r| r.body.as_ref())) {
+            match shape {
+                Shape::Fields(def) => roots.extend(def.fields.iter().map(|f| &f.ty).chain(&def.additional)),
+                Shape::Whole(ty) => roots.push(ty),
+                Shape::Binary => {}
+            }
+        }
+    }
+    let mut ids = space.reachable(roots);
+    ids.retain(|id| id.index() < space.shared);
+    ids.sort();
+    ids.into_iter().map(|id| space.get(id)).collect()
 }
 
 /// Whether a struct has a `Default`: every field may be left out (an `Option`, empty or the
@@ -447,8 +475,23 @@ fn type_doc(def: &TypeDef) -> String {
 }
 
 /// All named types, as the items of `types.rs`.
-fn types_file(space: &TypeSpace, param_types: &BTreeSet<TypeId>) -> TokenStream {
-    let items = space.iter().map(|(id, def)| {
+fn types_file(api: &Api, param_types: &BTreeSet<TypeId>) -> TokenStream {
+    let space = &api.types;
+    // an API of a set re-exports the shared types it uses and defines the rest
+    let (shared, own_from) = match &api.role {
+        Role::Member { shared_crate, .. } => {
+            let krate = ident(&shared_crate.replace('-', "_"));
+            let names: Vec<_> = shared_used(api).into_iter().map(|def| ident(&def.name)).collect();
+            let uses = if names.is_empty() {
+                quote!()
+            } else {
+                quote!(pub use ::#krate::types::{#(#names),*};)
+            };
+            (uses, space.shared)
+        }
+        _ => (quote!(), 0),
+    };
+    let items = space.iter().skip(own_from).map(|(id, def)| {
         let item = match &def.kind {
             TypeKind::Struct(s) => struct_item(def, s, space),
             TypeKind::Enum(e) => enum_item(def, e),
@@ -463,6 +506,7 @@ fn types_file(space: &TypeSpace, param_types: &BTreeSet<TypeId>) -> TokenStream 
     });
     quote! {
         //! The named types of the spec: every object schema, string enum and union it declares or reaches through a `$ref`.
+        #shared
         #(#items)*
     }
 }

@@ -18,6 +18,10 @@ use crate::ir::{
 pub struct Operations;
 
 impl Output for Operations {
+    fn per_api(&self) -> bool {
+        true
+    }
+
     fn emit(&self, api: &Api) -> Emitted {
         let mut files = vec![(
             "src/operations/mod.rs".to_owned(),
@@ -37,6 +41,7 @@ impl Output for Operations {
             modules: vec![Module {
                 name: "operations",
                 feature: None,
+                shared: false,
             }],
             docs: vec!["[`operations`]: one module per operation, with its [`Metadata`], `Request` and `Response`, and their conversions to and from `http` requests and responses."],
             ..Emitted::default()

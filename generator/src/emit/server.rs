@@ -14,12 +14,17 @@ use crate::ir::{Api, Auth, Method, Operation, PathTemplate, Segment, Shape};
 pub struct ServerOutput;
 
 impl Output for ServerOutput {
+    fn per_api(&self) -> bool {
+        true
+    }
+
     fn emit(&self, api: &Api) -> Emitted {
         Emitted {
             files: vec![("src/server.rs".to_owned(), FileContent::Rust(server_file(api)))],
             modules: vec![Module {
                 name: "server",
                 feature: Some("server"),
+                shared: false,
             }],
             docs: vec!["`server` (feature `server`): the `Api` trait and an `axum` router serving it."],
             runtime: vec![RuntimeFile {

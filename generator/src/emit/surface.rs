@@ -10,6 +10,10 @@ use crate::ir::Api;
 pub struct SurfaceOutput;
 
 impl Output for SurfaceOutput {
+    fn per_api(&self) -> bool {
+        true
+    }
+
     fn emit(&self, api: &Api) -> Emitted {
         Emitted {
             files: vec![(SURFACE_FILE.to_owned(), FileContent::Text(Surface::of(api).to_json()))],

@@ -20,8 +20,8 @@ use frontend::Markup;
 use naming::{pascal, snake, unique};
 pub use path::{PathTemplate, Segment};
 pub use types::{
-    defined_at, Absent, EnumDef, Field, Literal, StructDef, Ty, TypeDef, TypeId, TypeKind, TypeSpace, UnionDef,
-    NAMES_FILE,
+    defined_at, Absent, EnumDef, Field, Literal, Seed, StructDef, Ty, TypeDef, TypeId, TypeKind, TypeSpace,
+    UnionDef, NAMES_FILE,
 };
 use types::{Naming, TypeBuilder};
 
@@ -44,6 +44,29 @@ pub struct Api {
     pub events: Vec<events::EventDef>,
     /// The fields of an event beside `type` and `content`, from the core event schemas.
     pub event_fields: Vec<Field>,
+    /// Which crate of a set of APIs this is.
+    pub role: Role,
+}
+
+/// Which crate of a set of APIs an [`Api`] is generated into.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// A crate of its own: support code, events and every type in it.
+    Whole,
+    /// The crate the APIs of a set share: the support code, the event types and the types of
+    /// the schemas two or more of them use; no operations.
+    Shared {
+        /// Its types the APIs use as parameters (which need to be written as text).
+        param_types: std::collections::BTreeSet<TypeId>,
+    },
+    /// An API of a set: its operations and its own types; the rest (the first
+    /// [`TypeSpace::shared`] types, the events, the support code) is the shared crate's.
+    Member {
+        /// The shared crate's package name.
+        shared_crate: String,
+        /// This crate's package name.
+        crate_name: String,
+    },
 }
 
 /// How an operation authenticates.
@@ -261,6 +284,66 @@ fn base_path(raw: &str) -> String {
 pub fn build(spec: &Spec) -> Result<(Api, Vec<Warning>)> {
     let mut builder = TypeBuilder::new(&spec.schemas);
     builder.events = !spec.events.is_empty();
+    build_with(spec, builder, None, Role::Whole)
+}
+
+/// The shared crate of a set of APIs: the types of the named schemas `keys` (those two or more
+/// of the APIs use) and the event types of `spec` (which holds the event schemas and those
+/// named schemas), built once; and the [`Seed`] each API's type space starts from.
+pub fn build_shared(spec: &Spec, keys: &[String]) -> Result<(Api, Seed, Vec<Warning>)> {
+    let mut builder = TypeBuilder::new(&spec.schemas);
+    builder.events = !spec.events.is_empty();
+    for key in keys.iter().filter(|k| !spec.events.contains(k)) {
+        builder.ty(&SchemaRef::Ref(key.clone()), &Naming::new("Type"))?;
+    }
+    let events = events::read(spec, &mut builder)?;
+    let event_fields = events::envelope(spec, &mut builder)?;
+    let (mut seed, warnings) = builder.finish_seed(&spec.names);
+    events::keep_unknown_fields(&mut seed.space, &events, &event_fields);
+    seed.space.shared = seed.space.defs.len();
+    let api = Api {
+        title: "Matrix APIs: what they share".to_owned(),
+        description: None,
+        version: String::new(),
+        sources: Vec::new(),
+        operations: Vec::new(),
+        types: seed.space.clone(),
+        events,
+        event_fields,
+        role: Role::Shared {
+            param_types: Default::default(),
+        },
+    };
+    Ok((api, seed, warnings))
+}
+
+/// One API of a set: its type space starts from the shared crate's types (`shared`, whose events
+/// it carries too), which keep their names.
+pub fn build_member(
+    spec: &Spec,
+    shared: &Api,
+    seed: &Seed,
+    shared_crate: &str,
+    crate_name: &str,
+) -> Result<(Api, Vec<Warning>)> {
+    let mut builder = TypeBuilder::seeded(&spec.schemas, seed);
+    builder.events = !shared.events.is_empty();
+    let role = Role::Member {
+        shared_crate: shared_crate.to_owned(),
+        crate_name: crate_name.to_owned(),
+    };
+    let events = (shared.events.clone(), shared.event_fields.clone());
+    build_with(spec, builder, Some(events), role)
+}
+
+/// The API of `spec`, its types built by `builder`; its event types read from `spec` (after its
+/// named schemas) unless `events` gives them.
+fn build_with(
+    spec: &Spec,
+    mut builder: TypeBuilder<'_>,
+    events: Option<(Vec<events::EventDef>, Vec<Field>)>,
+    role: Role,
+) -> Result<(Api, Vec<Warning>)> {
     let mut operations = Vec::new();
     let mut names = HashSet::new();
     let mut ids: HashMap<String, Location> = HashMap::new();
@@ -272,8 +355,10 @@ pub fn build(spec: &Spec) -> Result<(Api, Vec<Warning>)> {
     for key in spec.schemas.keys().filter(|k| !spec.events.contains(k)) {
         builder.ty(&SchemaRef::Ref(key.clone()), &Naming::new("Type"))?;
     }
-    let events = events::read(spec, &mut builder)?;
-    let event_fields = events::envelope(spec, &mut builder)?;
+    let (events, event_fields) = match events {
+        Some(given) => given,
+        None => (events::read(spec, &mut builder)?, events::envelope(spec, &mut builder)?),
+    };
     for doc in &spec.documents {
         let base_path = base_path(doc.base_paths.first().map(String::as_str).unwrap_or_default());
         for op in &doc.operations {
@@ -317,7 +402,9 @@ pub fn build(spec: &Spec) -> Result<(Api, Vec<Warning>)> {
         }
     }
     let (mut types, type_warnings) = builder.finish(&spec.names);
-    events::keep_unknown_fields(&mut types, &events, &event_fields);
+    if role == Role::Whole {
+        events::keep_unknown_fields(&mut types, &events, &event_fields);
+    }
     warnings.extend(type_warnings);
     let first = spec.documents.first();
     let api = Api {
@@ -329,6 +416,7 @@ pub fn build(spec: &Spec) -> Result<(Api, Vec<Warning>)> {
         types,
         events,
         event_fields,
+        role,
     };
     Ok((api, warnings))
 }

@@ -341,6 +341,20 @@ pub struct TypeDef {
 pub struct TypeSpace {
     /// The types, by [`TypeId`].
     pub defs: Vec<TypeDef>,
+    /// How many of the first types are defined in the shared crate of a set of APIs (see
+    /// [`Seed`]), not in this crate.
+    pub shared: usize,
+}
+
+/// The types a set of APIs shares (those of the schemas two or more of them use, and the event
+/// types), built once with their final names: each API's type space starts from them, so that
+/// a schema the APIs share is one type, defined in the shared crate.
+#[derive(Clone, Debug, Default)]
+pub struct Seed {
+    /// The shared types.
+    pub space: TypeSpace,
+    /// The type of each named schema among them, by its key.
+    pub refs: HashMap<String, Ty>,
 }
 
 impl TypeSpace {
@@ -552,6 +566,8 @@ pub struct TypeBuilder<'a> {
     /// Whether the spec has event schemas: an object of a `type` and a `content` is then an
     /// event of the events output.
     pub events: bool,
+    /// How many of the first types come from a [`Seed`], named already.
+    seeded: usize,
 }
 
 impl<'a> TypeBuilder<'a> {
@@ -564,7 +580,46 @@ impl<'a> TypeBuilder<'a> {
             by_shape: HashMap::new(),
             warnings: Vec::new(),
             events: false,
+            seeded: 0,
         }
+    }
+
+    /// A builder whose first types are the shared ones of `seed`, with their names: a schema
+    /// among them is that type, and no other type takes one of their names.
+    pub fn seeded(schemas: &'a IndexMap<String, NamedSchema>, seed: &Seed) -> Self {
+        let mut builder = TypeBuilder::new(schemas);
+        builder.pending = seed
+            .space
+            .defs
+            .iter()
+            .map(|def| Pending {
+                def: def.clone(),
+                candidates: vec![def.name.clone()],
+                uses: Vec::new(),
+            })
+            .collect();
+        builder.by_ref = seed
+            .refs
+            .iter()
+            .map(|(k, t)| (k.clone(), RefState::Done(t.clone())))
+            .collect();
+        builder.seeded = seed.space.defs.len();
+        builder
+    }
+
+    /// The types built so far and the type of each named schema built, as a [`Seed`] for the
+    /// APIs that share them (names settled as by [`TypeBuilder::finish`]).
+    pub fn finish_seed(self, pins: &BTreeMap<String, String>) -> (Seed, Vec<Warning>) {
+        let refs = self
+            .by_ref
+            .iter()
+            .filter_map(|(k, state)| match state {
+                RefState::Done(t) => Some((k.clone(), t.clone())),
+                RefState::Building(_) => None,
+            })
+            .collect();
+        let (space, warnings) = self.finish(pins);
+        (Seed { space, refs }, warnings)
     }
 
     fn lookup(&self, key: &str) -> Result<(&'a str, &'a NamedSchema)> {
@@ -1171,7 +1226,18 @@ impl<'a> TypeBuilder<'a> {
     /// other type takes a pinned name. A pin that matches no type is a warning.
     pub fn finish(mut self, pins: &BTreeMap<String, String>) -> (TypeSpace, Vec<Warning>) {
         let defined: Vec<String> = self.pending.iter().map(|p| defined_at(&p.def.origin)).collect();
-        let pinned_at: Vec<Option<String>> = defined.iter().map(|at| pins.get(at).cloned()).collect();
+        let seeded = self.seeded;
+        let pinned_at: Vec<Option<String>> = defined
+            .iter()
+            .enumerate()
+            .map(|(i, at)| {
+                if i < seeded {
+                    Some(self.pending[i].def.name.clone())
+                } else {
+                    pins.get(at).cloned()
+                }
+            })
+            .collect();
         let names_file = Location {
             file: Some(NAMES_FILE.to_owned()),
             line: None,
@@ -1179,7 +1245,7 @@ impl<'a> TypeBuilder<'a> {
             pointer: None,
         };
         for (at, name) in pins {
-            if !defined.contains(at) {
+            if !defined[seeded..].contains(at) {
                 self.warnings.push(Warning::new(
                     names_file.clone(),
                     format!("`{name}` is pinned to `{at}`, where no type is defined; the pin does nothing"),
@@ -1217,8 +1283,9 @@ impl<'a> TypeBuilder<'a> {
         }
         let mut taken: HashSet<String> = by_name.keys().map(|k| (*k).to_owned()).collect();
         for (name, mut members) in by_name {
-            // the first by where it is defined keeps the name; the others are numbered
-            members.sort_by_key(|&i| defs[i].origin.to_string());
+            // a shared type keeps its name; else the first by where it is defined; the others
+            // are numbered
+            members.sort_by_key(|&i| (i >= seeded, defs[i].origin.to_string()));
             for (k, &i) in members.iter().enumerate() {
                 defs[i].name = if k == 0 {
                     name.to_owned()
@@ -1227,7 +1294,7 @@ impl<'a> TypeBuilder<'a> {
                 };
             }
         }
-        let mut space = TypeSpace { defs };
+        let mut space = TypeSpace { defs, shared: seeded };
         box_cycles(&mut space);
         (space, self.warnings)
     }
