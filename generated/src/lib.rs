@@ -29,7 +29,7 @@ pub mod server;
 pub mod types;
 #[cfg(feature = "client")]
 pub use runtime::client::{
-    Client, ClientError, RetryPolicy, TransportError, TransportErrorKind,
+    Client, ClientError, RetryPolicy, SignRequest, TransportError, TransportErrorKind,
 };
 pub use runtime::convert::{
     AccessToken, Base, Endpoint, IncomingRequest, IncomingResponse, OutgoingRequest,

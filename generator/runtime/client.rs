@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::error::{retry_after_header, write_uiaa, FromHttpResponseError, MatrixError, UiaaResponse};
 use super::convert::{AccessToken, Base, IncomingResponse, OutgoingRequest};
+use super::metadata::AuthKind;
 
 /// Why a call failed.
 #[derive(Debug)]
@@ -275,6 +276,14 @@ pub struct Client {
     access_token: Option<AccessToken>,
     token_in_query: bool,
     retry: Option<RetryPolicy>,
+    signer: Option<std::sync::Arc<dyn SignRequest>>,
+}
+
+/// Signs the requests of operations that need a server's signature (federation's `X-Matrix`):
+/// the `Authorization` value for a request's method, URI (path and query) and body.
+pub trait SignRequest: Send + Sync {
+    /// The `Authorization` header's value.
+    fn authorization(&self, method: &str, uri: &str, body: &[u8]) -> Result<String, String>;
 }
 
 impl fmt::Debug for Client {
@@ -285,6 +294,7 @@ impl fmt::Debug for Client {
             .field("version", &self.version)
             .field("access_token", &self.access_token)
             .field("retry", &self.retry)
+            .field("signs_requests", &self.signer.is_some())
             .finish()
     }
 }
@@ -299,7 +309,7 @@ impl Client {
             return Err(ClientError::InvalidRequest(format!("base URL `{base_url}` is not an http(s) URL")));
         }
         let http = http_client(Self::CONNECT_TIMEOUT, Self::REQUEST_TIMEOUT)?;
-        Ok(Client { http, base_url, prefix: None, version: None, access_token: None, token_in_query: false, retry: None })
+        Ok(Client { http, base_url, prefix: None, version: None, access_token: None, token_in_query: false, retry: None, signer: None })
     }
 
     /// The default time to connect (DNS, TCP and TLS).
@@ -326,6 +336,14 @@ impl Client {
     /// `Authorization: Bearer` header.
     pub fn with_access_token(mut self, token: impl Into<String>) -> Self {
         self.access_token = Some(AccessToken::new(token));
+        self
+    }
+
+    /// Signs the requests of operations that need a server's signature (federation's
+    /// `X-Matrix`) with `signer` (a `RequestSigner`: the sending server's key and the
+    /// destination's name).
+    pub fn with_server_signing(mut self, signer: impl SignRequest + 'static) -> Self {
+        self.signer = Some(std::sync::Arc::new(signer));
         self
     }
 
@@ -375,7 +393,21 @@ impl Client {
             access_token: self.access_token.as_ref().map(AccessToken::as_str),
             token_in_query: self.token_in_query,
         };
-        let http_request = request.to_http_request(&base).map_err(|e| ClientError::InvalidRequest(e.0))?;
+        let mut http_request = request.to_http_request(&base).map_err(|e| ClientError::InvalidRequest(e.0))?;
+        if R::METADATA.auth == AuthKind::ServerSignatures {
+            let Some(signer) = &self.signer else {
+                return Err(ClientError::InvalidRequest(format!(
+                    "{} needs the sending server's signature: give the client one with `with_server_signing`",
+                    R::METADATA.name
+                )));
+            };
+            let uri = http_request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/").to_owned();
+            let value = signer
+                .authorization(http_request.method().as_str(), &uri, http_request.body())
+                .map_err(ClientError::InvalidRequest)?;
+            let value = http::HeaderValue::try_from(value).map_err(|e| ClientError::InvalidRequest(e.to_string()))?;
+            http_request.headers_mut().insert(http::header::AUTHORIZATION, value);
+        }
         let response = match &self.retry {
             None => self.execute(http_request).await?,
             Some(policy) => self.execute_with_retry(http_request, policy).await?,

@@ -266,16 +266,18 @@ pub struct RequestContext {
     pub headers: http::HeaderMap,
     /// The peer's address, when served by [`serve`] (or by axum with `ConnectInfo`).
     pub peer: Option<std::net::SocketAddr>,
+    /// The body as received (what a server's signature covers).
+    pub body: axum::body::Bytes,
 }
 
 impl RequestContext {
     /// The context of a request whose body has been read: its parts, taken, not copied.
-    fn new(parts: http::request::Parts) -> Self {
+    fn new(parts: http::request::Parts, body: axum::body::Bytes) -> Self {
         let peer = parts
             .extensions
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
             .map(|c| c.0);
-        RequestContext { method: parts.method, uri: parts.uri, headers: parts.headers, peer }
+        RequestContext { method: parts.method, uri: parts.uri, headers: parts.headers, peer, body }
     }
 
     /// A query parameter of the request, decoded (an application service's `user_id`, say).
@@ -304,6 +306,7 @@ impl std::fmt::Debug for RequestContext {
             .field("query", &query)
             .field("headers", &headers)
             .field("peer", &self.peer)
+            .field("body_len", &self.body.len())
             .finish()
     }
 }
@@ -373,8 +376,8 @@ where
         Ok(r) => r,
         Err(e) => return error_response(&e),
     };
-    let (parts, _) = request.into_parts();
-    match call(token, RequestContext::new(parts), decoded).await {
+    let (parts, body) = request.into_parts();
+    match call(token, RequestContext::new(parts, body), decoded).await {
         Ok(response) => match response.try_into_http_response() {
             Ok(r) => into_axum(r),
             Err(e) => error_response(&e),
@@ -414,6 +417,10 @@ async fn prepare(
         }
     };
     let request = http::Request::from_parts(parts, bytes);
+    // a server's signature is checked with the implementation's keys, by the operation's handler
+    if auth == AuthKind::ServerSignatures {
+        return Ok((None, request));
+    }
     let token = access_token(&request).map_err(|e| error_response(&e))?;
     let token = match (auth, token) {
         (AuthKind::AccessToken, None) => return Err(error_response(&MatrixError::missing_token("Missing access token."))),

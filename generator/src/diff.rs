@@ -204,6 +204,7 @@ fn operation(op: &Operation, space: &TypeSpace) -> OperationSurface {
             Auth::None => "none",
             Auth::Required => "required",
             Auth::Optional => "optional",
+            Auth::Signed => "server signature",
         }
         .to_owned(),
         at: ir::defined_at(&op.source),

@@ -49,6 +49,8 @@ pub enum AuthKind {
     AccessToken,
     /// An access token may be sent, and changes the answer when it is.
     OptionalAccessToken,
+    /// The request is signed by the sending server (federation's `Authorization: X-Matrix`).
+    ServerSignatures,
 }
 
 /// One `/`-separated segment of a path template.

@@ -15,7 +15,7 @@ pub mod open_enum;
 pub mod server;
 #[cfg(feature = "client")]
 pub use self::client::{
-    Client, ClientError, RetryPolicy, TransportError, TransportErrorKind,
+    Client, ClientError, RetryPolicy, SignRequest, TransportError, TransportErrorKind,
 };
 pub use self::convert::{
     AccessToken, Base, Endpoint, IncomingRequest, IncomingResponse, OutgoingRequest,

@@ -100,6 +100,7 @@ fn module_doc(op: &Operation) -> String {
         match op.auth {
             Auth::Required => ", requires an access token",
             Auth::Optional => ", takes an optional access token",
+            Auth::Signed => ", signed by the sending server (`X-Matrix`)",
             Auth::None => "",
         }
     ));
@@ -829,6 +830,7 @@ fn operation_file(op: &Operation, space: &TypeSpace) -> TokenStream {
         Auth::None => quote!(None),
         Auth::Required => quote!(AccessToken),
         Auth::Optional => quote!(OptionalAccessToken),
+        Auth::Signed => quote!(ServerSignatures),
     };
     let deprecated = op.deprecated;
     let added = match &op.versions.added {

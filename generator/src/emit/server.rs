@@ -184,6 +184,7 @@ fn server_file(api: &Api) -> TokenStream {
                 quote!(identity: ::std::option::Option<Self::Identity>,),
                 quote!((identity, context, request)),
             ),
+            Auth::Signed => (quote!(origin: crate::ServerName,), quote!((origin, context, request))),
             Auth::None => (quote!(), quote!((context, request))),
         };
         quote! {
@@ -197,7 +198,7 @@ fn server_file(api: &Api) -> TokenStream {
     });
 
     // where no operation takes a token there is nothing to authenticate
-    let authentication = if api.operations.iter().any(|op| op.auth != Auth::None) {
+    let authentication = if api.operations.iter().any(|op| matches!(op.auth, Auth::Required | Auth::Optional)) {
         quote! {
             /// Who an access token stands for: what [`Api::authenticate`] returns.
             type Identity: ::std::marker::Send + 'static;
@@ -208,6 +209,12 @@ fn server_file(api: &Api) -> TokenStream {
             fn authenticate(&self, token: crate::AccessToken, context: &crate::RequestContext)
                 -> impl ::std::future::Future<Output = ::std::result::Result<Self::Identity, crate::MatrixError>> + ::std::marker::Send;
         }
+    } else {
+        quote!()
+    };
+    // where operations are signed by the sending server, the implementation finds servers' keys
+    let supertraits = if api.operations.iter().any(|op| op.auth == Auth::Signed) {
+        quote!(crate::ServerKeys +)
     } else {
         quote!()
     };
@@ -236,6 +243,13 @@ fn server_file(api: &Api) -> TokenStream {
                     };
                     api.#trait_method(identity, context, request).await
                 }},
+                Auth::Signed => quote! {{
+                    let _ = token;
+                    let uri = context.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+                    let origin = crate::runtime::signatures::verify_request(&*api, context.method.as_str(), uri, &context.headers, &context.body).await?;
+                    let origin = crate::ServerName::parse(&origin).map_err(|e| crate::MatrixError::new(::http::StatusCode::UNAUTHORIZED, crate::ErrorCode::Unauthorized, e.to_string()))?;
+                    api.#trait_method(origin, context, request).await
+                }},
                 Auth::None => quote! {{
                     let _ = token;
                     api.#trait_method(context, request).await
@@ -245,6 +259,7 @@ fn server_file(api: &Api) -> TokenStream {
                 Auth::None => quote!(None),
                 Auth::Required => quote!(AccessToken),
                 Auth::Optional => quote!(OptionalAccessToken),
+                Auth::Signed => quote!(ServerSignatures),
             };
             let dispatch = format_ident!("dispatch_{}", bare(&op.name));
             dispatchers.push(quote! {
@@ -319,7 +334,7 @@ fn server_file(api: &Api) -> TokenStream {
         /// its headers, URI and the peer's address.
         // method names come from the spec's operation ids (`new`, `from_...`), not from Rust's conventions
         #[allow(clippy::wrong_self_convention)]
-        pub trait Api: ::std::marker::Send + ::std::marker::Sync + 'static {
+        pub trait Api: #supertraits ::std::marker::Send + ::std::marker::Sync + 'static {
             #authentication
 
             #(#methods)*

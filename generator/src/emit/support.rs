@@ -2,14 +2,14 @@
 //! traits every operation implements and their conversions, operation metadata, open enums.
 
 use super::{Dependency, Emitted, Output, RuntimeFile};
-use crate::ir::Api;
+use crate::ir::{Api, Auth, Role};
 
 /// The support code and the dependencies of the types-only crate.
 pub struct Support;
 
 impl Output for Support {
-    fn emit(&self, _api: &Api) -> Emitted {
-        Emitted {
+    fn emit(&self, api: &Api) -> Emitted {
+        let mut emitted = Emitted {
             docs: vec![
                 "[`MatrixError`] and [`ErrorCode`]: Matrix errors, paired with their HTTP status.",
                 "[`UserId`], [`RoomId`], [`EventId`], [`RoomAlias`], [`ServerName`], [`MxcUri`]: the identifiers of the spec's `mx-*` string formats, checked when decoded.",
@@ -77,6 +77,31 @@ impl Output for Support {
                 Dependency::new("serde_path_to_error", "0.1"),
             ],
             ..Emitted::default()
+        };
+        // signed JSON and federation's request signatures: in the shared crate of a set (the
+        // crate every API of Matrix can use), else where an operation is signed
+        let signed = api.operations.iter().any(|op| op.auth == Auth::Signed);
+        if signed || matches!(api.role, Role::Shared { .. }) {
+            emitted.docs.push("[`SigningKey`], [`VerifyKey`], [`canonical_json`], [`verify_json`], [`ServerKeys`], [`RequestSigner`]: signed JSON (canonical JSON, ed25519) and federation's `X-Matrix` request signatures.");
+            emitted.runtime.push(RuntimeFile {
+                name: "signatures",
+                text: include_str!("../../runtime/signatures.rs"),
+                feature: None,
+                exports: &[
+                    "canonical_json",
+                    "verify_json",
+                    "RequestSigner",
+                    "ServerKeys",
+                    "SignatureError",
+                    "SigningKey",
+                    "VerifyKey",
+                    "XMatrix",
+                ],
+                internal: &[],
+            });
+            emitted.dependencies.push(Dependency::new("base64", "0.22"));
+            emitted.dependencies.push(Dependency::new("ed25519-dalek", "2"));
         }
+        emitted
     }
 }

@@ -78,6 +78,8 @@ pub enum Auth {
     Required,
     /// An access token may be given.
     Optional,
+    /// The sending server signs the request (federation's `Authorization: X-Matrix`).
+    Signed,
 }
 
 /// Where a parameter is sent.
@@ -421,6 +423,12 @@ fn build_with(
     Ok((api, warnings))
 }
 
+/// Whether a security scheme is federation's request signature: HTTP authorization with the
+/// `X-Matrix` scheme.
+fn is_server_signature(scheme: &frontend::SecurityScheme) -> bool {
+    matches!(scheme, frontend::SecurityScheme::HTTP { scheme, .. } if scheme.eq_ignore_ascii_case("x-matrix"))
+}
+
 fn operation(
     builder: &mut TypeBuilder<'_>,
     base_path: &str,
@@ -454,6 +462,8 @@ fn operation(
         None => Auth::None,
         Some(reqs) if reqs.is_empty() => Auth::None,
         Some(reqs) if reqs.iter().any(|r| r.is_empty()) => Auth::Optional,
+        // every scheme accepted is a server's signature
+        Some(reqs) if reqs.iter().flatten().all(|(_, s)| s.as_ref().is_some_and(is_server_signature)) => Auth::Signed,
         Some(_) => Auth::Required,
     };
 
