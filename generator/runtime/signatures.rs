@@ -201,7 +201,7 @@ impl VerifyKey {
     }
 
     /// The key in unpadded Base64.
-    pub fn to_base64(&self) -> String {
+    pub fn to_base64(self) -> String {
         STANDARD_NO_PAD.encode(self.0.as_bytes())
     }
 
