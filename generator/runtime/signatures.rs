@@ -1,7 +1,7 @@
 //! Signed JSON, as the spec's appendices define it: canonical JSON, ed25519 signatures in unpadded
 //! Base64 under `signatures`, and federation's `Authorization: X-Matrix` request signatures (the
 //! sending server signs the method, URI, origin, destination and body; the receiving server
-//! checks them against the sender's public key, which a [`ServerKeys`] implementation finds).
+//! checks them against the sender's public key, which a [`KeyLookup`] implementation finds).
 
 use std::fmt;
 use std::future::Future;
@@ -374,7 +374,7 @@ impl RequestSigner {
 /// What a server needs to check federation requests: its own name, and the public keys of the
 /// servers that send to it (from their `/_matrix/key/v2/server`, a notary, or a cache), which
 /// the implementation finds.
-pub trait ServerKeys: Send + Sync {
+pub trait KeyLookup: Send + Sync {
     /// This server's name: a request whose `destination` is another server's is refused.
     fn server_name(&self) -> &str;
 
@@ -411,7 +411,7 @@ pub fn authorization(headers: &http::HeaderMap) -> Result<XMatrix, MatrixError> 
 /// Checks a federation request's signature: its `X-Matrix` authorization names this server (or
 /// no destination), and `origin`'s key signed the method, `uri` (path and query as received),
 /// origin, destination and body. The origin on success; 401 `M_UNAUTHORIZED` otherwise.
-pub async fn verify_request<K: ServerKeys + ?Sized>(
+pub async fn verify_request<K: KeyLookup + ?Sized>(
     keys: &K,
     method: &str,
     uri: &str,

@@ -214,7 +214,7 @@ fn server_file(api: &Api) -> TokenStream {
     };
     // where operations are signed by the sending server, the implementation finds servers' keys
     let supertraits = if api.operations.iter().any(|op| op.auth == Auth::Signed) {
-        quote!(crate::ServerKeys +)
+        quote!(crate::KeyLookup +)
     } else {
         quote!()
     };

@@ -82,7 +82,7 @@ impl Output for Support {
         // crate every API of Matrix can use), else where an operation is signed
         let signed = api.operations.iter().any(|op| op.auth == Auth::Signed);
         if signed || matches!(api.role, Role::Shared { .. }) {
-            emitted.docs.push("[`SigningKey`], [`VerifyKey`], [`canonical_json`], [`verify_json`], [`ServerKeys`], [`RequestSigner`]: signed JSON (canonical JSON, ed25519) and federation's `X-Matrix` request signatures.");
+            emitted.docs.push("[`SigningKey`], [`VerifyKey`], [`canonical_json`], [`verify_json`], [`KeyLookup`], [`RequestSigner`]: signed JSON (canonical JSON, ed25519) and federation's `X-Matrix` request signatures.");
             emitted.runtime.push(RuntimeFile {
                 name: "signatures",
                 text: include_str!("../../runtime/signatures.rs"),
@@ -91,7 +91,7 @@ impl Output for Support {
                     "canonical_json",
                     "verify_json",
                     "RequestSigner",
-                    "ServerKeys",
+                    "KeyLookup",
                     "SignatureError",
                     "SigningKey",
                     "VerifyKey",

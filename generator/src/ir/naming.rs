@@ -12,7 +12,8 @@ const ACRONYMS: &[&str] = &[
 ];
 
 /// Splits an identifier-ish string into words. Separators are anything but ASCII letters and
-/// digits; a word boundary is lower→upper (`fooBar`), letter→digit (`account3`), and the end of a
+/// digits; a word boundary is lower→upper (`fooBar`), letter→digit (`account3`, but not in a
+/// version: `V2` of `bindV2` is one word), and the end of a
 /// capital run before a capitalised word (`HTTPServer`). A digit run keeps the letters after it
 /// (`3PIDs`, `3pid`), and `s` after a capital run is a plural (`PIDs`).
 pub fn words(input: &str) -> Vec<String> {
@@ -34,8 +35,10 @@ fn split_token(token: &str, out: &mut Vec<String>) {
         let c = chars[i];
         if i > start {
             let prev = chars[i - 1];
+            // a version (`V2` of `bindV2`) is one word: `bind_v2`
+            let version = i - start == 1 && matches!(prev, 'v' | 'V');
             let boundary = (prev.is_ascii_lowercase() && c.is_ascii_uppercase())
-                || (prev.is_ascii_alphabetic() && c.is_ascii_digit());
+                || (prev.is_ascii_alphabetic() && c.is_ascii_digit() && !version);
             if boundary {
                 out.push(chars[start..i].iter().collect());
                 start = i;
@@ -256,6 +259,17 @@ mod tests {
         assert_eq!(snake("requestTokenTo3PIDMSISDN"), "request_token_to_3pid_msisdn");
         assert_eq!(pascal("getAccount3PIDs"), "GetAccount3pids");
         assert_eq!(pascal("requestTokenTo3PIDMSISDN"), "RequestTokenTo3pidMsisdn");
+    }
+
+    #[test]
+    fn a_version_is_one_word() {
+        assert_eq!(snake("sendInviteV1"), "send_invite_v1");
+        assert_eq!(snake("getValidated3pidV2"), "get_validated_3pid_v2");
+        assert_eq!(snake("bindV2"), "bind_v2");
+        assert_eq!(pascal("sendJoinV2"), "SendJoinV2");
+        // a letter before digits inside a word still splits off
+        assert_eq!(snake("account3pid"), "account_3pid");
+        assert_eq!(snake("Mv2"), "mv_2");
     }
 
     #[test]
