@@ -80,8 +80,9 @@ impl Output for Support {
         };
         // signed JSON and federation's request signatures: in the shared crate of a set (the
         // crate every API of Matrix can use), else where an operation is signed
+        // (an API of a set re-exports the shared crate's)
         let signed = api.operations.iter().any(|op| op.auth == Auth::Signed);
-        if signed || matches!(api.role, Role::Shared { .. }) {
+        if signed || api.role != Role::Whole {
             emitted.docs.push("[`SigningKey`], [`VerifyKey`], [`canonical_json`], [`verify_json`], [`KeyLookup`], [`RequestSigner`]: signed JSON (canonical JSON, ed25519) and federation's `X-Matrix` request signatures.");
             emitted.runtime.push(RuntimeFile {
                 name: "signatures",
@@ -99,8 +100,10 @@ impl Output for Support {
                 ],
                 internal: &[],
             });
-            emitted.dependencies.push(Dependency::new("base64", "0.22"));
-            emitted.dependencies.push(Dependency::new("ed25519-dalek", "2"));
+            if !matches!(api.role, Role::Member { .. }) {
+                emitted.dependencies.push(Dependency::new("base64", "0.22"));
+                emitted.dependencies.push(Dependency::new("ed25519-dalek", "2"));
+            }
         }
         emitted
     }

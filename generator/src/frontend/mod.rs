@@ -609,6 +609,39 @@ fn bad_location(ctx: &Ctx<'_>, pointer: &str, name: &str, location: Option<&str>
     }
 }
 
+/// A spec slip: an operation's `security` names a scheme its document does not define
+/// (federation's `getEventByTimestamp` names `accessToken`, the Client-Server API's, beside
+/// documents whose one scheme is `signedRequest`). Where the document has one scheme, that is
+/// the one meant; each such name is a warning.
+pub fn undefined_schemes(
+    operations: &mut [Operation],
+    schemes: &[(String, SecurityScheme)],
+    warnings: &mut Vec<Warning>,
+) {
+    for op in operations {
+        let Some(reqs) = &mut op.security else { continue };
+        for (name, scheme) in reqs.iter_mut().flatten() {
+            if scheme.is_some() {
+                continue;
+            }
+            let mut at = op.origin.clone();
+            at.pointer = at.pointer.map(|p| format!("{p}/security"));
+            let message = match schemes {
+                [(only, defined)] => {
+                    let message = format!(
+                        "the security scheme `{name}` is not defined in this document; read as its one scheme, `{only}`"
+                    );
+                    *scheme = Some(defined.clone());
+                    *name = only.clone();
+                    message
+                }
+                _ => format!("the security scheme `{name}` is not defined in this document; read as an access token"),
+            };
+            warnings.push(Warning::new(at, message));
+        }
+    }
+}
+
 /// A `security` list: each requirement names schemes of the document.
 fn requirements(v: &Value, schemes: &[(String, SecurityScheme)]) -> Vec<SecurityRequirement> {
     v.as_array()

@@ -34,7 +34,8 @@ pub fn read(ctx: &Ctx<'_>, doc: &Value, version: Version, warnings: &mut Vec<War
         dialect: version.dialect(),
         schemes: &schemes,
     };
-    let operations = super::operations(ctx, doc, &schemes, |site| reader.operation(site, warnings))?;
+    let mut operations = super::operations(ctx, doc, &schemes, |site| reader.operation(site, warnings))?;
+    super::undefined_schemes(&mut operations, &schemes, warnings);
     Ok(Document {
         file: ctx.file.to_owned(),
         version,

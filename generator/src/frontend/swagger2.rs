@@ -26,7 +26,7 @@ pub fn read(ctx: &Ctx<'_>, doc: &Value, warnings: &mut Vec<Warning>) -> Result<D
             schemes.push((name.clone(), security_scheme(ctx, name, def)?));
         }
     }
-    let operations = super::operations(ctx, doc, &schemes, |site| {
+    let mut operations = super::operations(ctx, doc, &schemes, |site| {
         let oc = OpCtx {
             ctx,
             consumes: &consumes,
@@ -35,6 +35,7 @@ pub fn read(ctx: &Ctx<'_>, doc: &Value, warnings: &mut Vec<Warning>) -> Result<D
         };
         operation(&oc, site, warnings)
     })?;
+    super::undefined_schemes(&mut operations, &schemes, warnings);
     Ok(Document {
         file: ctx.file.to_owned(),
         version: Version::Swagger2,
