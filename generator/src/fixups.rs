@@ -12,7 +12,8 @@ use crate::load::SourceFile;
 pub struct Fixup {
     /// The input versions the slip is found in.
     pub versions: &'static [Version],
-    repair: fn(&mut serde_json::Map<String, Value>, &SourceFile, &mut Vec<Warning>),
+    /// Repairs a document's `paths`, given the document's security schemes' names.
+    repair: fn(&mut serde_json::Map<String, Value>, &[String], &SourceFile, &mut Vec<Warning>),
 }
 
 /// Every repair, in the order they are made.
@@ -25,23 +26,33 @@ pub const FIXUPS: &[Fixup] = &[
         versions: &[Version::Swagger2],
         repair: schema_under_examples,
     },
+    Fixup {
+        versions: &[Version::Swagger2, Version::OpenApi30, Version::OpenApi31],
+        repair: register_without_type,
+    },
 ];
 
 /// Repairs `doc` (the content of `file`, written in `version`) in place, returning one warning
 /// per repair.
 pub fn apply(doc: &mut Value, version: Version, file: &SourceFile) -> Vec<Warning> {
     let mut warnings = Vec::new();
+    let schemes: Vec<String> = doc
+        .pointer("/components/securitySchemes")
+        .or_else(|| doc.get("securityDefinitions"))
+        .and_then(Value::as_object)
+        .map(|s| s.keys().cloned().collect())
+        .unwrap_or_default();
     let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
         return warnings;
     };
     for fixup in FIXUPS.iter().filter(|f| f.versions.contains(&version)) {
-        (fixup.repair)(paths, file, &mut warnings);
+        (fixup.repair)(paths, &schemes, file, &mut warnings);
     }
     warnings
 }
 
 /// Path templates with surrounding white space (`"/rooms/{roomId}/invite "`).
-fn trim_paths(paths: &mut serde_json::Map<String, Value>, file: &SourceFile, warnings: &mut Vec<Warning>) {
+fn trim_paths(paths: &mut serde_json::Map<String, Value>, _: &[String], file: &SourceFile, warnings: &mut Vec<Warning>) {
     let keys: Vec<String> = paths.keys().cloned().collect();
     for key in keys {
         let trimmed = key.trim();
@@ -58,7 +69,12 @@ fn trim_paths(paths: &mut serde_json::Map<String, Value>, file: &SourceFile, war
 }
 
 /// A response `schema` indented one level too deep, under `examples`.
-fn schema_under_examples(paths: &mut serde_json::Map<String, Value>, file: &SourceFile, warnings: &mut Vec<Warning>) {
+fn schema_under_examples(
+    paths: &mut serde_json::Map<String, Value>,
+    _: &[String],
+    file: &SourceFile,
+    warnings: &mut Vec<Warning>,
+) {
     for (path, item) in paths.iter_mut() {
         let Some(item) = item.as_object_mut() else { continue };
         for (method, op) in item.iter_mut() {
@@ -113,4 +129,60 @@ fn looks_like_schema(v: &Value) -> bool {
             )
         })
     })
+}
+
+/// Registration as an application service: the Application Service API has a service register
+/// its users with its `as_token` and `"type": "m.login.application_service"`, but `register`
+/// takes no token and its body has no `type`. The body gains `type` (optional), and the token
+/// becomes optional (with the document's schemes, the Client-Server API's access tokens).
+fn register_without_type(
+    paths: &mut serde_json::Map<String, Value>,
+    schemes: &[String],
+    file: &SourceFile,
+    warnings: &mut Vec<Warning>,
+) {
+    for (path, item) in paths.iter_mut() {
+        let Some(op) = item.get_mut("post").and_then(Value::as_object_mut) else { continue };
+        if op.get("operationId").and_then(Value::as_str) != Some("register") {
+            continue;
+        }
+        let op_pointer = push_token(&push_token("/paths", path), "post");
+        let takes_no_token = op.get("security").is_none_or(|s| s.as_array().is_some_and(Vec::is_empty));
+        if takes_no_token && !schemes.is_empty() {
+            let mut security = vec![serde_json::json!({})];
+            security.extend(schemes.iter().map(|t| serde_json::json!({ t.as_str(): [] })));
+            op.insert("security".to_owned(), Value::Array(security));
+            warnings.push(Warning::new(
+                file.locate(&op_pointer),
+                "`register` takes no access token, but an application service registers its users with its `as_token`; the token is read as optional",
+            ));
+        }
+        // OpenAPI 3's request body, or Swagger 2's body parameter
+        let (schema, pointer) = if let Some(schema) = op.get_mut("requestBody").and_then(|b| b.pointer_mut("/content/application~1json/schema")) {
+            (schema, format!("{op_pointer}/requestBody/content/application~1json/schema"))
+        } else if let Some(Value::Array(params)) = op.get_mut("parameters") {
+            let Some((i, param)) = params.iter_mut().enumerate().find(|(_, p)| p.get("in").and_then(Value::as_str) == Some("body")) else {
+                continue;
+            };
+            let Some(schema) = param.get_mut("schema") else { continue };
+            (schema, format!("{op_pointer}/parameters/{i}/schema"))
+        } else {
+            continue;
+        };
+        let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) else { continue };
+        if properties.contains_key("type") {
+            continue;
+        }
+        properties.insert(
+            "type".to_owned(),
+            serde_json::json!({
+                "type": "string",
+                "description": "The login type of the registration: `m.login.application_service` when an application service registers one of its users with its `as_token` (as the Application Service API says)."
+            }),
+        );
+        warnings.push(Warning::new(
+            file.locate(&format!("{pointer}/properties")),
+            "the registration body has no `type`, which an application service registering its users sends (`m.login.application_service`); added as an optional string",
+        ));
+    }
 }

@@ -2,7 +2,9 @@
 # Runs the project's tests with real Matrix peers:
 #  1. installs Synapse (matrix-synapse from PyPI) into a virtualenv, reused when already there;
 #  2. configures it for 127.0.0.1 only (sqlite, open registration and registration by shared
-#     secret, failed logins rate-limited low, no federation),
+#     secret, failed logins rate-limited low, a plain-HTTP federation listener federating with
+#     `peers.test` only, an application service at a free port owning @peers-as-* and
+#     interested in every room),
 #     starts it on a free port and waits for /_matrix/client/versions;
 #  3. registers users and attaches two 3PIDs each to carol and dave through the admin API;
 #  4. runs COMMAND (default: cargo test --workspace) with SYNAPSE_URL and the users' tokens set,
@@ -41,15 +43,27 @@ configure_synapse() {
   mkdir -p "$P/data"
   "$PY" -m synapse.app.homeserver --server-name localhost --config-path "$P/hs.yaml" \
       --generate-config --report-stats=no --data-directory "$P/data" > /dev/null
-  "$PY" - "$P" "$SECRET" "$PORT" <<'PYEOF'
+  "$PY" - "$P" "$SECRET" "$PORT" "$FED_PORT" "$AS_PORT" "$AS_TOKEN" "$HS_TOKEN" <<'PYEOF'
 import sys, yaml
-p, secret, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+p, secret, port, fed_port, as_port, as_token, hs_token = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6], sys.argv[7]
 c = yaml.safe_load(open(f"{p}/hs.yaml"))
 c["listeners"] = [{"port": port, "bind_addresses": ["127.0.0.1"], "type": "http", "tls": False,
-                   "x_forwarded": False, "resources": [{"names": ["client"], "compress": False}]}]
+                   "x_forwarded": False, "resources": [{"names": ["client"], "compress": False}]},
+                  # federation (and /_matrix/key/v2/server) on a plain-HTTP loopback listener
+                  {"port": fed_port, "bind_addresses": ["127.0.0.1"], "type": "http", "tls": False,
+                   "x_forwarded": False, "resources": [{"names": ["federation"], "compress": False}]}]
 c["database"] = {"name": "sqlite3", "args": {"database": f"{p}/data/homeserver.db"}}
 c["registration_shared_secret"] = secret
-c["federation_domain_whitelist"] = []
+# federation only with the test's own server name (its requests signed by the generated client)
+c["federation_domain_whitelist"] = ["peers.test"]
+# an application service built on the generated application-service server, interested in
+# every room and owning the users @peers-as-*
+open(f"{p}/appservice.yaml", "w").write(yaml.safe_dump({
+    "id": "peers-as", "url": f"http://127.0.0.1:{as_port}", "as_token": as_token, "hs_token": hs_token,
+    "sender_localpart": "peers-as-bot", "rate_limited": False,
+    "namespaces": {"users": [{"exclusive": True, "regex": "@peers-as-.*:localhost"}],
+                   "rooms": [{"exclusive": False, "regex": "!.*"}], "aliases": []}}))
+c["app_service_config_files"] = [f"{p}/appservice.yaml"]
 c["trusted_key_servers"] = []
 c["suppress_key_server_warning"] = True
 # Synapse may never make outbound requests except to loopback
@@ -150,7 +164,35 @@ provision() {
   SYNAPSE_CAROL_TOKEN=$(login carol)
   SYNAPSE_DAVE_TOKEN=$(login dave)
   export SYNAPSE_CAROL_TOKEN SYNAPSE_DAVE_TOKEN
+  # for tests/peers/sets_v118.rs: the federation listener, and the application service's
+  # address and tokens as the registration file gives them to Synapse
+  export SYNAPSE_FEDERATION_URL="http://127.0.0.1:$FED_PORT" SYNAPSE_SERVER_NAME=localhost
+  export SYNAPSE_AS_ADDR="127.0.0.1:$AS_PORT" SYNAPSE_AS_TOKEN=$AS_TOKEN SYNAPSE_HS_TOKEN=$HS_TOKEN
   log "users alice (admin), carol and dave registered; carol and dave have two 3PIDs each"
+}
+
+# The key of the server the generated federation client signs as (`peers.test`), put where
+# Synapse keeps the server keys it has fetched: Synapse cannot fetch them itself on loopback
+# (it asks https://peers.test), so this stands in for that fetch.
+seed_peer_key() {
+  export SYNAPSE_PEER_SERVER=peers.test SYNAPSE_PEER_KEY_ID=ed25519:peers
+  SYNAPSE_PEER_SEED=$("$PY" -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode().rstrip("="))')
+  export SYNAPSE_PEER_SEED
+  "$PY" - "$P/data/homeserver.db" <<'PYEOF'
+import json, os, sqlite3, sys, time
+from signedjson.key import decode_signing_key_base64, encode_verify_key_base64, get_verify_key
+server, key_id, seed = os.environ["SYNAPSE_PEER_SERVER"], os.environ["SYNAPSE_PEER_KEY_ID"], os.environ["SYNAPSE_PEER_SEED"]
+verify = encode_verify_key_base64(get_verify_key(decode_signing_key_base64("ed25519", key_id.split(":")[1], seed)))
+now = int(time.time() * 1000)
+until = now + 24 * 3600 * 1000
+key_json = json.dumps({"server_name": server, "valid_until_ts": until,
+                       "verify_keys": {key_id: {"key": verify}}, "old_verify_keys": {}}).encode()
+db = sqlite3.connect(sys.argv[1], timeout=30)
+db.execute("INSERT INTO server_keys_json (server_name, key_id, from_server, ts_added_ms, ts_valid_until_ms, key_json) VALUES (?, ?, ?, ?, ?, ?)",
+           (server, key_id, server, now, until, key_json))
+db.commit()
+PYEOF
+  log "the key $SYNAPSE_PEER_KEY_ID of $SYNAPSE_PEER_SERVER is known to Synapse"
 }
 
 # js_against BINARY NAME PROBE SCRIPT: starts BINARY on a free port, waits until PROBE (a path)
@@ -206,9 +248,14 @@ t0=$SECONDS
 install_synapse
 PORT=$(free_port)
 HS="http://127.0.0.1:$PORT"
+FED_PORT=$(free_port)
+AS_PORT=$(free_port)
+AS_TOKEN=peers-as-token-$RANDOM$RANDOM
+HS_TOKEN=peers-hs-token-$RANDOM$RANDOM
 configure_synapse
 start_synapse
 provision
+seed_peer_key
 log "Synapse ready after $((SECONDS - t0)) s"
 
 if [ $# -eq 0 ]; then set -- cargo test --workspace; fi
