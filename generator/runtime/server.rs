@@ -119,6 +119,35 @@ impl ServerConfig {
     }
 }
 
+/// Claims a router path in `taken`: `false` when a path of the same shape (its captures'
+/// names aside) is already served, which the router must not add again.
+pub fn claim(taken: &mut std::collections::HashSet<String>, path: &str) -> bool {
+    let mut shape = String::with_capacity(path.len());
+    let mut chars = path.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                shape.push_str("{{");
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                shape.push_str("}}");
+            }
+            '{' => {
+                for c in chars.by_ref() {
+                    if c == '}' {
+                        break;
+                    }
+                }
+                shape.push_str("{}");
+            }
+            c => shape.push(c),
+        }
+    }
+    taken.insert(shape)
+}
+
 /// The layers every generated router gets, from `tower` and `tower-http`: a handler that panics
 /// answers 500 `M_UNKNOWN` (and the server goes on), a request past `request_timeout` answers 503
 /// `M_UNKNOWN`, a body stalled past `body_timeout` answers 408 `M_UNKNOWN`.

@@ -13,8 +13,11 @@ pub struct Fixup {
     /// The input versions the slip is found in.
     pub versions: &'static [Version],
     /// Repairs a document's `paths`, given the document's security schemes' names.
-    repair: fn(&mut serde_json::Map<String, Value>, &[String], &SourceFile, &mut Vec<Warning>),
+    repair: Repair,
 }
+
+/// A repair: of a document's `paths`, given the names of its security schemes, in `file`.
+type Repair = fn(&mut serde_json::Map<String, Value>, &[String], &SourceFile, &mut Vec<Warning>);
 
 /// Every repair, in the order they are made.
 pub const FIXUPS: &[Fixup] = &[

@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use matrix_api_generator::{generate_set, write, ApiSettings, GeneratedSet, SetSettings};
-use matrix_api_tests::{cargo_in, current_spec, workspace};
+use matrix_api_tests::{cargo_in, current_spec, fixture, workspace};
 
 /// The APIs of v1.18, by crate name and folder.
 const APIS: &[(&str, &str)] = &[
@@ -54,6 +54,94 @@ fn defined_and_reexported(types_rs: &str) -> (Vec<String>, Vec<String>) {
         None => Vec::new(),
     };
     (defined, reexported)
+}
+
+/// The `set` fixture: two small APIs (`alpha`, `beta`) that both use `common/thing.yaml`.
+fn fixture_set(apis: &[(&str, &str)]) -> SetSettings {
+    let root = fixture("set");
+    let apis = apis
+        .iter()
+        .map(|(name, dir)| ApiSettings {
+            spec_dir: root.join(dir),
+            crate_name: (*name).to_owned(),
+        })
+        .collect();
+    let mut settings = SetSettings::new(&root, apis);
+    settings.shared_crate = "things-shared".to_owned();
+    settings
+}
+
+#[test]
+fn a_set_shares_what_two_apis_use_and_keeps_the_rest_apart() {
+    let settings = fixture_set(&[("alpha-api", "alpha"), ("beta-api", "beta")]);
+    let set = generate_set(&settings).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(set.files(), generate_set(&settings).unwrap().files(), "the same bytes every run");
+    let names: Vec<&str> = set.crates.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["things-shared", "alpha-api", "beta-api"]);
+    let file = |krate: &str, path: &str| -> String {
+        let (_, g) = set.crates.iter().find(|(n, _)| n == krate).unwrap();
+        g.files.get(path).cloned().unwrap_or_else(|| panic!("{krate} has no {path}"))
+    };
+
+    // `Thing` (and what it holds) is the shared crate's, once; each API re-exports it
+    let shared_types = file("things-shared", "src/types.rs");
+    assert!(shared_types.contains("pub struct Thing {"), "{shared_types}");
+    for krate in ["alpha-api", "beta-api"] {
+        let types = file(krate, "src/types.rs");
+        assert!(!types.contains("pub struct Thing {"), "{krate} defines Thing again");
+        assert!(types.contains("pub use ::things_shared::types::{"), "{krate}: {types}");
+        assert!(types.contains("Thing"), "{krate}");
+        // the support code is the shared crate's, re-exported where generated code names it
+        let lib = file(krate, "src/lib.rs");
+        assert!(lib.contains("pub use ::things_shared::runtime;"), "{krate}: {lib}");
+        let (_, g) = set.crates.iter().find(|(n, _)| n == krate).unwrap();
+        assert!(!g.files.keys().any(|p| p.starts_with("src/runtime/")), "{krate} has its own runtime");
+        // a dependency on the shared crate beside it, and each feature handed on to it
+        let manifest = file(krate, "Cargo.toml");
+        assert!(manifest.contains("things-shared = { path = \"../things-shared\", version = \"0.1.0\" }"), "{manifest}");
+        assert!(manifest.contains("\"things-shared/client\"]") && manifest.contains("\"things-shared/server\"]"), "{manifest}");
+    }
+    let (_, shared) = &set.crates[0];
+    assert!(shared.files.contains_key("src/runtime/signatures.rs"));
+    assert!(!shared.files.keys().any(|p| p.starts_with("src/operations")), "the shared crate has no operations");
+
+    // each API's client methods are a trait of its own on the one shared `Client`
+    assert!(file("alpha-api", "src/client.rs").contains("pub trait AlphaClient"));
+    assert!(file("beta-api", "src/client.rs").contains("impl BetaClient for crate::Client"));
+
+    // authentication from each document's security schemes: bearer, and X-Matrix signatures;
+    // a requirement naming a scheme the document lacks is read as its one scheme, with a warning
+    assert!(file("alpha-api", "src/operations/get_thing.rs").contains("crate::AuthKind::AccessToken"));
+    assert!(file("beta-api", "src/operations/put_thing_v2.rs").contains("crate::AuthKind::ServerSignatures"));
+    assert!(file("beta-api", "src/operations/get_thing.rs").contains("crate::AuthKind::ServerSignatures"));
+    let (_, beta) = &set.crates[2];
+    assert!(
+        beta.warnings.iter().any(|w| w.to_string().contains("the security scheme `other` is not defined in this document; read as its one scheme, `signed`")),
+        "{:?}",
+        beta.warnings
+    );
+    assert!(file("beta-api", "src/server.rs").contains("pub trait Api: crate::KeyLookup +"));
+
+    // alone, an API is a whole crate again, with the same names
+    let alone = matrix_api_generator::generate(&{
+        let mut s = matrix_api_generator::Settings::new(fixture("set").join("alpha"));
+        s.root = Some(fixture("set"));
+        s
+    })
+    .unwrap();
+    assert!(alone.files["src/types.rs"].contains("pub struct Thing {"));
+    assert!(alone.files.contains_key("src/runtime/mod.rs"));
+}
+
+#[test]
+fn a_set_refuses_a_crate_name_given_twice_and_an_empty_list() {
+    let twice = fixture_set(&[("alpha-api", "alpha"), ("alpha-api", "beta")]);
+    let error = generate_set(&twice).unwrap_err().to_string();
+    assert!(error.contains("the crate name `alpha-api` is given twice"), "{error}");
+    let shared_name = fixture_set(&[("things-shared", "alpha")]);
+    assert!(generate_set(&shared_name).unwrap_err().to_string().contains("given twice"));
+    let none = fixture_set(&[]);
+    assert!(generate_set(&none).unwrap_err().to_string().contains("at least one API"));
 }
 
 #[test]

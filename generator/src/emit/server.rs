@@ -300,16 +300,34 @@ fn server_file(api: &Api) -> TokenStream {
         allow.dedup();
         let allow = allow.join(", ");
         by_base.entry(base.clone()).or_default().push(quote! {
-            router = router.route(&::std::format!("{prefix}{}", #route), #(#chain)*.fallback(|| async { crate::runtime::server::method_not_allowed(#allow) }));
+            let path = ::std::format!("{prefix}{}", #route);
+            if crate::runtime::server::claim(&mut taken, &path) {
+                router = router.route(&path, #(#chain)*.fallback(|| async { crate::runtime::server::method_not_allowed(#allow) }));
+            }
         });
     }
-    let mounts = by_base.iter().map(|(base, routes)| {
+    // each base path's own routes first; then the further versions the configuration serves,
+    // the newest base path first, each path once (`/v1/invite` and `/v2/invite` both served as
+    // `/v3/invite` would be one route twice): the newest keeps it
+    let own = by_base.iter().map(|(base, routes)| {
         quote! {
-            for prefix in config.prefixes(#base) {
+            for prefix in config.prefixes(#base).into_iter().take(1) {
                 #(#routes)*
             }
         }
     });
+    let further = by_base.iter().rev().map(|(base, routes)| {
+        quote! {
+            for prefix in config.prefixes(#base).into_iter().skip(1) {
+                #(#routes)*
+            }
+        }
+    });
+    let mounts = quote! {
+        let mut taken = ::std::collections::HashSet::new();
+        #(#own)*
+        #(#further)*
+    };
 
     quote! {
         //! The server side: implement [`Api`] (any subset of it) and serve it with [`router`].
@@ -351,7 +369,7 @@ fn server_file(api: &Api) -> TokenStream {
         /// it with [`crate::serve`], which also bounds slow and idle connections.
         pub fn router_with_config<A: Api>(api: ::std::sync::Arc<A>, config: crate::ServerConfig) -> ::axum::Router {
             let mut router = ::axum::Router::new().without_v07_checks();
-            #(#mounts)*
+            #mounts
             crate::runtime::server::with_layers(router.fallback(crate::runtime::server::not_found), &config)
         }
     }
