@@ -217,184 +217,87 @@ pub fn router_with_config<A: Api>(
     api: ::std::sync::Arc<A>,
     config: crate::ServerConfig,
 ) -> ::axum::Router {
-    let mut router = ::axum::Router::new().without_v07_checks();
-    let mut taken = ::std::collections::HashSet::new();
-    for prefix in config.prefixes("/_matrix/client/r0").into_iter().take(1) {
-        let path = ::std::format!("{prefix}{}", "/account/3pid");
-        if crate::runtime::server::claim(&mut taken, &path) {
-            router = router
-                .route(
-                    &path,
-                    ::axum::routing::get(
-                            crate::runtime::server::endpoint(
-                                &api,
-                                config.body_limit,
-                                crate::AuthKind::AccessToken,
-                                dispatch_get_account_3pids::<A>,
-                            ),
-                        )
-                        .post(
-                            crate::runtime::server::endpoint(
-                                &api,
-                                config.body_limit,
-                                crate::AuthKind::AccessToken,
-                                dispatch_post_3pids::<A>,
-                            ),
-                        )
-                        .options(crate::runtime::server::preflight)
-                        .fallback(|| async {
-                            crate::runtime::server::method_not_allowed(
-                                "GET, HEAD, OPTIONS, POST",
-                            )
-                        }),
-                );
-        }
-        let path = ::std::format!("{prefix}{}", "/account/3pid/delete");
-        if crate::runtime::server::claim(&mut taken, &path) {
-            router = router
-                .route(
-                    &path,
-                    ::axum::routing::post(
-                            crate::runtime::server::endpoint(
-                                &api,
-                                config.body_limit,
-                                crate::AuthKind::AccessToken,
-                                dispatch_delete_3pid_from_account::<A>,
-                            ),
-                        )
-                        .options(crate::runtime::server::preflight)
-                        .fallback(|| async {
-                            crate::runtime::server::method_not_allowed("OPTIONS, POST")
-                        }),
-                );
-        }
-        let path = ::std::format!("{prefix}{}", "/account/3pid/email/requestToken");
-        if crate::runtime::server::claim(&mut taken, &path) {
-            router = router
-                .route(
-                    &path,
-                    ::axum::routing::post(
-                            crate::runtime::server::endpoint(
-                                &api,
-                                config.body_limit,
-                                crate::AuthKind::None,
-                                dispatch_request_token_to_3pid_email::<A>,
-                            ),
-                        )
-                        .options(crate::runtime::server::preflight)
-                        .fallback(|| async {
-                            crate::runtime::server::method_not_allowed("OPTIONS, POST")
-                        }),
-                );
-        }
-        let path = ::std::format!("{prefix}{}", "/account/3pid/msisdn/requestToken");
-        if crate::runtime::server::claim(&mut taken, &path) {
-            router = router
-                .route(
-                    &path,
-                    ::axum::routing::post(
-                            crate::runtime::server::endpoint(
-                                &api,
-                                config.body_limit,
-                                crate::AuthKind::None,
-                                dispatch_request_token_to_3pid_msisdn::<A>,
-                            ),
-                        )
-                        .options(crate::runtime::server::preflight)
-                        .fallback(|| async {
-                            crate::runtime::server::method_not_allowed("OPTIONS, POST")
-                        }),
-                );
-        }
-    }
-    for prefix in config.prefixes("/_matrix/client/r0").into_iter().skip(1) {
-        let path = ::std::format!("{prefix}{}", "/account/3pid");
-        if crate::runtime::server::claim(&mut taken, &path) {
-            router = router
-                .route(
-                    &path,
-                    ::axum::routing::get(
-                            crate::runtime::server::endpoint(
-                                &api,
-                                config.body_limit,
-                                crate::AuthKind::AccessToken,
-                                dispatch_get_account_3pids::<A>,
-                            ),
-                        )
-                        .post(
-                            crate::runtime::server::endpoint(
-                                &api,
-                                config.body_limit,
-                                crate::AuthKind::AccessToken,
-                                dispatch_post_3pids::<A>,
-                            ),
-                        )
-                        .options(crate::runtime::server::preflight)
-                        .fallback(|| async {
-                            crate::runtime::server::method_not_allowed(
-                                "GET, HEAD, OPTIONS, POST",
-                            )
-                        }),
-                );
-        }
-        let path = ::std::format!("{prefix}{}", "/account/3pid/delete");
-        if crate::runtime::server::claim(&mut taken, &path) {
-            router = router
-                .route(
-                    &path,
-                    ::axum::routing::post(
-                            crate::runtime::server::endpoint(
-                                &api,
-                                config.body_limit,
-                                crate::AuthKind::AccessToken,
-                                dispatch_delete_3pid_from_account::<A>,
-                            ),
-                        )
-                        .options(crate::runtime::server::preflight)
-                        .fallback(|| async {
-                            crate::runtime::server::method_not_allowed("OPTIONS, POST")
-                        }),
-                );
-        }
-        let path = ::std::format!("{prefix}{}", "/account/3pid/email/requestToken");
-        if crate::runtime::server::claim(&mut taken, &path) {
-            router = router
-                .route(
-                    &path,
-                    ::axum::routing::post(
-                            crate::runtime::server::endpoint(
-                                &api,
-                                config.body_limit,
-                                crate::AuthKind::None,
-                                dispatch_request_token_to_3pid_email::<A>,
-                            ),
-                        )
-                        .options(crate::runtime::server::preflight)
-                        .fallback(|| async {
-                            crate::runtime::server::method_not_allowed("OPTIONS, POST")
-                        }),
-                );
-        }
-        let path = ::std::format!("{prefix}{}", "/account/3pid/msisdn/requestToken");
-        if crate::runtime::server::claim(&mut taken, &path) {
-            router = router
-                .route(
-                    &path,
-                    ::axum::routing::post(
-                            crate::runtime::server::endpoint(
-                                &api,
-                                config.body_limit,
-                                crate::AuthKind::None,
-                                dispatch_request_token_to_3pid_msisdn::<A>,
-                            ),
-                        )
-                        .options(crate::runtime::server::preflight)
-                        .fallback(|| async {
-                            crate::runtime::server::method_not_allowed("OPTIONS, POST")
-                        }),
-                );
-        }
-    }
+    let routes: [(&'static str, &'static str, ::axum::routing::MethodRouter); 4] = [
+        (
+            "/_matrix/client/r0",
+            "/account/3pid",
+            ::axum::routing::get(
+                    crate::runtime::server::endpoint(
+                        &api,
+                        config.body_limit,
+                        crate::AuthKind::AccessToken,
+                        dispatch_get_account_3pids::<A>,
+                    ),
+                )
+                .post(
+                    crate::runtime::server::endpoint(
+                        &api,
+                        config.body_limit,
+                        crate::AuthKind::AccessToken,
+                        dispatch_post_3pids::<A>,
+                    ),
+                )
+                .options(crate::runtime::server::preflight)
+                .fallback(|| async {
+                    crate::runtime::server::method_not_allowed(
+                        "GET, HEAD, OPTIONS, POST",
+                    )
+                }),
+        ),
+        (
+            "/_matrix/client/r0",
+            "/account/3pid/delete",
+            ::axum::routing::post(
+                    crate::runtime::server::endpoint(
+                        &api,
+                        config.body_limit,
+                        crate::AuthKind::AccessToken,
+                        dispatch_delete_3pid_from_account::<A>,
+                    ),
+                )
+                .options(crate::runtime::server::preflight)
+                .fallback(|| async {
+                    crate::runtime::server::method_not_allowed("OPTIONS, POST")
+                }),
+        ),
+        (
+            "/_matrix/client/r0",
+            "/account/3pid/email/requestToken",
+            ::axum::routing::post(
+                    crate::runtime::server::endpoint(
+                        &api,
+                        config.body_limit,
+                        crate::AuthKind::None,
+                        dispatch_request_token_to_3pid_email::<A>,
+                    ),
+                )
+                .options(crate::runtime::server::preflight)
+                .fallback(|| async {
+                    crate::runtime::server::method_not_allowed("OPTIONS, POST")
+                }),
+        ),
+        (
+            "/_matrix/client/r0",
+            "/account/3pid/msisdn/requestToken",
+            ::axum::routing::post(
+                    crate::runtime::server::endpoint(
+                        &api,
+                        config.body_limit,
+                        crate::AuthKind::None,
+                        dispatch_request_token_to_3pid_msisdn::<A>,
+                    ),
+                )
+                .options(crate::runtime::server::preflight)
+                .fallback(|| async {
+                    crate::runtime::server::method_not_allowed("OPTIONS, POST")
+                }),
+        ),
+    ];
+    let router = crate::runtime::server::mount(
+        ::axum::Router::new().without_v07_checks(),
+        ::std::vec::Vec::from(routes),
+        &config,
+    );
     crate::runtime::server::with_layers(
         router.fallback(crate::runtime::server::not_found),
         &config,

@@ -119,9 +119,38 @@ impl ServerConfig {
     }
 }
 
+/// Adds `routes` (base path, route under it, handler) to `router`: each under its own base
+/// path first, then under the further versions `config` serves, the newest base path first,
+/// each path once (`/v1/invite` and `/v2/invite` both served as `/v3/invite` would be one route
+/// twice, which axum refuses): the newest keeps it. Not generic, so that it is compiled once.
+pub fn mount(
+    mut router: axum::Router,
+    routes: Vec<(&'static str, &'static str, axum::routing::MethodRouter)>,
+    config: &ServerConfig,
+) -> axum::Router {
+    let mut taken = std::collections::HashSet::new();
+    for (base, route, handler) in &routes {
+        for prefix in config.prefixes(base).into_iter().take(1) {
+            let path = format!("{prefix}{route}");
+            if claim(&mut taken, &path) {
+                router = router.route(&path, handler.clone());
+            }
+        }
+    }
+    for (base, route, handler) in routes.iter().rev() {
+        for prefix in config.prefixes(base).into_iter().skip(1) {
+            let path = format!("{prefix}{route}");
+            if claim(&mut taken, &path) {
+                router = router.route(&path, handler.clone());
+            }
+        }
+    }
+    router
+}
+
 /// Claims a router path in `taken`: `false` when a path of the same shape (its captures'
 /// names aside) is already served, which the router must not add again.
-pub fn claim(taken: &mut std::collections::HashSet<String>, path: &str) -> bool {
+fn claim(taken: &mut std::collections::HashSet<String>, path: &str) -> bool {
     let mut shape = String::with_capacity(path.len());
     let mut chars = path.chars().peekable();
     while let Some(c) = chars.next() {

@@ -10,6 +10,7 @@
 #   - `cargo xtask gen` (release build, run directly): the seed spec; the seed-era Client-Server
 #     API; `gen --check` of it (what CI runs); the v1.18 Client-Server API as it is; the same with
 #     its event types; all of v1.18 — its five APIs, one process each, and the event types;
+#     all of v1.18 as one set (`gen --api ...`: one process, one shared crate);
 #   - progenitor (`cargo-progenitor`) on the seed-era Client-Server API, which it cannot read as
 #     it is: merged into one Swagger 2.0 file, converted to one OpenAPI 3.0 file by
 #     swagger2openapi (external references resolved), then the media types without a schema,
@@ -164,7 +165,14 @@ gen_all_v118() {
 }
 
 declare -A times
-cases=(seed seed-cs seed-cs-check v118-cs v118-cs-events v118-all progenitor oas3-types oas3-client oas3-server openapi-to-rust)
+gen_set_v118() {
+  "$XTASK" gen --root "$V118" --events "$V118/event-schemas/schema" --out "$(fresh v118-set)" \
+      --api matrix-client-server-api="$V118/api/client-server" --api matrix-federation-api="$V118/api/server-server" \
+      --api matrix-application-service-api="$V118/api/application-service" \
+      --api matrix-identity-api="$V118/api/identity" --api matrix-push-gateway-api="$V118/api/push-gateway"
+}
+
+cases=(seed seed-cs seed-cs-check v118-cs v118-cs-events v118-all v118-set progenitor oas3-types oas3-client oas3-server openapi-to-rust)
 for round in $(seq "$RUNS"); do
   log "round $round of $RUNS"
   times[seed]+=" $(ms "$XTASK" gen --spec "$ROOT/spec/client-server" --out "$(fresh seed)")"
@@ -173,6 +181,7 @@ for round in $(seq "$RUNS"); do
   times[v118-cs]+=" $(ms "$XTASK" gen --spec "$V118/api/client-server" --root "$V118" --out "$(fresh v118-cs)" --crate-name cs)"
   times[v118-cs-events]+=" $(ms "$XTASK" gen --spec "$V118/api/client-server" --root "$V118" --events "$V118/event-schemas/schema" --out "$(fresh v118-cs-events)" --crate-name cs)"
   times[v118-all]+=" $(ms gen_all_v118)"
+  times[v118-set]+=" $(ms gen_set_v118)"
   times[progenitor]+=" $(ms "$TOOLS/bin/cargo-progenitor" progenitor -i "$WORK/in/seed-cs.json" -o "$(fresh progenitor)" -n seed-cs -v 0.1.0)"
   times[oas3-types]+=" $(ms "$TOOLS/bin/oas3-gen" generate types -i "$WORK/in/v118-cs.json" -o "$(fresh oas3-types)/types.rs")"
   times[oas3-client]+=" $(ms "$TOOLS/bin/oas3-gen" generate client-mod -i "$WORK/in/v118-cs.json" -o "$(fresh oas3-client)")"

@@ -218,7 +218,7 @@ fn server_file(api: &Api) -> TokenStream {
     } else {
         quote!()
     };
-    let mut by_base: BTreeMap<String, Vec<TokenStream>> = BTreeMap::new();
+    let mut routes: Vec<TokenStream> = Vec::new();
     let mut dispatchers = Vec::new();
     for ((base, route), ops) in &route_table(api) {
         let mut chain = Vec::new();
@@ -299,36 +299,11 @@ fn server_file(api: &Api) -> TokenStream {
         allow.sort_unstable();
         allow.dedup();
         let allow = allow.join(", ");
-        by_base.entry(base.clone()).or_default().push(quote! {
-            let path = ::std::format!("{prefix}{}", #route);
-            if crate::runtime::server::claim(&mut taken, &path) {
-                router = router.route(&path, #(#chain)*.fallback(|| async { crate::runtime::server::method_not_allowed(#allow) }));
-            }
+        routes.push(quote! {
+            (#base, #route, #(#chain)*.fallback(|| async { crate::runtime::server::method_not_allowed(#allow) }))
         });
     }
-    // each base path's own routes first; then the further versions the configuration serves,
-    // the newest base path first, each path once (`/v1/invite` and `/v2/invite` both served as
-    // `/v3/invite` would be one route twice): the newest keeps it
-    let own = by_base.iter().map(|(base, routes)| {
-        quote! {
-            for prefix in config.prefixes(#base).into_iter().take(1) {
-                #(#routes)*
-            }
-        }
-    });
-    let further = by_base.iter().rev().map(|(base, routes)| {
-        quote! {
-            for prefix in config.prefixes(#base).into_iter().skip(1) {
-                #(#routes)*
-            }
-        }
-    });
-    let mounts = quote! {
-        let mut taken = ::std::collections::HashSet::new();
-        #(#own)*
-        #(#further)*
-    };
-
+    let count = proc_macro2::Literal::usize_unsuffixed(routes.len());
     quote! {
         //! The server side: implement [`Api`] (any subset of it) and serve it with [`router`].
         //!
@@ -368,8 +343,9 @@ fn server_file(api: &Api) -> TokenStream {
         /// A router serving `api` as `config` says (body limit, further versions, timeouts); serve
         /// it with [`crate::serve`], which also bounds slow and idle connections.
         pub fn router_with_config<A: Api>(api: ::std::sync::Arc<A>, config: crate::ServerConfig) -> ::axum::Router {
-            let mut router = ::axum::Router::new().without_v07_checks();
-            #mounts
+            // each route under its base path (and the further versions `config` serves)
+            let routes: [(&'static str, &'static str, ::axum::routing::MethodRouter); #count] = [#(#routes),*];
+            let router = crate::runtime::server::mount(::axum::Router::new().without_v07_checks(), ::std::vec::Vec::from(routes), &config);
             crate::runtime::server::with_layers(router.fallback(crate::runtime::server::not_found), &config)
         }
     }
