@@ -330,35 +330,21 @@ pub fn generate(settings: &Settings) -> Result<Generated> {
     })?;
     timings.ir = t.elapsed();
 
-    let t = Instant::now();
-    let info = emit::CrateInfo {
-        name: &settings.crate_name,
-        version: &settings.crate_version,
-    };
-    let emitted = emit::emit(&api, &info);
-    timings.emit = t.elapsed();
-
-    let t = Instant::now();
-    let files = format::format(emitted, &api.sources)?;
-    timings.format = t.elapsed();
-
     let mut warnings = spec.warnings;
     warnings.extend(ir_warnings);
-    let warnings = warnings
+    let warnings = completed(&spec.loader, warnings);
+    finish(&api, &settings.crate_name, &settings.crate_version, warnings, timings)
+}
+
+/// Warnings with their lines, found by `loader`.
+fn completed(loader: &load::Loader, warnings: Vec<Warning>) -> Vec<Warning> {
+    warnings
         .into_iter()
         .map(|w| Warning {
-            location: spec.loader.complete(&w.location),
+            location: loader.complete(&w.location),
             message: w.message,
         })
-        .collect();
-    Ok(Generated {
-        files,
-        warnings,
-        documents: api.sources.len(),
-        operations: api.operations.len(),
-        types: api.types.defs.len(),
-        timings,
-    })
+        .collect()
 }
 
 /// One API of a set generated together (see [`generate_set`]).
@@ -507,7 +493,7 @@ pub fn generate_set(settings: &SetSettings) -> Result<GeneratedSet> {
             shared_spec.names.entry(at.clone()).or_insert_with(|| name.clone());
         }
     }
-    let (mut shared_api, seed, mut shared_warnings) = ir::build_shared(&shared_spec, &shared_keys).map_err(|e| {
+    let (mut shared_api, seed, shared_warnings) = ir::build_shared(&shared_spec, &shared_keys).map_err(|e| {
         let at = shared_spec.loader.complete(e.location());
         e.with_location(at)
     })?;
@@ -540,44 +526,31 @@ pub fn generate_set(settings: &SetSettings) -> Result<GeneratedSet> {
     }
     shared_api.role = ir::Role::Shared { param_types };
 
-    let mut crates = Vec::new();
-    let mut shared_timings = Timings {
+    let shared_timings = Timings {
         ir: shared_ir,
         ..Timings::default()
     };
-    shared_warnings = shared_warnings
-        .into_iter()
-        .map(|w| Warning {
-            location: shared_spec.loader.complete(&w.location),
-            message: w.message,
-        })
-        .collect();
-    crates.push((
+    let shared_warnings = completed(&shared_spec.loader, shared_warnings);
+    let mut crates = vec![(
         settings.shared_crate.clone(),
-        finish(&shared_api, &settings.shared_crate, &settings.crate_version, shared_warnings, &mut shared_timings)?,
-    ));
-    for (((api, ir_warnings), spec), (settings_api, mut t)) in
+        finish(&shared_api, &settings.shared_crate, &settings.crate_version, shared_warnings, shared_timings)?,
+    )];
+    for (((api, ir_warnings), spec), (settings_api, t)) in
         members.into_iter().zip(specs).zip(settings.apis.iter().zip(timings))
     {
         let mut warnings = spec.warnings;
         warnings.extend(ir_warnings);
-        let warnings = warnings
-            .into_iter()
-            .map(|w| Warning {
-                location: spec.loader.complete(&w.location),
-                message: w.message,
-            })
-            .collect();
+        let warnings = completed(&spec.loader, warnings);
         crates.push((
             settings_api.crate_name.clone(),
-            finish(&api, &settings_api.crate_name, &settings.crate_version, warnings, &mut t)?,
+            finish(&api, &settings_api.crate_name, &settings.crate_version, warnings, t)?,
         ));
     }
     Ok(GeneratedSet { crates })
 }
 
 /// The last stages for one crate: emit and format.
-fn finish(api: &ir::Api, name: &str, version: &str, warnings: Vec<Warning>, timings: &mut Timings) -> Result<Generated> {
+fn finish(api: &ir::Api, name: &str, version: &str, warnings: Vec<Warning>, mut timings: Timings) -> Result<Generated> {
     let t = Instant::now();
     let emitted = emit::emit(api, &emit::CrateInfo { name, version });
     timings.emit = t.elapsed();
@@ -589,10 +562,11 @@ fn finish(api: &ir::Api, name: &str, version: &str, warnings: Vec<Warning>, timi
         warnings,
         documents: api.sources.len(),
         operations: api.operations.len(),
+        // an API of a set counts the types it defines, not the shared crate's
         types: match api.role {
             ir::Role::Member { .. } => api.types.defs.len().saturating_sub(api.types.shared),
             _ => api.types.defs.len(),
         },
-        timings: timings.clone(),
+        timings,
     })
 }
