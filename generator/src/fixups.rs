@@ -55,7 +55,12 @@ pub fn apply(doc: &mut Value, version: Version, file: &SourceFile) -> Vec<Warnin
 }
 
 /// Path templates with surrounding white space (`"/rooms/{roomId}/invite "`).
-fn trim_paths(paths: &mut serde_json::Map<String, Value>, _: &[String], file: &SourceFile, warnings: &mut Vec<Warning>) {
+fn trim_paths(
+    paths: &mut serde_json::Map<String, Value>,
+    _: &[String],
+    file: &SourceFile,
+    warnings: &mut Vec<Warning>,
+) {
     let keys: Vec<String> = paths.keys().cloned().collect();
     for key in keys {
         let trimmed = key.trim();
@@ -145,12 +150,16 @@ fn register_without_type(
     warnings: &mut Vec<Warning>,
 ) {
     for (path, item) in paths.iter_mut() {
-        let Some(op) = item.get_mut("post").and_then(Value::as_object_mut) else { continue };
+        let Some(op) = item.get_mut("post").and_then(Value::as_object_mut) else {
+            continue;
+        };
         if op.get("operationId").and_then(Value::as_str) != Some("register") {
             continue;
         }
         let op_pointer = push_token(&push_token("/paths", path), "post");
-        let takes_no_token = op.get("security").is_none_or(|s| s.as_array().is_some_and(Vec::is_empty));
+        let takes_no_token = op
+            .get("security")
+            .is_none_or(|s| s.as_array().is_some_and(Vec::is_empty));
         if takes_no_token && !schemes.is_empty() {
             let mut security = vec![serde_json::json!({})];
             security.extend(schemes.iter().map(|t| serde_json::json!({ t.as_str(): [] })));
@@ -161,18 +170,32 @@ fn register_without_type(
             ));
         }
         // OpenAPI 3's request body, or Swagger 2's body parameter
-        let (schema, pointer) = if let Some(schema) = op.get_mut("requestBody").and_then(|b| b.pointer_mut("/content/application~1json/schema")) {
-            (schema, format!("{op_pointer}/requestBody/content/application~1json/schema"))
+        let (schema, pointer) = if let Some(schema) = op
+            .get_mut("requestBody")
+            .and_then(|b| b.pointer_mut("/content/application~1json/schema"))
+        {
+            (
+                schema,
+                format!("{op_pointer}/requestBody/content/application~1json/schema"),
+            )
         } else if let Some(Value::Array(params)) = op.get_mut("parameters") {
-            let Some((i, param)) = params.iter_mut().enumerate().find(|(_, p)| p.get("in").and_then(Value::as_str) == Some("body")) else {
+            let Some((i, param)) = params
+                .iter_mut()
+                .enumerate()
+                .find(|(_, p)| p.get("in").and_then(Value::as_str) == Some("body"))
+            else {
                 continue;
             };
-            let Some(schema) = param.get_mut("schema") else { continue };
+            let Some(schema) = param.get_mut("schema") else {
+                continue;
+            };
             (schema, format!("{op_pointer}/parameters/{i}/schema"))
         } else {
             continue;
         };
-        let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) else { continue };
+        let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
+            continue;
+        };
         if properties.contains_key("type") {
             continue;
         }

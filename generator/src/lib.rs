@@ -482,10 +482,7 @@ pub fn generate_set(settings: &SetSettings) -> Result<GeneratedSet> {
     for spec in &specs {
         for key in &shared_keys {
             if let Some(named) = spec.schemas.get(key) {
-                shared_spec
-                    .schemas
-                    .entry(key.clone())
-                    .or_insert_with(|| named.clone());
+                shared_spec.schemas.entry(key.clone()).or_insert_with(|| named.clone());
             }
         }
         // a name pinned by any API's `names.toml` holds for the shared types too
@@ -533,7 +530,13 @@ pub fn generate_set(settings: &SetSettings) -> Result<GeneratedSet> {
     let shared_warnings = completed(&shared_spec.loader, shared_warnings);
     let mut crates = vec![(
         settings.shared_crate.clone(),
-        finish(&shared_api, &settings.shared_crate, &settings.crate_version, shared_warnings, shared_timings)?,
+        finish(
+            &shared_api,
+            &settings.shared_crate,
+            &settings.crate_version,
+            shared_warnings,
+            shared_timings,
+        )?,
     )];
     for (((api, ir_warnings), spec), (settings_api, t)) in
         members.into_iter().zip(specs).zip(settings.apis.iter().zip(timings))

@@ -49,7 +49,12 @@ fn defined_and_reexported(types_rs: &str) -> (Vec<String>, Vec<String>) {
     let reexported = match types_rs.split_once("pub use ::matrix_api_shared::types::{") {
         Some((_, rest)) => rest
             .split_once('}')
-            .map(|(list, _)| list.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
+            .map(|(list, _)| {
+                list.split(',')
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
             .unwrap_or_default(),
         None => Vec::new(),
     };
@@ -75,12 +80,19 @@ fn fixture_set(apis: &[(&str, &str)]) -> SetSettings {
 fn a_set_shares_what_two_apis_use_and_keeps_the_rest_apart() {
     let settings = fixture_set(&[("alpha-api", "alpha"), ("beta-api", "beta")]);
     let set = generate_set(&settings).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(set.files(), generate_set(&settings).unwrap().files(), "the same bytes every run");
+    assert_eq!(
+        set.files(),
+        generate_set(&settings).unwrap().files(),
+        "the same bytes every run"
+    );
     let names: Vec<&str> = set.crates.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["things-shared", "alpha-api", "beta-api"]);
     let file = |krate: &str, path: &str| -> String {
         let (_, g) = set.crates.iter().find(|(n, _)| n == krate).unwrap();
-        g.files.get(path).cloned().unwrap_or_else(|| panic!("{krate} has no {path}"))
+        g.files
+            .get(path)
+            .cloned()
+            .unwrap_or_else(|| panic!("{krate} has no {path}"))
     };
 
     // `Thing` (and what it holds) is the shared crate's, once; each API re-exports it
@@ -95,15 +107,27 @@ fn a_set_shares_what_two_apis_use_and_keeps_the_rest_apart() {
         let lib = file(krate, "src/lib.rs");
         assert!(lib.contains("pub use ::things_shared::runtime;"), "{krate}: {lib}");
         let (_, g) = set.crates.iter().find(|(n, _)| n == krate).unwrap();
-        assert!(!g.files.keys().any(|p| p.starts_with("src/runtime/")), "{krate} has its own runtime");
+        assert!(
+            !g.files.keys().any(|p| p.starts_with("src/runtime/")),
+            "{krate} has its own runtime"
+        );
         // a dependency on the shared crate beside it, and each feature handed on to it
         let manifest = file(krate, "Cargo.toml");
-        assert!(manifest.contains("things-shared = { path = \"../things-shared\", version = \"0.1.0\" }"), "{manifest}");
-        assert!(manifest.contains("\"things-shared/client\"]") && manifest.contains("\"things-shared/server\"]"), "{manifest}");
+        assert!(
+            manifest.contains("things-shared = { path = \"../things-shared\", version = \"0.1.0\" }"),
+            "{manifest}"
+        );
+        assert!(
+            manifest.contains("\"things-shared/client\"]") && manifest.contains("\"things-shared/server\"]"),
+            "{manifest}"
+        );
     }
     let (_, shared) = &set.crates[0];
     assert!(shared.files.contains_key("src/runtime/signatures.rs"));
-    assert!(!shared.files.keys().any(|p| p.starts_with("src/operations")), "the shared crate has no operations");
+    assert!(
+        !shared.files.keys().any(|p| p.starts_with("src/operations")),
+        "the shared crate has no operations"
+    );
 
     // each API's client methods are a trait of its own on the one shared `Client`
     assert!(file("alpha-api", "src/client.rs").contains("pub trait AlphaClient"));
@@ -116,7 +140,9 @@ fn a_set_shares_what_two_apis_use_and_keeps_the_rest_apart() {
     assert!(file("beta-api", "src/operations/get_thing.rs").contains("crate::AuthKind::ServerSignatures"));
     let (_, beta) = &set.crates[2];
     assert!(
-        beta.warnings.iter().any(|w| w.to_string().contains("the security scheme `other` is not defined in this document; read as its one scheme, `signed`")),
+        beta.warnings.iter().any(|w| w
+            .to_string()
+            .contains("the security scheme `other` is not defined in this document; read as its one scheme, `signed`")),
         "{:?}",
         beta.warnings
     );
@@ -139,9 +165,15 @@ fn a_set_refuses_a_crate_name_given_twice_and_an_empty_list() {
     let error = generate_set(&twice).unwrap_err().to_string();
     assert!(error.contains("the crate name `alpha-api` is given twice"), "{error}");
     let shared_name = fixture_set(&[("things-shared", "alpha")]);
-    assert!(generate_set(&shared_name).unwrap_err().to_string().contains("given twice"));
+    assert!(generate_set(&shared_name)
+        .unwrap_err()
+        .to_string()
+        .contains("given twice"));
     let none = fixture_set(&[]);
-    assert!(generate_set(&none).unwrap_err().to_string().contains("at least one API"));
+    assert!(generate_set(&none)
+        .unwrap_err()
+        .to_string()
+        .contains("at least one API"));
 }
 
 #[test]
@@ -163,22 +195,40 @@ fn the_v1_18_apis_generate_as_one_set_that_builds_and_works_together() {
         g.files["src/types.rs"].clone()
     };
     let (shared_defined, _) = defined_and_reexported(&types(SHARED));
-    for name in ["CrossSigningKey", "DeviceKeys", "PublicRoomsResponse", "RoomMemberEventContent"] {
-        assert!(shared_defined.contains(&name.to_owned()) || set.crates[0].1.files["src/events.rs"].contains(&format!("pub struct {name}")), "{name} is shared");
+    for name in [
+        "CrossSigningKey",
+        "DeviceKeys",
+        "PublicRoomsResponse",
+        "RoomMemberEventContent",
+    ] {
+        assert!(
+            shared_defined.contains(&name.to_owned())
+                || set.crates[0].1.files["src/events.rs"].contains(&format!("pub struct {name}")),
+            "{name} is shared"
+        );
     }
     for (krate, _) in APIS {
         let (defined, reexported) = defined_and_reexported(&types(krate));
         for name in &defined {
-            assert!(!shared_defined.contains(name), "{krate} defines {name} again, beside the shared crate's");
+            assert!(
+                !shared_defined.contains(name),
+                "{krate} defines {name} again, beside the shared crate's"
+            );
         }
         for name in &reexported {
-            assert!(shared_defined.contains(name), "{krate} re-exports {name}, which the shared crate does not define");
+            assert!(
+                shared_defined.contains(name),
+                "{krate} re-exports {name}, which the shared crate does not define"
+            );
         }
     }
     let (_, fed_uses) = defined_and_reexported(&types("matrix-federation-api"));
     let (_, cs_uses) = defined_and_reexported(&types("matrix-client-server-api"));
     for name in ["CrossSigningKey", "DeviceKeys", "PublicRoomsResponse"] {
-        assert!(fed_uses.contains(&name.to_owned()) && cs_uses.contains(&name.to_owned()), "{name}");
+        assert!(
+            fed_uses.contains(&name.to_owned()) && cs_uses.contains(&name.to_owned()),
+            "{name}"
+        );
     }
     // federation's operations are signed by the sending server, except the ones anyone may call
     let (_, fed) = set.crates.iter().find(|(n, _)| n == "matrix-federation-api").unwrap();
@@ -186,7 +236,11 @@ fn the_v1_18_apis_generate_as_one_set_that_builds_and_works_together() {
     assert!(fed.files["src/operations/get_server_key.rs"].contains("crate::AuthKind::None"));
     // the application service's `hs_token` and the identity service's token are access tokens;
     // the push gateway takes none
-    let (_, appservice) = set.crates.iter().find(|(n, _)| n == "matrix-application-service-api").unwrap();
+    let (_, appservice) = set
+        .crates
+        .iter()
+        .find(|(n, _)| n == "matrix-application-service-api")
+        .unwrap();
     assert!(appservice.files["src/operations/send_transaction.rs"].contains("crate::AuthKind::AccessToken"));
     let (_, push) = set.crates.iter().find(|(n, _)| n == "matrix-push-gateway-api").unwrap();
     assert!(push.files["src/operations/notify.rs"].contains("crate::AuthKind::None"));
@@ -197,7 +251,12 @@ fn the_v1_18_apis_generate_as_one_set_that_builds_and_works_together() {
     write_peers_crate(&dir);
 
     for (krate, _) in set.crates.iter() {
-        for features in [&[][..], &["--features", "client"], &["--features", "server"], &["--all-features"]] {
+        for features in [
+            &[][..],
+            &["--features", "client"],
+            &["--features", "server"],
+            &["--all-features"],
+        ] {
             let mut args = vec!["clippy", "--offline", "--quiet", "-p", krate.as_str()];
             args.extend_from_slice(features);
             args.extend_from_slice(&["--", "-D", "warnings"]);
@@ -205,12 +264,34 @@ fn the_v1_18_apis_generate_as_one_set_that_builds_and_works_together() {
         }
         cargo_in(
             &dir,
-            &["doc", "--offline", "--quiet", "--no-deps", "--all-features", "-p", krate.as_str()],
+            &[
+                "doc",
+                "--offline",
+                "--quiet",
+                "--no-deps",
+                "--all-features",
+                "-p",
+                krate.as_str(),
+            ],
             Some("-D warnings"),
         );
         println!("{krate}: clippy clean with no features, client, server and both; rustdoc clean");
     }
-    let out = cargo_in(&dir, &["test", "--offline", "--quiet", "-p", "set-peers", "--", "--nocapture", "--test-threads", "1"], None);
+    let out = cargo_in(
+        &dir,
+        &[
+            "test",
+            "--offline",
+            "--quiet",
+            "-p",
+            "set-peers",
+            "--",
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ],
+        None,
+    );
     println!("{out}");
 }
 
@@ -223,7 +304,9 @@ fn write_peers_crate(dir: &Path) {
     write_if_changed(&dir.join("Cargo.toml"), &workspace_toml);
     let mut deps = String::new();
     for name in std::iter::once(SHARED).chain(APIS.iter().map(|(n, _)| *n)) {
-        deps.push_str(&format!("{name} = {{ path = \"../{name}\", features = [\"client\", \"server\"] }}\n"));
+        deps.push_str(&format!(
+            "{name} = {{ path = \"../{name}\", features = [\"client\", \"server\"] }}\n"
+        ));
     }
     let manifest = format!(
         "[package]\nname = \"set-peers\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\n{deps}\
@@ -232,7 +315,10 @@ fn write_peers_crate(dir: &Path) {
          serde_json = \"1\"\nsha2 = \"0.10\"\ntokio = {{ version = \"1\", features = [\"macros\", \"rt-multi-thread\", \"net\", \"time\", \"process\"] }}\n"
     );
     write_if_changed(&dir.join("peers/Cargo.toml"), &manifest);
-    write_if_changed(&dir.join("peers/src/lib.rs"), "//! The peers of the v1.18 set: see `tests/`.\n");
+    write_if_changed(
+        &dir.join("peers/src/lib.rs"),
+        "//! The peers of the v1.18 set: see `tests/`.\n",
+    );
     let program = std::fs::read_to_string(workspace().join("tests/peers/sets_v118.rs")).unwrap();
     write_if_changed(&dir.join("peers/tests/sets.rs"), &program);
 }

@@ -20,8 +20,8 @@ mod redaction;
 mod signatures;
 
 use matrix_api_tests::current_spec;
-use signatures::{canonical_json, verify_json, SigningKey, XMatrix};
 use serde_json::{json, Value};
+use signatures::{canonical_json, verify_json, SigningKey, XMatrix};
 
 /// The ```json blocks of a section of the appendices, in order.
 fn json_blocks(section: &str) -> Vec<String> {
@@ -42,7 +42,12 @@ fn section<'t>(text: &'t str, title: &str) -> &'t str {
         .find(&format!("\n### {title}\n"))
         .unwrap_or_else(|| panic!("no section {title}"));
     let body = &text[start + title.len() + 5..];
-    let end = body.find("\n## ").into_iter().chain(body.find("\n### ")).min().unwrap_or(body.len());
+    let end = body
+        .find("\n## ")
+        .into_iter()
+        .chain(body.find("\n### "))
+        .min()
+        .unwrap_or(body.len());
     &body[..end]
 }
 
@@ -66,11 +71,20 @@ fn spec_key(text: &str) -> SigningKey {
 fn every_canonical_json_example_of_the_appendices_encodes_as_given() {
     let Some(text) = appendices() else { return };
     let blocks = json_blocks(section(&text, "Canonical JSON"));
-    assert!(blocks.len() >= 16, "expected the examples in pairs, found {} blocks", blocks.len());
+    assert!(
+        blocks.len() >= 16,
+        "expected the examples in pairs, found {} blocks",
+        blocks.len()
+    );
     assert_eq!(blocks.len() % 2, 0);
     for pair in blocks.chunks(2) {
         let input: Value = serde_json::from_str(&pair[0]).unwrap();
-        assert_eq!(canonical_json(&input).unwrap(), pair[1], "canonical JSON of {}", pair[0]);
+        assert_eq!(
+            canonical_json(&input).unwrap(),
+            pair[1],
+            "canonical JSON of {}",
+            pair[0]
+        );
     }
     println!("{} canonical JSON examples", blocks.len() / 2);
 }
@@ -80,7 +94,10 @@ fn canonical_json_refuses_what_it_cannot_encode() {
     assert!(canonical_json(&json!({"a": 1.5})).is_err());
     assert!(canonical_json(&json!({"a": 9007199254740992_i64})).is_err());
     assert!(canonical_json(&json!({"a": u64::MAX})).is_err());
-    assert_eq!(canonical_json(&json!({"a": -9007199254740991_i64})).unwrap(), r#"{"a":-9007199254740991}"#);
+    assert_eq!(
+        canonical_json(&json!({"a": -9007199254740991_i64})).unwrap(),
+        r#"{"a":-9007199254740991}"#
+    );
     // control characters are escaped, other text is not; keys sort by code point
     assert_eq!(
         canonical_json(&json!({"é": "\u{1}\n\"/日", "z": [true, null], "a": {}})).unwrap(),
@@ -95,7 +112,9 @@ fn the_json_signing_examples_are_signed_exactly_as_given() {
     let blocks = json_blocks(section(&text, "JSON Signing"));
     assert_eq!(blocks.len(), 4, "two examples, each input and output");
     for pair in blocks.chunks(2) {
-        let Value::Object(mut object) = serde_json::from_str(&pair[0]).unwrap() else { panic!("not an object") };
+        let Value::Object(mut object) = serde_json::from_str(&pair[0]).unwrap() else {
+            panic!("not an object")
+        };
         key.sign_json(&mut object).unwrap();
         let expected: Value = serde_json::from_str(&pair[1]).unwrap();
         assert_eq!(Value::Object(object.clone()), expected, "signing {}", pair[0]);
@@ -113,7 +132,9 @@ fn the_event_signing_examples_verify_once_redacted() {
     let blocks = json_blocks(section(&text, "Event Signing"));
     assert_eq!(blocks.len(), 4, "two examples, each input and output");
     for signed in blocks.iter().skip(1).step_by(2) {
-        let Value::Object(event) = serde_json::from_str(signed).unwrap() else { panic!("not an object") };
+        let Value::Object(event) = serde_json::from_str(signed).unwrap() else {
+            panic!("not an object")
+        };
         // an event's signature covers its redacted form (room version 1's rules)
         let redacted = redaction::redact(event.clone(), "1").unwrap();
         verify_json(&redacted, "domain", "ed25519:1", &key).unwrap_or_else(|e| panic!("{e}: {signed}"));
@@ -139,7 +160,12 @@ fn x_matrix_headers_read_as_the_server_server_spec_describes() {
     let loose = "X-Matrix  Key=ed25519:k , sig=\"a\\\"b\",\tORIGIN=o.example:8448,extra=1";
     let parsed = XMatrix::parse(loose).unwrap();
     assert_eq!(
-        (parsed.origin.as_str(), parsed.destination, parsed.key.as_str(), parsed.sig.as_str()),
+        (
+            parsed.origin.as_str(),
+            parsed.destination,
+            parsed.key.as_str(),
+            parsed.sig.as_str()
+        ),
         ("o.example:8448", None, "ed25519:k", "a\"b")
     );
     assert!(XMatrix::parse("Bearer abc").is_err());

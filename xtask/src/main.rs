@@ -117,7 +117,9 @@ fn run_generator(args: &Args) -> Result<Vec<(String, matrix_api_generator::Gener
         if let Some(name) = &args.crate_name {
             settings.crate_name = name.clone();
         }
-        return generate(&settings).map(|g| vec![(String::new(), g)]).map_err(|e| e.to_string());
+        return generate(&settings)
+            .map(|g| vec![(String::new(), g)])
+            .map_err(|e| e.to_string());
     }
     let Some(root) = args.root.clone() else {
         return Err("--api needs --root, the folder every API and the event schemas are in".to_owned());
@@ -168,7 +170,11 @@ fn gen(args: &Args) -> ExitCode {
             );
         }
         for (path, text) in &g.files {
-            let path = if dir.is_empty() { path.clone() } else { format!("{dir}/{path}") };
+            let path = if dir.is_empty() {
+                path.clone()
+            } else {
+                format!("{dir}/{path}")
+            };
             files.insert(path, text.clone());
         }
     }

@@ -64,7 +64,12 @@ fn shared_used(api: &Api) -> Vec<&TypeDef> {
     let mut roots: Vec<&Ty> = Vec::new();
     for op in &api.operations {
         roots.extend(op.params.iter().map(|p| &p.ty));
-        for shape in op.body.iter().map(|b| &b.shape).chain(op.responses.iter().chain([&op.success]).filter_map(|r| r.body.as_ref())) {
+        for shape in op
+            .body
+            .iter()
+            .map(|b| &b.shape)
+            .chain(op.responses.iter().chain([&op.success]).filter_map(|r| r.body.as_ref()))
+        {
             match shape {
                 Shape::Fields(def) => roots.extend(def.fields.iter().map(|f| &f.ty).chain(&def.additional)),
                 Shape::Whole(ty) => roots.push(ty),

@@ -198,7 +198,11 @@ fn server_file(api: &Api) -> TokenStream {
     });
 
     // where no operation takes a token there is nothing to authenticate
-    let authentication = if api.operations.iter().any(|op| matches!(op.auth, Auth::Required | Auth::Optional)) {
+    let authentication = if api
+        .operations
+        .iter()
+        .any(|op| matches!(op.auth, Auth::Required | Auth::Optional))
+    {
         quote! {
             /// Who an access token stands for: what [`Api::authenticate`] returns.
             type Identity: ::std::marker::Send + 'static;
@@ -214,7 +218,7 @@ fn server_file(api: &Api) -> TokenStream {
     };
     // where operations are signed by the sending server, the implementation finds servers' keys
     let supertraits = if api.operations.iter().any(|op| op.auth == Auth::Signed) {
-        quote!(crate::KeyLookup +)
+        quote!(crate::KeyLookup+)
     } else {
         quote!()
     };

@@ -20,8 +20,8 @@ use frontend::Markup;
 use naming::{pascal, snake, unique};
 pub use path::{PathTemplate, Segment};
 pub use types::{
-    defined_at, Absent, EnumDef, Field, Literal, Seed, StructDef, Ty, TypeDef, TypeId, TypeKind, TypeSpace,
-    UnionDef, NAMES_FILE,
+    defined_at, Absent, EnumDef, Field, Literal, Seed, StructDef, Ty, TypeDef, TypeId, TypeKind, TypeSpace, UnionDef,
+    NAMES_FILE,
 };
 use types::{Naming, TypeBuilder};
 
@@ -463,7 +463,14 @@ fn operation(
         Some(reqs) if reqs.is_empty() => Auth::None,
         Some(reqs) if reqs.iter().any(|r| r.is_empty()) => Auth::Optional,
         // every scheme accepted is a server's signature
-        Some(reqs) if reqs.iter().flatten().all(|(_, s)| s.as_ref().is_some_and(is_server_signature)) => Auth::Signed,
+        Some(reqs)
+            if reqs
+                .iter()
+                .flatten()
+                .all(|(_, s)| s.as_ref().is_some_and(is_server_signature)) =>
+        {
+            Auth::Signed
+        }
         Some(_) => Auth::Required,
     };
 

@@ -749,8 +749,22 @@ impl<'a> TypeBuilder<'a> {
         // an object that requires more than an event has (a push notification's `devices`) is
         // something else that carries an event's type and content
         const ENVELOPE: &[&str] = &[
-            "type", "content", "event_id", "sender", "origin_server_ts", "unsigned", "room_id", "state_key",
-            "redacts", "prev_content", "age", "user_id", "membership", "replaces_state", "prev_sender", "txn_id",
+            "type",
+            "content",
+            "event_id",
+            "sender",
+            "origin_server_ts",
+            "unsigned",
+            "room_id",
+            "state_key",
+            "redacts",
+            "prev_content",
+            "age",
+            "user_id",
+            "membership",
+            "replaces_state",
+            "prev_sender",
+            "txn_id",
         ];
         if parts.required.iter().any(|r| !ENVELOPE.contains(r)) {
             return Ok(None);
