@@ -225,30 +225,20 @@ pub struct AuthFlow {
 impl AuthFlow {
     /// A flow of these stages.
     pub fn new<S: Into<String>>(stages: impl IntoIterator<Item = S>) -> Self {
-        AuthFlow {
-            stages: stages.into_iter().map(Into::into).collect(),
-            extra: serde_json::Map::new(),
-        }
+        AuthFlow { stages: stages.into_iter().map(Into::into).collect(), extra: serde_json::Map::new() }
     }
 }
 
 impl UiaaResponse {
     /// The answer offering `flows` in `session`.
     pub fn new(flows: Vec<AuthFlow>, session: impl Into<String>) -> Self {
-        UiaaResponse {
-            flows,
-            session: Some(session.into()),
-            ..UiaaResponse::default()
-        }
+        UiaaResponse { flows, session: Some(session.into()), ..UiaaResponse::default() }
     }
 
     /// The stages of the first flow not yet completed: what a client does next, if it follows
     /// the first flow it can.
     pub fn next_stages(&self) -> impl Iterator<Item = &str> {
-        let first = self
-            .flows
-            .iter()
-            .find(|f| self.completed.iter().all(|c| f.stages.contains(c)));
+        let first = self.flows.iter().find(|f| self.completed.iter().all(|c| f.stages.contains(c)));
         first
             .map(|f| f.stages.as_slice())
             .unwrap_or_default()
@@ -281,9 +271,7 @@ impl MatrixError {
         let mut error = Self::new(
             http::StatusCode::UNAUTHORIZED,
             uiaa.errcode.clone().unwrap_or(ErrorCode::Unauthorized),
-            uiaa.error
-                .clone()
-                .unwrap_or_else(|| "User-interactive authentication is needed".to_owned()),
+            uiaa.error.clone().unwrap_or_else(|| "User-interactive authentication is needed".to_owned()),
         );
         error.interactive_auth = Some(Box::new(uiaa));
         error
@@ -292,11 +280,8 @@ impl MatrixError {
     /// 429 `M_LIMIT_EXCEEDED`, asking the client to wait `retry_after` (sent as `retry_after_ms`
     /// and as the `Retry-After` header).
     pub fn limit_exceeded(retry_after: Option<std::time::Duration>) -> Self {
-        let mut error = Self::new(
-            http::StatusCode::TOO_MANY_REQUESTS,
-            ErrorCode::LimitExceeded,
-            "Too many requests",
-        );
+        let mut error =
+            Self::new(http::StatusCode::TOO_MANY_REQUESTS, ErrorCode::LimitExceeded, "Too many requests");
         if let Some(wait) = retry_after {
             let ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
             error.extra.insert("retry_after_ms".to_owned(), ms.into());
@@ -337,19 +322,12 @@ impl MatrixError {
 
     /// Whether the server says the logout was soft (`soft_logout: true` on `M_UNKNOWN_TOKEN`).
     pub fn soft_logout(&self) -> bool {
-        self.extra
-            .get("soft_logout")
-            .and_then(serde_json::Value::as_bool)
-            .unwrap_or(false)
+        self.extra.get("soft_logout").and_then(serde_json::Value::as_bool).unwrap_or(false)
     }
 
     /// 404 `M_UNRECOGNIZED`: what a server answers for an operation it does not implement.
     pub fn unrecognized() -> Self {
-        Self::new(
-            http::StatusCode::NOT_FOUND,
-            ErrorCode::Unrecognized,
-            "Unrecognized request",
-        )
+        Self::new(http::StatusCode::NOT_FOUND, ErrorCode::Unrecognized, "Unrecognized request")
     }
 
     /// 401 `M_MISSING_TOKEN`.
@@ -412,10 +390,9 @@ impl MatrixError {
         let body = body.unwrap_or_else(|_| b"{\"errcode\":\"M_UNKNOWN\"}".to_vec());
         let mut response = http::Response::new(body);
         *response.status_mut() = self.status;
-        response.headers_mut().insert(
-            http::header::CONTENT_TYPE,
-            http::HeaderValue::from_static("application/json"),
-        );
+        response
+            .headers_mut()
+            .insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
         if let Some(wait) = self.retry_after() {
             // whole seconds, rounded up, as RFC 9110 writes them
             let seconds = wait.as_millis().div_ceil(1000);
@@ -462,16 +439,8 @@ impl fmt::Display for FromHttpResponseError {
         match self {
             FromHttpResponseError::Matrix(e) => e.fmt(f),
             FromHttpResponseError::InteractiveAuth(u) => write_uiaa(f, u),
-            FromHttpResponseError::Decode {
-                status,
-                message,
-                excerpt,
-            } => {
-                write!(
-                    f,
-                    "cannot decode the {} response: {message} (body starts: {excerpt:?})",
-                    status.as_u16()
-                )
+            FromHttpResponseError::Decode { status, message, excerpt } => {
+                write!(f, "cannot decode the {} response: {message} (body starts: {excerpt:?})", status.as_u16())
             }
         }
     }
@@ -494,11 +463,7 @@ impl std::error::Error for IntoHttpError {}
 /// `user-interactive authentication needed (flows: m.login.password | m.login.dummy, session …)`.
 pub fn write_uiaa(f: &mut fmt::Formatter<'_>, u: &UiaaResponse) -> fmt::Result {
     let flows: Vec<String> = u.flows.iter().map(|flow| flow.stages.join(" > ")).collect();
-    write!(
-        f,
-        "user-interactive authentication needed (flows: {}",
-        flows.join(" | ")
-    )?;
+    write!(f, "user-interactive authentication needed (flows: {}", flows.join(" | "))?;
     if !u.completed.is_empty() {
         write!(f, "; completed: {}", u.completed.join(", "))?;
     }
@@ -513,11 +478,5 @@ pub fn write_uiaa(f: &mut fmt::Formatter<'_>, u: &UiaaResponse) -> fmt::Result {
 
 /// The `Retry-After` header in seconds, if it is a number of seconds (not an HTTP date).
 pub fn retry_after_header(headers: &http::HeaderMap) -> Option<u64> {
-    headers
-        .get(http::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
+    headers.get(http::header::RETRY_AFTER)?.to_str().ok()?.trim().parse().ok()
 }

@@ -168,7 +168,9 @@ impl SigningKey {
     /// `signatures.{server_name}.{key_id}`, keeping the signatures it had.
     pub fn sign_json(&self, object: &mut Map<String, Value>) -> Result<(), SignatureError> {
         let signature = self.sign_bytes(signed_bytes(object)?.as_bytes());
-        let signatures = object.entry("signatures").or_insert_with(|| Value::Object(Map::new()));
+        let signatures = object
+            .entry("signatures")
+            .or_insert_with(|| Value::Object(Map::new()));
         let Value::Object(signatures) = signatures else {
             return Err(error("`signatures` is not an object"));
         };
@@ -324,13 +326,7 @@ impl XMatrix {
 
 /// The JSON a request signature signs: method, URI (path and query, as sent), origin,
 /// destination and the parsed body, if any.
-fn request_json(
-    method: &str,
-    uri: &str,
-    origin: &str,
-    destination: &str,
-    body: &[u8],
-) -> Result<Map<String, Value>, SignatureError> {
+fn request_json(method: &str, uri: &str, origin: &str, destination: &str, body: &[u8]) -> Result<Map<String, Value>, SignatureError> {
     let mut object = Map::new();
     object.insert("method".to_owned(), Value::String(method.to_owned()));
     object.insert("uri".to_owned(), Value::String(uri.to_owned()));
@@ -400,9 +396,7 @@ fn unauthorized(message: impl Into<String>) -> MatrixError {
 pub fn authorization(headers: &http::HeaderMap) -> Result<XMatrix, MatrixError> {
     let mut last = None;
     for value in headers.get_all(http::header::AUTHORIZATION) {
-        let text = value
-            .to_str()
-            .map_err(|_| unauthorized("The Authorization header is not text."))?;
+        let text = value.to_str().map_err(|_| unauthorized("The Authorization header is not text."))?;
         match XMatrix::parse(text) {
             Ok(x) => return Ok(x),
             Err(e) => last = Some(e),
@@ -430,10 +424,7 @@ pub async fn verify_request<K: KeyLookup + ?Sized>(
         return Err(unauthorized("The request is signed for another server."));
     }
     let Some(key) = keys.verify_key(&auth.origin, &auth.key).await? else {
-        return Err(unauthorized(format!(
-            "No key {} of {} is known.",
-            auth.key, auth.origin
-        )));
+        return Err(unauthorized(format!("No key {} of {} is known.", auth.key, auth.origin)));
     };
     let object = request_json(method, uri, &auth.origin, ours, body).map_err(|e| unauthorized(e.0))?;
     let bytes = canonical_json(&Value::Object(object)).map_err(|e| unauthorized(e.0))?;

@@ -6,15 +6,19 @@
 //! header as the server-server spec describes it.
 
 // the support code's modules, side by side as in a generated crate's `runtime`
+#[rustfmt::skip] // the support code keeps its own style
 #[path = "../../generator/runtime/error.rs"]
 #[allow(dead_code)]
 mod error;
+#[rustfmt::skip] // the support code keeps its own style
 #[path = "../../generator/runtime/open_enum.rs"]
 #[allow(dead_code)]
 mod open_enum;
+#[rustfmt::skip] // the support code keeps its own style
 #[path = "../../generator/runtime/redaction.rs"]
 #[allow(dead_code)]
 mod redaction;
+#[rustfmt::skip] // the support code keeps its own style
 #[path = "../../generator/runtime/signatures.rs"]
 #[allow(dead_code, unexpected_cfgs)]
 mod signatures;
