@@ -451,7 +451,9 @@ pub fn generate_set(settings: &SetSettings) -> Result<GeneratedSet> {
             crate_name: api.crate_name.clone(),
             crate_version: settings.crate_version.clone(),
             placeholders: settings.placeholders.clone(),
-            events: settings.events.clone(),
+            // the event schemas are read once, for the shared crate; an API reaches the ones
+            // it refers to through its `$ref`s
+            events: None,
         };
         let mut t = Timings::default();
         let bundle = resolve_spec(&one, &mut t)?;
