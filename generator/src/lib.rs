@@ -480,7 +480,12 @@ pub fn generate_set(settings: &SetSettings) -> Result<GeneratedSet> {
 
     // the shared crate: the event schemas and those schemas
     let start = Instant::now();
-    let mut shared_spec = frontend::read(resolve_events(settings)?, &settings.placeholders)?;
+    let events = resolve_events(settings)?;
+    let shared_resolve = start.elapsed();
+    let start = Instant::now();
+    let mut shared_spec = frontend::read(events, &settings.placeholders)?;
+    let shared_front_end = start.elapsed();
+    let start = Instant::now();
     for spec in &specs {
         for key in &shared_keys {
             if let Some(named) = spec.schemas.get(key) {
@@ -526,6 +531,8 @@ pub fn generate_set(settings: &SetSettings) -> Result<GeneratedSet> {
     shared_api.role = ir::Role::Shared { param_types };
 
     let shared_timings = Timings {
+        resolve: shared_resolve,
+        front_end: shared_front_end,
         ir: shared_ir,
         ..Timings::default()
     };
