@@ -119,6 +119,70 @@ fn usage_errors_exit_2() {
     assert!(stderr.contains("usage: cargo xtask gen"));
 }
 
+#[test]
+fn a_set_is_generated_checked_and_refused_as_one() {
+    let fixture = workspace().join("tests/fixtures/set");
+    let out = tempfile::tempdir().unwrap();
+    let (root, o) = (fixture.to_str().unwrap(), out.path().to_str().unwrap());
+    let alpha = format!("alpha-api={root}/alpha");
+    let beta = format!("beta-api={root}/beta");
+    let args = [
+        "gen",
+        "--root",
+        root,
+        "--api",
+        alpha.as_str(),
+        "--api",
+        beta.as_str(),
+        "--out",
+        o,
+    ];
+    let (code, stdout, stderr) = xtask(&args);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("3 crates (2 documents, 3 operations,"), "{stdout}");
+    for krate in ["matrix-api-shared", "alpha-api", "beta-api"] {
+        assert!(out.path().join(krate).join("Cargo.toml").is_file(), "{krate}");
+    }
+    let mut check = args.to_vec();
+    check.push("--check");
+    let (code, stdout, _) = xtask(&check);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("is up to date"), "{stdout}");
+    // a change to one crate is drift of the set
+    let types = out.path().join("beta-api/src/types.rs");
+    std::fs::write(&types, "// changed\n").unwrap();
+    let (code, _, stderr) = xtask(&check);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("stale: ") && stderr.contains("beta-api/src/types.rs"),
+        "{stderr}"
+    );
+    // a bad API folder: one error, nothing written
+    let before = snapshot(out.path());
+    let bad = format!("gamma-api={root}/nope");
+    let (code, _, stderr) = xtask(&[
+        "gen",
+        "--root",
+        root,
+        "--api",
+        alpha.as_str(),
+        "--api",
+        bad.as_str(),
+        "--out",
+        o,
+    ]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("nope"), "{stderr}");
+    assert_eq!(snapshot(out.path()), before, "nothing changed");
+    // usage: `--api` needs CRATE=DIR and a root
+    let (code, _, stderr) = xtask(&["gen", "--api", "alpha"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--api takes CRATE=DIR"), "{stderr}");
+    let (code, _, stderr) = xtask(&["gen", "--api", alpha.as_str(), "--out", o]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("--api needs --root"), "{stderr}");
+}
+
 /// A copy of the seed's spec folder (the API document and the files it refers to) in `to`.
 fn copy_spec(to: &Path) -> String {
     let from = workspace().join("spec/client-server");
