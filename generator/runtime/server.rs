@@ -128,21 +128,17 @@ pub fn mount(
     routes: Vec<(&'static str, &'static str, axum::routing::MethodRouter)>,
     config: &ServerConfig,
 ) -> axum::Router {
-    let mut taken = std::collections::HashSet::new();
+    let mut paths: Vec<(String, &axum::routing::MethodRouter)> = Vec::new();
     for (base, route, handler) in &routes {
-        for prefix in config.prefixes(base).into_iter().take(1) {
-            let path = format!("{prefix}{route}");
-            if claim(&mut taken, &path) {
-                router = router.route(&path, handler.clone());
-            }
-        }
+        paths.extend(config.prefixes(base).into_iter().take(1).map(|p| (format!("{p}{route}"), handler)));
     }
     for (base, route, handler) in routes.iter().rev() {
-        for prefix in config.prefixes(base).into_iter().skip(1) {
-            let path = format!("{prefix}{route}");
-            if claim(&mut taken, &path) {
-                router = router.route(&path, handler.clone());
-            }
+        paths.extend(config.prefixes(base).into_iter().skip(1).map(|p| (format!("{p}{route}"), handler)));
+    }
+    let mut taken = std::collections::HashSet::new();
+    for (path, handler) in paths {
+        if claim(&mut taken, &path) {
+            router = router.route(&path, handler.clone());
         }
     }
     router
