@@ -272,21 +272,14 @@ fn ty_text(ty: &Ty, space: &TypeSpace) -> String {
 
 /// The types reachable from the requests and from the responses, by index.
 fn used_types(api: &Api) -> (BTreeSet<usize>, BTreeSet<usize>) {
-    fn shape_roots(s: &Shape) -> Vec<&Ty> {
-        match s {
-            Shape::Fields(def) => def.fields.iter().map(|f| &f.ty).chain(&def.additional).collect(),
-            Shape::Whole(ty) => vec![ty],
-            Shape::Binary => Vec::new(),
-        }
-    }
     let ops = &api.operations;
     let request = ops.iter().flat_map(|op| {
-        let body = op.body.as_ref().map(|b| shape_roots(&b.shape)).unwrap_or_default();
+        let body = op.body.as_ref().map(|b| b.shape.roots()).unwrap_or_default();
         op.params.iter().map(|p| &p.ty).chain(body)
     });
     let response = ops
         .iter()
-        .flat_map(|op| op.success.body.as_ref().map(shape_roots).unwrap_or_default());
+        .flat_map(|op| op.success.body.as_ref().map(Shape::roots).unwrap_or_default());
     // where a side carries events, the event types' contents and envelope are used there too
     let event_roots: Vec<&Ty> = api
         .events

@@ -468,7 +468,8 @@ pub fn generate_set(settings: &SetSettings) -> Result<GeneratedSet> {
     // the schemas two or more APIs use, in the order first met
     let mut uses: indexmap::IndexMap<&str, usize> = indexmap::IndexMap::new();
     for spec in &specs {
-        for key in spec.schemas.keys().filter(|k| !spec.events.contains(k)) {
+        // (each API is read without the event schemas: every key is a schema it reaches)
+        for key in spec.schemas.keys() {
             *uses.entry(key.as_str()).or_default() += 1;
         }
     }
@@ -513,19 +514,8 @@ pub fn generate_set(settings: &SetSettings) -> Result<GeneratedSet> {
             e.with_location(at)
         })?;
         t.ir = start.elapsed();
-        for op in &api.operations {
-            for p in &op.params {
-                let mut ty = &p.ty;
-                while let ir::Ty::Vec(inner) = ty {
-                    ty = inner;
-                }
-                if let ir::Ty::Named(id) = ty {
-                    if id.index() < api.types.shared {
-                        param_types.insert(*id);
-                    }
-                }
-            }
-        }
+        let shared = api.types.shared;
+        param_types.extend(api.param_types().into_iter().filter(|id| id.index() < shared));
         members.push((api, warnings));
     }
     shared_api.role = ir::Role::Shared { param_types };

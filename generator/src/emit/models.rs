@@ -9,7 +9,7 @@ use quote::{format_ident, quote};
 use super::rust::{bare, doc_attrs, ident, ty_tokens};
 use super::{Emitted, FileContent, Module, Output};
 use crate::ir::{
-    Absent, Api, EnumDef, Field, Literal, Role, Shape, StructDef, Ty, TypeDef, TypeId, TypeKind, TypeSpace, UnionDef,
+    Absent, Api, EnumDef, Field, Literal, Role, StructDef, Ty, TypeDef, TypeId, TypeKind, TypeSpace, UnionDef,
 };
 
 /// `src/types.rs`.
@@ -35,21 +35,7 @@ impl Output for Models {
 
 /// The named types used as parameters: they need to be written as text.
 fn param_types(api: &Api) -> BTreeSet<TypeId> {
-    fn collect(ty: &Ty, out: &mut BTreeSet<TypeId>) {
-        match ty {
-            Ty::Named(id) => {
-                out.insert(*id);
-            }
-            Ty::Vec(inner) => collect(inner, out),
-            _ => {}
-        }
-    }
-    let mut out = BTreeSet::new();
-    for op in &api.operations {
-        for p in &op.params {
-            collect(&p.ty, &mut out);
-        }
-    }
+    let mut out = api.param_types();
     // the shared crate writes them for its types the APIs of its set use as parameters
     if let Role::Shared { param_types } = &api.role {
         out.extend(param_types.iter().copied());
@@ -64,17 +50,9 @@ fn shared_used(api: &Api) -> Vec<&TypeDef> {
     let mut roots: Vec<&Ty> = Vec::new();
     for op in &api.operations {
         roots.extend(op.params.iter().map(|p| &p.ty));
-        for shape in op
-            .body
-            .iter()
-            .map(|b| &b.shape)
-            .chain(op.responses.iter().chain([&op.success]).filter_map(|r| r.body.as_ref()))
-        {
-            match shape {
-                Shape::Fields(def) => roots.extend(def.fields.iter().map(|f| &f.ty).chain(&def.additional)),
-                Shape::Whole(ty) => roots.push(ty),
-                Shape::Binary => {}
-            }
+        let responses = op.responses.iter().chain([&op.success]).filter_map(|r| r.body.as_ref());
+        for shape in op.body.iter().map(|b| &b.shape).chain(responses) {
+            roots.extend(shape.roots());
         }
     }
     let mut ids = space.reachable(roots);

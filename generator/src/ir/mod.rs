@@ -69,6 +69,24 @@ pub enum Role {
     },
 }
 
+impl Api {
+    /// The named types its operations take as parameters (alone or in lists): they are written
+    /// as text.
+    pub fn param_types(&self) -> std::collections::BTreeSet<TypeId> {
+        let mut out = std::collections::BTreeSet::new();
+        for p in self.operations.iter().flat_map(|op| &op.params) {
+            let mut ty = &p.ty;
+            while let Ty::Vec(inner) = ty {
+                ty = inner;
+            }
+            if let Ty::Named(id) = ty {
+                out.insert(*id);
+            }
+        }
+        out
+    }
+}
+
 /// How an operation authenticates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Auth {
@@ -139,6 +157,18 @@ pub enum Shape {
     Whole(Ty),
     /// Bytes that are not JSON (media uploads and downloads), with their content type.
     Binary,
+}
+
+impl Shape {
+    /// The types a body holds at its top: its fields' (and further properties') types, or the
+    /// whole body's.
+    pub fn roots(&self) -> Vec<&Ty> {
+        match self {
+            Shape::Fields(def) => def.fields.iter().map(|f| &f.ty).chain(&def.additional).collect(),
+            Shape::Whole(ty) => vec![ty],
+            Shape::Binary => Vec::new(),
+        }
+    }
 }
 
 /// A request body.
