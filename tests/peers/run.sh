@@ -237,7 +237,9 @@ run_js_sdk_v118() {
   mkdir -p "$crate/examples"
   sed 's/CRATE/matrix_client_server_api_v1_18/g' tests/peers/v118/homeserver.rs > "$crate/examples/homeserver.rs"
   cp Cargo.lock "$crate/"
-  (cd "$crate" && CARGO_TARGET_DIR="$ROOT/target/conformance" cargo build --quiet --offline --features server --example homeserver)
+  # the settings of every build in target/conformance (tests/src/lib.rs, cargo_command)
+  (cd "$crate" && env -u RUSTFLAGS CARGO_TARGET_DIR="$ROOT/target/conformance" CARGO_INCREMENTAL=0 \
+      CARGO_PROFILE_DEV_DEBUG=line-tables-only cargo build --quiet --offline --features server --example homeserver)
   js_against "$ROOT/target/conformance/debug/examples/homeserver" "the v1.18 example homeserver" \
       /_matrix/client/versions flows_v118.mjs
   rm -rf "$crate"

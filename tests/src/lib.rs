@@ -43,17 +43,31 @@ pub fn fixture(name: &str) -> PathBuf {
     workspace().join("tests/fixtures").join(name)
 }
 
+/// A cargo command in `dir`, building into the shared `target/conformance` folder (so that
+/// dependencies are built once for every crate the tests generate). Every build there uses the
+/// same settings, or cargo would build the dependencies again beside the first ones: no
+/// `RUSTFLAGS`, no incremental compilation and line tables only for debug information, which keep
+/// that folder to a few GiB (with incremental compilation and full debug information it grew past
+/// 10 GiB in one CI run and filled the CI machine's disk). `tests/peers/run.sh` builds there with
+/// the same settings.
+pub fn cargo_command(dir: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO"));
+    cmd.current_dir(dir)
+        .env("CARGO_TARGET_DIR", workspace().join("target/conformance"))
+        .env("CARGO_INCREMENTAL", "0")
+        .env("CARGO_PROFILE_DEV_DEBUG", "line-tables-only")
+        .env_remove("RUSTFLAGS");
+    cmd
+}
+
 /// Runs cargo in the folder of a crate the generator wrote, as a user of it would: with the
 /// workspace's lock file (so that nothing is fetched: `--offline` works) and the shared
-/// `target/conformance` folder (so that dependencies are built once for every such crate).
+/// `target/conformance` folder ([`cargo_command`]).
 /// Panics with cargo's output if it fails; returns that output.
 pub fn cargo_in(crate_dir: &Path, args: &[&str], rustdocflags: Option<&str>) -> String {
     let _ = std::fs::copy(workspace().join("Cargo.lock"), crate_dir.join("Cargo.lock"));
-    let mut cmd = std::process::Command::new(env!("CARGO"));
-    cmd.args(args)
-        .current_dir(crate_dir)
-        .env("CARGO_TARGET_DIR", workspace().join("target/conformance"))
-        .env_remove("RUSTFLAGS");
+    let mut cmd = cargo_command(crate_dir);
+    cmd.args(args);
     if let Some(flags) = rustdocflags {
         cmd.env("RUSTDOCFLAGS", flags);
     }

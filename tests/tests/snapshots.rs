@@ -102,13 +102,7 @@ fn every_snapshot_compiles_warning_free_and_the_parameters_round_trip() {
         ][..],
         &["test", "--offline", "--quiet", "--workspace", "--all-features"],
     ] {
-        let out = std::process::Command::new(env!("CARGO"))
-            .args(args)
-            .current_dir(ws.path())
-            .env("CARGO_TARGET_DIR", workspace().join("target/conformance"))
-            .env_remove("RUSTFLAGS")
-            .output()
-            .unwrap();
+        let out = matrix_api_tests::cargo_command(ws.path()).args(args).output().unwrap();
         assert!(
             out.status.success(),
             "cargo {} failed:\n{}{}",
