@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use proc_macro2::TokenStream;
+
 use crate::emit::FileContent;
 use crate::error::{Error, Result};
 
@@ -21,65 +23,101 @@ pub fn header(comment: &str, sources: &[String]) -> String {
     h
 }
 
-/// Formats every file, on as many threads as the machine has cores. Token streams cannot
-/// cross threads, so each is written out as text first (cheap), and parsed and formatted (the
-/// costly part) on a worker.
-pub fn format(files: BTreeMap<String, FileContent>, sources: &[String]) -> Result<BTreeMap<String, String>> {
-    let mut out = BTreeMap::new();
-    // (path, text, its header)
-    let mut rust: Vec<(String, String, String)> = Vec::new();
-    for (path, content) in files {
-        match content {
-            FileContent::Rust(tokens) => rust.push((path, tokens.to_string(), header("//", sources))),
-            FileContent::RustFrom(tokens, source) => {
-                rust.push((path, tokens.to_string(), header("//", std::slice::from_ref(&source))))
-            }
-            FileContent::Text(text) if path.ends_with(".toml") => {
-                out.insert(path, format!("{}\n{text}", header("#", sources)));
-            }
-            // JSON has no comments: the crate's API surface is written as it is
-            FileContent::Text(text) if path.ends_with(".json") => {
-                out.insert(path, text);
-            }
-            FileContent::Text(text) => {
-                out.insert(path, format!("{}\n{text}", header("//", &[])));
+/// Formats every file of one crate ([`format_crates`]).
+pub fn format(files: BTreeMap<String, FileContent<'_>>, sources: &[String]) -> Result<BTreeMap<String, String>> {
+    let mut crates = format_crates(vec![(files, sources)])?;
+    Ok(crates.pop().unwrap_or_default())
+}
+
+/// A Rust file to be emitted and formatted on a worker thread.
+struct Job<'a> {
+    /// Which crate, and the file's path in it.
+    crate_index: usize,
+    path: String,
+    header: String,
+    make: Box<dyn FnOnce() -> TokenStream + Send + Sync + 'a>,
+}
+
+/// Emits and formats the Rust files of one or more crates (each with the documents it was read
+/// from, for the headers), on as many threads as the machine has cores, and returns each crate's
+/// files as text. Token streams cannot cross threads, so a file's tokens are made on the thread
+/// that formats them: `syn` reads them as they are (nothing is printed and parsed back), and
+/// `prettyplease` prints them. The one-file modules (types, server, client, events: the large
+/// files) are taken first, then the operations' files; workers take the next file when they are
+/// done, so that they finish together. The output does not depend on which thread did what.
+pub fn format_crates(
+    crates: Vec<(BTreeMap<String, FileContent<'_>>, &[String])>,
+) -> Result<Vec<BTreeMap<String, String>>> {
+    let mut out: Vec<BTreeMap<String, String>> = crates.iter().map(|_| BTreeMap::new()).collect();
+    let mut jobs: Vec<Job<'_>> = Vec::new();
+    for (crate_index, (files, sources)) in crates.into_iter().enumerate() {
+        for (path, content) in files {
+            let text = match content {
+                FileContent::Rust { make, source } => {
+                    let header = match source {
+                        Some(source) => header("//", std::slice::from_ref(&source)),
+                        None => header("//", sources),
+                    };
+                    jobs.push(Job {
+                        crate_index,
+                        path,
+                        header,
+                        make,
+                    });
+                    continue;
+                }
+                FileContent::Text(text) if path.ends_with(".toml") => format!("{}\n{text}", header("#", sources)),
+                // JSON has no comments: the crate's API surface is written as it is
+                FileContent::Text(text) if path.ends_with(".json") => text,
+                FileContent::Text(text) => format!("{}\n{text}", header("//", &[])),
+            };
+            if let Some(files) = out.get_mut(crate_index) {
+                files.insert(path, text);
             }
         }
     }
-    // the largest files first, dealt round-robin, so that the workers finish together
-    rust.sort_by_key(|(_, text, _)| std::cmp::Reverse(text.len()));
+    // the files of `src/` before those of its folders, each in path order (stable)
+    jobs.sort_by_key(|job| job.path.matches('/').count());
+    let queue = std::sync::Mutex::new(jobs.into_iter());
+    let next = || queue.lock().ok().and_then(|mut jobs| jobs.next());
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
-    let mut shares: Vec<Vec<(String, String, String)>> = (0..workers).map(|_| Vec::new()).collect();
-    for (i, file) in rust.into_iter().enumerate() {
-        shares[i % workers].push(file);
-    }
-    let formatted: Vec<Result<Vec<(String, String)>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = shares
-            .into_iter()
-            .map(|share| scope.spawn(|| format_rust(share)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(Error::internal("a formatting thread panicked")))
-            })
-            .collect()
+    let work = || {
+        let mut done = Vec::new();
+        while let Some(job) = next() {
+            let text = syn::parse2::<syn::File>((job.make)())
+                .map(|file| format!("{}\n{}", job.header, prettyplease::unparse(&file)))
+                .map_err(|e| Error::internal(format!("generated `{}` does not parse: {e}", job.path)));
+            done.push((job.crate_index, job.path, text));
+        }
+        done
+    };
+    let formatted: Vec<(usize, String, Result<String>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (1..workers).map(|_| scope.spawn(work)).collect();
+        // this thread works too
+        let mut done = work();
+        for handle in handles {
+            match handle.join() {
+                Ok(more) => done.extend(more),
+                Err(_) => done.push((0, String::new(), Err(Error::internal("a formatting thread panicked")))),
+            }
+        }
+        done
     });
-    for share in formatted {
-        out.extend(share?);
+    // the first error by crate and path, whichever thread met it
+    let mut errors = Vec::new();
+    for (crate_index, path, text) in formatted {
+        match text {
+            Ok(text) => {
+                if let Some(files) = out.get_mut(crate_index) {
+                    files.insert(path, text);
+                }
+            }
+            Err(e) => errors.push((crate_index, path, e)),
+        }
+    }
+    errors.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    if let Some((_, _, e)) = errors.into_iter().next() {
+        return Err(e);
     }
     Ok(out)
-}
-
-fn format_rust(files: Vec<(String, String, String)>) -> Result<Vec<(String, String)>> {
-    files
-        .into_iter()
-        .map(|(path, text, header)| {
-            let file = syn::parse_file(&text)
-                .map_err(|e| Error::internal(format!("generated `{path}` does not parse: {e}")))?;
-            let formatted = format!("{header}\n{}", prettyplease::unparse(&file));
-            Ok((path, formatted))
-        })
-        .collect()
 }

@@ -32,7 +32,7 @@ pub use error::{Diagnostic, Error, ErrorKind, Location, Result, Warning};
 #[doc(hidden)]
 pub mod stages {
     pub use crate::emit::server::routes as server_routes;
-    pub use crate::emit::{emit, CrateInfo};
+    pub use crate::emit::{emit, CrateInfo, FileContent};
     pub use crate::format::format;
     pub use crate::frontend::read as front_end;
     pub use crate::ir::build as ir;
@@ -85,9 +85,11 @@ pub struct Timings {
     pub front_end: Duration,
     /// Building the IR.
     pub ir: Duration,
-    /// Emitting token streams.
+    /// Assembling the crate from the outputs (its manifest, which modules and support code it
+    /// has). The outputs' Rust files are emitted later, each on the thread that formats it.
     pub emit: Duration,
-    /// Formatting them.
+    /// Emitting the Rust files as token streams and formatting them, on every core. In a set of
+    /// APIs this is one stage for all its crates ([`GeneratedSet::format`]), zero here.
     pub format: Duration,
 }
 
@@ -333,7 +335,16 @@ pub fn generate(settings: &Settings) -> Result<Generated> {
     let mut warnings = spec.warnings;
     warnings.extend(ir_warnings);
     let warnings = completed(&spec.loader, warnings);
-    finish(&api, &settings.crate_name, &settings.crate_version, warnings, timings)
+    let (generated, format) = finish(
+        vec![(&api, &settings.crate_name, warnings, timings)],
+        &settings.crate_version,
+    )?;
+    let mut generated = generated
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::internal("no crate was generated"))?;
+    generated.timings.format = format;
+    Ok(generated)
 }
 
 /// Warnings with their lines, found by `loader`.
@@ -395,6 +406,8 @@ impl SetSettings {
 pub struct GeneratedSet {
     /// Each crate by its folder name (its package name).
     pub crates: Vec<(String, Generated)>,
+    /// Emitting and formatting the Rust files of every crate, one stage on every core.
+    pub format: Duration,
 }
 
 impl GeneratedSet {
@@ -527,48 +540,58 @@ pub fn generate_set(settings: &SetSettings) -> Result<GeneratedSet> {
         ..Timings::default()
     };
     let shared_warnings = completed(&shared_spec.loader, shared_warnings);
-    let mut crates = vec![(
-        settings.shared_crate.clone(),
-        finish(
-            &shared_api,
-            &settings.shared_crate,
-            &settings.crate_version,
-            shared_warnings,
-            shared_timings,
-        )?,
+    let mut parts = vec![(
+        &shared_api,
+        settings.shared_crate.as_str(),
+        shared_warnings,
+        shared_timings,
     )];
-    for (((api, ir_warnings), spec), (settings_api, t)) in
-        members.into_iter().zip(specs).zip(settings.apis.iter().zip(timings))
-    {
+    for ((((api, ir_warnings), spec), settings_api), t) in members.iter().zip(specs).zip(&settings.apis).zip(timings) {
         let mut warnings = spec.warnings;
-        warnings.extend(ir_warnings);
-        let warnings = completed(&spec.loader, warnings);
-        crates.push((
-            settings_api.crate_name.clone(),
-            finish(&api, &settings_api.crate_name, &settings.crate_version, warnings, t)?,
+        warnings.extend(ir_warnings.iter().cloned());
+        parts.push((
+            api,
+            settings_api.crate_name.as_str(),
+            completed(&spec.loader, warnings),
+            t,
         ));
     }
-    Ok(GeneratedSet { crates })
+    let (generated, format) = finish(parts, &settings.crate_version)?;
+    let names = std::iter::once(&settings.shared_crate).chain(settings.apis.iter().map(|api| &api.crate_name));
+    let crates = names.cloned().zip(generated).collect();
+    Ok(GeneratedSet { crates, format })
 }
 
-/// The last stages for one crate: emit and format.
-fn finish(api: &ir::Api, name: &str, version: &str, warnings: Vec<Warning>, mut timings: Timings) -> Result<Generated> {
+/// The last stages for one or more crates (a set's are formatted together): emit and format.
+/// Returns each crate and the time the format stage took.
+fn finish(parts: Vec<(&ir::Api, &str, Vec<Warning>, Timings)>, version: &str) -> Result<(Vec<Generated>, Duration)> {
+    let mut emitted = Vec::new();
+    let mut rest = Vec::new();
+    for (api, name, warnings, mut timings) in parts {
+        let t = Instant::now();
+        let files = emit::emit(api, &emit::CrateInfo { name, version });
+        timings.emit = t.elapsed();
+        emitted.push((files, api.sources.as_slice()));
+        rest.push((api, warnings, timings));
+    }
     let t = Instant::now();
-    let emitted = emit::emit(api, &emit::CrateInfo { name, version });
-    timings.emit = t.elapsed();
-    let t = Instant::now();
-    let files = format::format(emitted, &api.sources)?;
-    timings.format = t.elapsed();
-    Ok(Generated {
-        files,
-        warnings,
-        documents: api.sources.len(),
-        operations: api.operations.len(),
-        // an API of a set counts the types it defines, not the shared crate's
-        types: match api.role {
-            ir::Role::Member { .. } => api.types.defs.len().saturating_sub(api.types.shared),
-            _ => api.types.defs.len(),
-        },
-        timings,
-    })
+    let formatted = format::format_crates(emitted)?;
+    let format = t.elapsed();
+    let generated = formatted
+        .into_iter()
+        .zip(rest)
+        .map(|(files, (api, warnings, timings))| Generated {
+            files,
+            warnings,
+            documents: api.sources.len(),
+            operations: api.operations.len(),
+            // an API of a set counts the types it defines, not the shared crate's
+            types: match api.role {
+                ir::Role::Member { .. } => api.types.defs.len().saturating_sub(api.types.shared),
+                _ => api.types.defs.len(),
+            },
+            timings,
+        })
+        .collect();
+    Ok((generated, format))
 }

@@ -135,13 +135,13 @@ impl Loader {
     /// refusing anything that leaves the root, lexically or through a symbolic link.
     /// `at` is where the reference stands, for the error.
     pub fn confine(&self, base: Option<FileId>, relative: &str, at: &Location) -> Result<PathBuf> {
-        let at = &self.complete(at);
+        // the line is found only for an error (it may take a second parse of the file)
+        let err = |message: String| Error::new(self.complete(at), message);
         let rel = Path::new(relative);
         if rel.is_absolute() || relative.starts_with('\\') || relative.contains(':') {
-            return Err(Error::new(
-                at.clone(),
-                format!("`{relative}` is an absolute path or URL; only paths relative to the referring file inside the spec root are allowed"),
-            ));
+            return Err(err(format!(
+                "`{relative}` is an absolute path or URL; only paths relative to the referring file inside the spec root are allowed"
+            )));
         }
         let base_dir = match base {
             Some(id) => self.files[id].path.parent().map(Path::to_path_buf).unwrap_or_default(),
@@ -156,24 +156,23 @@ impl Loader {
                 }
                 Component::Normal(n) => lexical.push(n),
                 Component::RootDir | Component::Prefix(_) => {
-                    return Err(Error::new(at.clone(), format!("`{relative}` is not a relative path")))
+                    return Err(err(format!("`{relative}` is not a relative path")))
                 }
             }
         }
         if !lexical.starts_with(&self.root) {
-            return Err(Error::new(at.clone(), format!("`{relative}` leaves the spec root")));
+            return Err(err(format!("`{relative}` leaves the spec root")));
         }
         let canonical = follow_link_stubs(&lexical)
             .canonicalize()
-            .map_err(|e| Error::new(at.clone(), format!("cannot open `{relative}`: {}", describe_io(&e))))?;
+            .map_err(|e| err(format!("cannot open `{relative}`: {}", describe_io(&e))))?;
         if !canonical.starts_with(&self.root) {
-            return Err(Error::new(
-                at.clone(),
-                format!("`{relative}` leaves the spec root through a symbolic link"),
-            ));
+            return Err(err(format!(
+                "`{relative}` leaves the spec root through a symbolic link"
+            )));
         }
         if canonical.is_dir() {
-            return Err(Error::new(at.clone(), format!("`{relative}` is a folder, not a file")));
+            return Err(err(format!("`{relative}` is a folder, not a file")));
         }
         Ok(canonical)
     }

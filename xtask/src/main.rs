@@ -5,10 +5,13 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use matrix_api_generator::diff::{compare, Surface, SURFACE_FILE};
 use matrix_api_generator::{generate, generate_set, write, ApiSettings, SetSettings, Settings};
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod diff;
 
@@ -94,6 +97,25 @@ fn plural(n: usize, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
+/// The time of each stage, as `--timings` prints it; with the emitting and formatting of the
+/// files if `format` (a set has that stage once, for all its crates).
+fn stages(t: &matrix_api_generator::Timings, format: bool) -> String {
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let mut line = format!(
+        "load {:.1} ms, fixups {:.1} ms, resolve {:.1} ms, front end {:.1} ms, IR {:.1} ms, assembly {:.1} ms",
+        ms(t.load),
+        ms(t.fixups),
+        ms(t.resolve),
+        ms(t.front_end),
+        ms(t.ir),
+        ms(t.emit)
+    );
+    if format {
+        line.push_str(&format!(", emit and format {:.1} ms", ms(t.format)));
+    }
+    line
+}
+
 /// What the spec change since the crate in `out` was generated changes for code built on it: one
 /// paragraph, or nothing when the crate has no surface yet (a new crate) or nothing changed.
 fn change_summary(out: &Path, generated: &matrix_api_generator::Generated) -> Option<String> {
@@ -109,7 +131,8 @@ fn change_summary(out: &Path, generated: &matrix_api_generator::Generated) -> Op
 
 /// What one run generated: the crate (`generated/`), or a set of crates, each in a folder of the
 /// output folder named after it.
-fn run_generator(args: &Args) -> Result<Vec<(String, matrix_api_generator::Generated)>, String> {
+/// The second value is a set's one format stage (for all its crates).
+fn run_generator(args: &Args) -> Result<(Vec<(String, matrix_api_generator::Generated)>, Option<Duration>), String> {
     if args.apis.is_empty() {
         let mut settings = Settings::new(&args.spec);
         settings.root = args.root.clone();
@@ -118,7 +141,7 @@ fn run_generator(args: &Args) -> Result<Vec<(String, matrix_api_generator::Gener
             settings.crate_name = name.clone();
         }
         return generate(&settings)
-            .map(|g| vec![(String::new(), g)])
+            .map(|g| (vec![(String::new(), g)], None))
             .map_err(|e| e.to_string());
     }
     let Some(root) = args.root.clone() else {
@@ -137,12 +160,14 @@ fn run_generator(args: &Args) -> Result<Vec<(String, matrix_api_generator::Gener
     if let Some(name) = &args.crate_name {
         settings.shared_crate = name.clone();
     }
-    generate_set(&settings).map(|set| set.crates).map_err(|e| e.to_string())
+    generate_set(&settings)
+        .map(|set| (set.crates, Some(set.format)))
+        .map_err(|e| e.to_string())
 }
 
 fn gen(args: &Args) -> ExitCode {
     let start = Instant::now();
-    let crates = match run_generator(args) {
+    let (crates, set_format) = match run_generator(args) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
@@ -155,19 +180,12 @@ fn gen(args: &Args) -> ExitCode {
             eprintln!("warning: {w}");
         }
         if args.timings {
-            let t = &g.timings;
-            let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
-            println!(
-                "{}stages: load {:.1} ms, fixups {:.1} ms, resolve {:.1} ms, front end {:.1} ms, IR {:.1} ms, emit {:.1} ms, format {:.1} ms",
-                if dir.is_empty() { String::new() } else { format!("{dir}: ") },
-                ms(t.load),
-                ms(t.fixups),
-                ms(t.resolve),
-                ms(t.front_end),
-                ms(t.ir),
-                ms(t.emit),
-                ms(t.format)
-            );
+            let name = if dir.is_empty() {
+                String::new()
+            } else {
+                format!("{dir}: ")
+            };
+            println!("{name}stages: {}", stages(&g.timings, set_format.is_none()));
         }
         for (path, text) in &g.files {
             let path = if dir.is_empty() {
@@ -177,6 +195,20 @@ fn gen(args: &Args) -> ExitCode {
             };
             files.insert(path, text.clone());
         }
+    }
+    if let (true, Some(format)) = (args.timings, set_format) {
+        let mut sum = matrix_api_generator::Timings::default();
+        for (_, g) in &crates {
+            let t = &g.timings;
+            sum.load += t.load;
+            sum.fixups += t.fixups;
+            sum.resolve += t.resolve;
+            sum.front_end += t.front_end;
+            sum.ir += t.ir;
+            sum.emit += t.emit;
+        }
+        sum.format = format;
+        println!("all crates: stages: {} (one stage for the set)", stages(&sum, true));
     }
     let count = |f: fn(&matrix_api_generator::Generated) -> usize| crates.iter().map(|(_, g)| f(g)).sum::<usize>();
     let mut summary = format!(

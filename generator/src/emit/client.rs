@@ -35,9 +35,9 @@ impl Output for ClientOutput {
         true
     }
 
-    fn emit(&self, api: &Api) -> Emitted {
+    fn emit<'a>(&self, api: &'a Api) -> Emitted<'a> {
         Emitted {
-            files: vec![("src/client.rs".to_owned(), FileContent::Rust(client_file(api)))],
+            files: vec![("src/client.rs".to_owned(), FileContent::rust(move || client_file(api)))],
             modules: vec![Module {
                 name: "client",
                 feature: Some("client"),

@@ -17,7 +17,7 @@ use crate::ir::{Api, Role, Ty, TypeKind, TypeSpace};
 pub struct EventsOutput;
 
 impl Output for EventsOutput {
-    fn emit(&self, api: &Api) -> Emitted {
+    fn emit<'a>(&self, api: &'a Api) -> Emitted<'a> {
         if api.events.is_empty() {
             return Emitted::default();
         }
@@ -26,7 +26,7 @@ impl Output for EventsOutput {
         let files = if member {
             Vec::new()
         } else {
-            vec![("src/events.rs".to_owned(), FileContent::Rust(events_file(api)))]
+            vec![("src/events.rs".to_owned(), FileContent::rust(move || events_file(api)))]
         };
         Emitted {
             files,

@@ -38,7 +38,7 @@ pub const OUTPUTS: &[&dyn Output] = &[
 /// One kind of output of the generator.
 pub trait Output: Sync {
     /// What it contributes to the crate for `api`.
-    fn emit(&self, api: &Api) -> Emitted;
+    fn emit<'a>(&self, api: &'a Api) -> Emitted<'a>;
 
     /// Whether its files and modules are about the API's operations: the shared crate of a set
     /// of APIs (which has none) takes only its support code, features and dependencies.
@@ -48,13 +48,36 @@ pub trait Output: Sync {
 }
 
 /// What a file of the generated crate is before formatting.
-pub enum FileContent {
-    /// Rust items, to be formatted; their header names every document of the spec.
-    Rust(TokenStream),
-    /// Rust items from one document (an operation's module): their header names that one.
-    RustFrom(TokenStream, String),
+pub enum FileContent<'a> {
+    /// Rust items, made by `make` on the thread that formats them (token streams cannot cross
+    /// threads); their header names the one document `source` if given, else every document of
+    /// the spec.
+    Rust {
+        /// Emits the file's items.
+        make: Box<dyn FnOnce() -> TokenStream + Send + Sync + 'a>,
+        /// The one document they come from (an operation's module).
+        source: Option<String>,
+    },
     /// Text written as it is (support code copied in, `Cargo.toml`).
     Text(String),
+}
+
+impl<'a> FileContent<'a> {
+    /// Rust items from the whole spec, emitted by `make` when they are formatted.
+    pub fn rust(make: impl FnOnce() -> TokenStream + Send + Sync + 'a) -> Self {
+        FileContent::Rust {
+            make: Box::new(make),
+            source: None,
+        }
+    }
+
+    /// Rust items from one document, emitted by `make` when they are formatted.
+    pub fn rust_from(make: impl FnOnce() -> TokenStream + Send + Sync + 'a, source: Option<String>) -> Self {
+        FileContent::Rust {
+            make: Box::new(make),
+            source,
+        }
+    }
 }
 
 /// A module an output adds to the crate's root.
@@ -121,9 +144,9 @@ pub struct Feature {
 
 /// What an output contributes.
 #[derive(Default)]
-pub struct Emitted {
+pub struct Emitted<'a> {
     /// Files, by path relative to the crate folder.
-    pub files: Vec<(String, FileContent)>,
+    pub files: Vec<(String, FileContent<'a>)>,
     /// Modules of the crate's root.
     pub modules: Vec<Module>,
     /// Lines of the crate's documentation saying what the output adds (Markdown).
@@ -147,7 +170,7 @@ pub struct CrateInfo<'a> {
 }
 
 /// Every file of the generated crate, by path relative to the crate folder.
-pub fn emit(api: &Api, info: &CrateInfo<'_>) -> BTreeMap<String, FileContent> {
+pub fn emit<'a>(api: &'a Api, info: &CrateInfo<'_>) -> BTreeMap<String, FileContent<'a>> {
     let mut files = BTreeMap::new();
     let mut all = Emitted::default();
     for output in OUTPUTS {
@@ -172,10 +195,19 @@ pub fn emit(api: &Api, info: &CrateInfo<'_>) -> BTreeMap<String, FileContent> {
         "Cargo.toml".to_owned(),
         FileContent::Text(manifest::cargo_toml(api, info, &all)),
     );
-    files.insert("src/lib.rs".to_owned(), FileContent::Rust(lib_rs(api, &all)));
+    let all = std::sync::Arc::new(all);
+    let assembled = std::sync::Arc::clone(&all);
+    files.insert(
+        "src/lib.rs".to_owned(),
+        FileContent::rust(move || lib_rs(api, &assembled)),
+    );
     // an API of a set uses the shared crate's support code
     if !matches!(api.role, Role::Member { .. }) {
-        files.insert("src/runtime/mod.rs".to_owned(), FileContent::Rust(runtime_mod(&all)));
+        let assembled = std::sync::Arc::clone(&all);
+        files.insert(
+            "src/runtime/mod.rs".to_owned(),
+            FileContent::rust(move || runtime_mod(&assembled)),
+        );
         for r in &all.runtime {
             files.insert(
                 format!("src/runtime/{}.rs", r.name),

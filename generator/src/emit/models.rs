@@ -16,11 +16,11 @@ use crate::ir::{
 pub struct Models;
 
 impl Output for Models {
-    fn emit(&self, api: &Api) -> Emitted {
+    fn emit<'a>(&self, api: &'a Api) -> Emitted<'a> {
         Emitted {
             files: vec![(
                 "src/types.rs".to_owned(),
-                FileContent::Rust(types_file(api, &param_types(api))),
+                FileContent::rust(move || types_file(api, &param_types(api))),
             )],
             modules: vec![Module {
                 name: "types",

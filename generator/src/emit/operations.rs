@@ -22,18 +22,15 @@ impl Output for Operations {
         true
     }
 
-    fn emit(&self, api: &Api) -> Emitted {
+    fn emit<'a>(&self, api: &'a Api) -> Emitted<'a> {
         let mut files = vec![(
             "src/operations/mod.rs".to_owned(),
-            FileContent::Rust(operations_mod(api)),
+            FileContent::rust(move || operations_mod(api)),
         )];
         for op in &api.operations {
             files.push((
                 format!("src/operations/{}.rs", bare(&op.name)),
-                match &op.source.file {
-                    Some(file) => FileContent::RustFrom(operation_file(op, &api.types), file.clone()),
-                    None => FileContent::Rust(operation_file(op, &api.types)),
-                },
+                FileContent::rust_from(move || operation_file(op, &api.types), op.source.file.clone()),
             ));
         }
         Emitted {

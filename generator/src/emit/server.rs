@@ -18,9 +18,9 @@ impl Output for ServerOutput {
         true
     }
 
-    fn emit(&self, api: &Api) -> Emitted {
+    fn emit<'a>(&self, api: &'a Api) -> Emitted<'a> {
         Emitted {
-            files: vec![("src/server.rs".to_owned(), FileContent::Rust(server_file(api)))],
+            files: vec![("src/server.rs".to_owned(), FileContent::rust(move || server_file(api)))],
             modules: vec![Module {
                 name: "server",
                 feature: Some("server"),

@@ -8,7 +8,7 @@ use crate::ir::{Api, Auth, Role};
 pub struct Support;
 
 impl Output for Support {
-    fn emit(&self, api: &Api) -> Emitted {
+    fn emit<'a>(&self, api: &'a Api) -> Emitted<'a> {
         let mut emitted = Emitted {
             docs: vec![
                 "[`MatrixError`] and [`ErrorCode`]: Matrix errors, paired with their HTTP status.",

@@ -14,7 +14,7 @@ impl Output for SurfaceOutput {
         true
     }
 
-    fn emit(&self, api: &Api) -> Emitted {
+    fn emit<'a>(&self, api: &'a Api) -> Emitted<'a> {
         Emitted {
             files: vec![(SURFACE_FILE.to_owned(), FileContent::Text(Surface::of(api).to_json()))],
             ..Emitted::default()
