@@ -204,7 +204,16 @@ fn load_document(loader: &mut load::Loader, path: &Path) -> Result<resolve::Inpu
 /// reported, in file order): load, fixups, resolve.
 #[doc(hidden)]
 pub fn resolve_spec(settings: &Settings, timings: &mut Timings) -> Result<resolve::Bundle> {
-    let (loader, paths) = open(settings)?;
+    let (mut loader, paths) = open(settings)?;
+    let t = Instant::now();
+    // (an error listing the event schemas is reported after the documents', as before)
+    let events = settings.events.as_ref().map(|dir| event_schemas(&loader, dir));
+    let listed = match &events {
+        Some(Ok(list)) => list.as_slice(),
+        _ => &[],
+    };
+    loader.preload(&[paths.as_slice(), listed].concat());
+    timings.load += t.elapsed();
     let mut resolver = resolve::Resolver::new(loader);
     let mut warnings = Vec::new();
     for path in paths {
@@ -221,14 +230,12 @@ pub fn resolve_spec(settings: &Settings, timings: &mut Timings) -> Result<resolv
         resolver.add(input)?;
         timings.resolve += t.elapsed();
     }
-    if let Some(dir) = &settings.events {
-        let t = Instant::now();
-        for path in event_schemas(resolver.loader(), dir)? {
-            let file = resolver.loader().load(&path)?;
-            resolver.add_event_schema(file)?;
-        }
-        timings.resolve += t.elapsed();
+    let t = Instant::now();
+    for path in events.transpose()?.unwrap_or_default() {
+        let file = resolver.loader().load(&path)?;
+        resolver.add_event_schema(file)?;
     }
+    timings.resolve += t.elapsed();
     Ok(resolver.finish(warnings))
 }
 
@@ -426,13 +433,16 @@ impl GeneratedSet {
 
 /// The event schemas alone, resolved: the start of a set's shared crate.
 fn resolve_events(settings: &SetSettings) -> Result<resolve::Bundle> {
-    let loader = load::Loader::new(&settings.root)?;
+    let mut loader = load::Loader::new(&settings.root)?;
+    let events = match &settings.events {
+        Some(dir) => event_schemas(&loader, dir)?,
+        None => Vec::new(),
+    };
+    loader.preload(&events);
     let mut resolver = resolve::Resolver::new(loader);
-    if let Some(dir) = &settings.events {
-        for path in event_schemas(resolver.loader(), dir)? {
-            let file = resolver.loader().load(&path)?;
-            resolver.add_event_schema(file)?;
-        }
+    for path in events {
+        let file = resolver.loader().load(&path)?;
+        resolver.add_event_schema(file)?;
     }
     Ok(resolver.finish(Vec::new()))
 }

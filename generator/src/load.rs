@@ -72,6 +72,8 @@ pub struct Loader {
     root: PathBuf,
     files: Vec<SourceFile>,
     by_path: HashMap<PathBuf, FileId>,
+    /// Files parsed ahead by [`Loader::preload`], not yet loaded.
+    parsed: HashMap<PathBuf, SourceFile>,
 }
 
 impl Loader {
@@ -90,6 +92,7 @@ impl Loader {
             root: canonical,
             files: Vec::new(),
             by_path: HashMap::new(),
+            parsed: HashMap::new(),
         })
     }
 
@@ -135,18 +138,23 @@ impl Loader {
     /// refusing anything that leaves the root, lexically or through a symbolic link.
     /// `at` is where the reference stands, for the error.
     pub fn confine(&self, base: Option<FileId>, relative: &str, at: &Location) -> Result<PathBuf> {
-        // the line is found only for an error (it may take a second parse of the file)
-        let err = |message: String| Error::new(self.complete(at), message);
-        let rel = Path::new(relative);
-        if rel.is_absolute() || relative.starts_with('\\') || relative.contains(':') {
-            return Err(err(format!(
-                "`{relative}` is an absolute path or URL; only paths relative to the referring file inside the spec root are allowed"
-            )));
-        }
         let base_dir = match base {
             Some(id) => self.files[id].path.parent().map(Path::to_path_buf).unwrap_or_default(),
             None => self.root.clone(),
         };
+        // the line is found only for an error (it may take a second parse of the file)
+        self.confine_in(base_dir, relative)
+            .map_err(|message| Error::new(self.complete(at), message))
+    }
+
+    /// [`Loader::confine`] against the folder `base_dir`; the error is its message.
+    fn confine_in(&self, base_dir: PathBuf, relative: &str) -> std::result::Result<PathBuf, String> {
+        let rel = Path::new(relative);
+        if rel.is_absolute() || relative.starts_with('\\') || relative.contains(':') {
+            return Err(format!(
+                "`{relative}` is an absolute path or URL; only paths relative to the referring file inside the spec root are allowed"
+            ));
+        }
         let mut lexical = base_dir;
         for c in rel.components() {
             match c {
@@ -156,23 +164,21 @@ impl Loader {
                 }
                 Component::Normal(n) => lexical.push(n),
                 Component::RootDir | Component::Prefix(_) => {
-                    return Err(err(format!("`{relative}` is not a relative path")))
+                    return Err(format!("`{relative}` is not a relative path"))
                 }
             }
         }
         if !lexical.starts_with(&self.root) {
-            return Err(err(format!("`{relative}` leaves the spec root")));
+            return Err(format!("`{relative}` leaves the spec root"));
         }
         let canonical = follow_link_stubs(&lexical)
             .canonicalize()
-            .map_err(|e| err(format!("cannot open `{relative}`: {}", describe_io(&e))))?;
+            .map_err(|e| format!("cannot open `{relative}`: {}", describe_io(&e)))?;
         if !canonical.starts_with(&self.root) {
-            return Err(err(format!(
-                "`{relative}` leaves the spec root through a symbolic link"
-            )));
+            return Err(format!("`{relative}` leaves the spec root through a symbolic link"));
         }
         if canonical.is_dir() {
-            return Err(err(format!("`{relative}` is a folder, not a file")));
+            return Err(format!("`{relative}` is a folder, not a file"));
         }
         Ok(canonical)
     }
@@ -182,12 +188,90 @@ impl Loader {
         if let Some(id) = self.by_path.get(path) {
             return Ok(*id);
         }
-        let display = self.display(path);
-        let file = parse_file(path, display)?;
+        let file = match self.parsed.remove(path) {
+            Some(file) => file,
+            None => parse_file(path, self.display(path))?,
+        };
         let id = self.files.len();
         self.files.push(file);
         self.by_path.insert(path.to_path_buf(), id);
         Ok(id)
+    }
+}
+
+impl Loader {
+    /// Parses ahead, on every core, the files at `paths` (canonical, inside the root) and the
+    /// files their `$ref`s name, transitively, so that [`Loader::load`] finds them parsed. Files
+    /// are still loaded, and given their ids, in the order the resolver asks for them, so nothing
+    /// else depends on this; a file that fails to read or parse here is left for `load` to
+    /// report where the resolver meets it.
+    pub fn preload(&mut self, paths: &[PathBuf]) {
+        let mut wanted: Vec<PathBuf> = paths.to_vec();
+        let mut seen: std::collections::HashSet<PathBuf> = wanted.iter().cloned().collect();
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+        while !wanted.is_empty() {
+            let todo: Vec<(PathBuf, String)> = wanted
+                .drain(..)
+                .filter(|path| !self.by_path.contains_key(path) && !self.parsed.contains_key(path))
+                .map(|path| {
+                    let display = self.display(&path);
+                    (path, display)
+                })
+                .collect();
+            let queue = std::sync::Mutex::new(todo.into_iter());
+            let next = || queue.lock().ok().and_then(|mut todo| todo.next());
+            let work = || {
+                let mut done = Vec::new();
+                while let Some((path, display)) = next() {
+                    if let Ok(file) = parse_file(&path, display) {
+                        done.push((path, file));
+                    }
+                }
+                done
+            };
+            let parsed: Vec<(PathBuf, SourceFile)> = std::thread::scope(|scope| {
+                let handles: Vec<_> = (1..workers).map(|_| scope.spawn(work)).collect();
+                let mut done = work();
+                for handle in handles {
+                    // a worker that panicked parsed nothing that counts: `load` parses again
+                    done.extend(handle.join().unwrap_or_default());
+                }
+                done
+            });
+            for (path, file) in parsed {
+                let mut refs = Vec::new();
+                collect_refs(&file.value, &mut refs);
+                for reference in refs {
+                    let relative = reference.split_once('#').map_or(reference, |(p, _)| p);
+                    if relative.is_empty() || relative.contains("://") {
+                        continue;
+                    }
+                    let Some(dir) = path.parent() else { continue };
+                    if let Ok(target) = self.confine_in(dir.to_path_buf(), relative) {
+                        if seen.insert(target.clone()) {
+                            wanted.push(target);
+                        }
+                    }
+                }
+                self.parsed.insert(path, file);
+            }
+        }
+    }
+}
+
+/// Every `$ref` string in `value`.
+fn collect_refs<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map {
+                match (key.as_str(), v) {
+                    ("$ref", Value::String(r)) => out.push(r),
+                    _ => collect_refs(v, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+        _ => {}
     }
 }
 
