@@ -383,7 +383,7 @@ pub fn parse_bytes(bytes: &[u8], display: String) -> Result<SourceFile> {
         text: text.to_owned(),
         positions: std::cell::OnceCell::new(),
     };
-    file.value = to_json(&yaml, "", &file)?;
+    file.value = to_json(yaml).map_err(|e| Error::new(file.locate(&e.pointer()), e.message))?;
     Ok(file)
 }
 
@@ -394,12 +394,38 @@ fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// Why a YAML value has no JSON equivalent, and where: the pointer's tokens, innermost first,
+/// gathered on the way back up (so that no pointer is built while nothing is wrong).
+struct NotJson {
+    tokens: Vec<String>,
+    message: String,
+}
+
+impl NotJson {
+    fn new(message: impl Into<String>) -> Self {
+        NotJson {
+            tokens: Vec::new(),
+            message: message.into(),
+        }
+    }
+
+    /// The node it stands at was the child `token` of this one.
+    fn within(mut self, token: String) -> Self {
+        self.tokens.push(token);
+        self
+    }
+
+    fn pointer(&self) -> String {
+        self.tokens.iter().rev().fold(String::new(), |p, t| push_token(&p, t))
+    }
+}
+
 /// Converts a YAML value into JSON: mapping keys become strings (`200:` is `"200"`).
-fn to_json(v: &serde_yaml::Value, pointer: &str, file: &SourceFile) -> Result<Value> {
+fn to_json(v: serde_yaml::Value) -> std::result::Result<Value, NotJson> {
     use serde_yaml::Value as Y;
     Ok(match v {
         Y::Null => Value::Null,
-        Y::Bool(b) => Value::Bool(*b),
+        Y::Bool(b) => Value::Bool(b),
         Y::Number(n) => {
             if let Some(i) = n.as_i64() {
                 Value::from(i)
@@ -409,20 +435,15 @@ fn to_json(v: &serde_yaml::Value, pointer: &str, file: &SourceFile) -> Result<Va
                 let f = n.as_f64().unwrap_or(f64::NAN);
                 match serde_json::Number::from_f64(f) {
                     Some(num) => Value::Number(num),
-                    None => {
-                        return Err(Error::new(
-                            file.locate(pointer),
-                            format!("the number {n} has no JSON equivalent"),
-                        ))
-                    }
+                    None => return Err(NotJson::new(format!("the number {n} has no JSON equivalent"))),
                 }
             }
         }
-        Y::String(s) => Value::String(s.clone()),
+        Y::String(s) => Value::String(s),
         Y::Sequence(items) => {
             let mut out = Vec::with_capacity(items.len());
-            for (i, item) in items.iter().enumerate() {
-                out.push(to_json(item, &format!("{pointer}/{i}"), file)?);
+            for (i, item) in items.into_iter().enumerate() {
+                out.push(to_json(item).map_err(|e| e.within(i.to_string()))?);
             }
             Value::Array(out)
         }
@@ -430,29 +451,26 @@ fn to_json(v: &serde_yaml::Value, pointer: &str, file: &SourceFile) -> Result<Va
             let mut out = serde_json::Map::with_capacity(map.len());
             for (k, item) in map {
                 let key = match k {
-                    Y::String(s) => s.clone(),
+                    Y::String(s) => s,
                     Y::Number(n) => n.to_string(),
                     Y::Bool(b) => b.to_string(),
                     Y::Null => "null".to_owned(),
                     _ => {
-                        return Err(Error::new(
-                            file.locate(pointer),
+                        return Err(NotJson::new(
                             "a mapping key is not a scalar; only string, number and boolean keys are supported",
                         ))
                     }
                 };
-                let child = push_token(pointer, &key);
-                let value = to_json(item, &child, file)?;
-                out.insert(key, value);
+                match to_json(item) {
+                    Ok(value) => {
+                        out.insert(key, value);
+                    }
+                    Err(e) => return Err(e.within(key)),
+                }
             }
             Value::Object(out)
         }
-        Y::Tagged(t) => {
-            return Err(Error::new(
-                file.locate(pointer),
-                format!("YAML tag `{}` is not supported", t.tag),
-            ))
-        }
+        Y::Tagged(t) => return Err(NotJson::new(format!("YAML tag `{}` is not supported", t.tag))),
     })
 }
 
@@ -597,6 +615,26 @@ mod tests {
         let text = "paths:\n  \"/account/3pid\":\n    get: {}\n";
         let f = parse_bytes(text.as_bytes(), "t.yaml".into()).unwrap();
         assert_eq!(f.locate("/paths/~1account~13pid/get").line, Some(3));
+    }
+
+    #[test]
+    fn yaml_without_a_json_equivalent_is_located() {
+        let text = "paths:\n  \"/a/b\":\n    get:\n      - ok\n      - !custom x\n";
+        let err = parse_bytes(text.as_bytes(), "t.yaml".into()).unwrap_err();
+        assert_eq!(err.location().pointer.as_deref(), Some("/paths/~1a~1b/get/1"));
+        assert_eq!(err.location().line, Some(5));
+        assert!(err.message().contains("YAML tag `!custom`"), "{err}");
+
+        let text = "a:\n  b:\n    [1, 2]: x\n";
+        let err = parse_bytes(text.as_bytes(), "t.yaml".into()).unwrap_err();
+        assert_eq!(err.location().pointer.as_deref(), Some("/a/b"));
+        assert_eq!(err.location().line, Some(2));
+        assert!(err.message().contains("not a scalar"), "{err}");
+
+        let text = "a: .nan\n";
+        let err = parse_bytes(text.as_bytes(), "t.yaml".into()).unwrap_err();
+        assert_eq!(err.location().pointer.as_deref(), Some("/a"));
+        assert!(err.message().contains("no JSON equivalent"), "{err}");
     }
 
     #[test]
