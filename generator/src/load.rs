@@ -638,6 +638,39 @@ mod tests {
     }
 
     #[test]
+    fn preloading_parses_referenced_files_and_changes_no_id_or_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        std::fs::create_dir(root.join("defs")).unwrap();
+        std::fs::write(
+            root.join("api.yaml"),
+            "a:\n  $ref: defs/a.yaml\nb:\n  $ref: 'defs/b.yaml#/x'\n",
+        )
+        .unwrap();
+        std::fs::write(root.join("defs/a.yaml"), "type: object\nc:\n  $ref: c.yaml\n").unwrap();
+        std::fs::write(root.join("defs/b.yaml"), "x: {type: string}\n").unwrap();
+        std::fs::write(root.join("defs/c.yaml"), "type: integer\n").unwrap();
+        std::fs::write(root.join("defs/bad.yaml"), "a: [1, 2\n").unwrap();
+        let mut loader = Loader::new(&root).unwrap();
+        loader.preload(&[root.join("api.yaml"), root.join("defs/bad.yaml")]);
+        // every file the references reach, transitively, is parsed ahead; the bad one is not
+        for name in ["api.yaml", "defs/a.yaml", "defs/b.yaml", "defs/c.yaml"] {
+            assert!(loader.parsed.contains_key(&root.join(name)), "{name}");
+        }
+        assert!(!loader.parsed.contains_key(&root.join("defs/bad.yaml")));
+        assert!(loader.files.is_empty());
+        // ids follow the order of loading, whatever was parsed ahead
+        assert_eq!(loader.load(&root.join("defs/c.yaml")).unwrap(), 0);
+        assert_eq!(loader.load(&root.join("api.yaml")).unwrap(), 1);
+        assert_eq!(loader.file(0).display, "defs/c.yaml");
+        assert_eq!(loader.file(0).value["type"], "integer");
+        // the bad file fails where it is loaded, as it would have without preloading
+        let err = loader.load(&root.join("defs/bad.yaml")).unwrap_err();
+        assert_eq!(err.location().file.as_deref(), Some("defs/bad.yaml"));
+        assert!(err.message().starts_with("invalid YAML"), "{err}");
+    }
+
+    #[test]
     fn invalid_yaml_is_located() {
         let err = parse_bytes(b"a: [1, 2\nb: 3\n", "bad.yaml".into()).unwrap_err();
         assert_eq!(err.location().file.as_deref(), Some("bad.yaml"));
