@@ -23,7 +23,7 @@ pub fn header(comment: &str, sources: &[String]) -> String {
     h
 }
 
-/// Formats every file of one crate ([`format_crates`]).
+/// Formats every file of one crate (see `format_crates`).
 pub fn format(files: BTreeMap<String, FileContent<'_>>, sources: &[String]) -> Result<BTreeMap<String, String>> {
     let mut crates = format_crates(vec![(files, sources)])?;
     Ok(crates.pop().unwrap_or_default())
