@@ -74,6 +74,9 @@ pub struct Loader {
     by_path: HashMap<PathBuf, FileId>,
     /// Files parsed ahead by [`Loader::preload`], not yet loaded.
     parsed: HashMap<PathBuf, SourceFile>,
+    /// What [`Loader::confine`] made of a relative path in a folder: the same `$ref` stands in
+    /// many places, and each answer takes a dozen file-system calls.
+    confined: std::cell::RefCell<HashMap<(PathBuf, String), std::result::Result<PathBuf, String>>>,
 }
 
 impl Loader {
@@ -93,6 +96,7 @@ impl Loader {
             files: Vec::new(),
             by_path: HashMap::new(),
             parsed: HashMap::new(),
+            confined: std::cell::RefCell::default(),
         })
     }
 
@@ -149,6 +153,16 @@ impl Loader {
 
     /// [`Loader::confine`] against the folder `base_dir`; the error is its message.
     fn confine_in(&self, base_dir: PathBuf, relative: &str) -> std::result::Result<PathBuf, String> {
+        let key = (base_dir, relative.to_owned());
+        if let Some(known) = self.confined.borrow().get(&key) {
+            return known.clone();
+        }
+        let answer = self.confine_uncached(key.0.clone(), relative);
+        self.confined.borrow_mut().insert(key, answer.clone());
+        answer
+    }
+
+    fn confine_uncached(&self, base_dir: PathBuf, relative: &str) -> std::result::Result<PathBuf, String> {
         let rel = Path::new(relative);
         if rel.is_absolute() || relative.starts_with('\\') || relative.contains(':') {
             return Err(format!(
