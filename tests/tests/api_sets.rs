@@ -177,6 +177,40 @@ fn a_set_refuses_a_crate_name_given_twice_and_an_empty_list() {
 }
 
 #[test]
+fn a_set_read_side_by_side_reports_the_first_bad_api_in_its_order() {
+    // both APIs broken: whichever thread reads which, the error is the first API's
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["alpha", "beta", "common"] {
+        std::fs::create_dir(dir.path().join(sub)).unwrap();
+        for entry in std::fs::read_dir(fixture("set").join(sub)).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), dir.path().join(sub).join(entry.file_name())).unwrap();
+        }
+    }
+    for (sub, file) in [("alpha", "alpha.yaml"), ("beta", "beta.yaml")] {
+        let path = dir.path().join(sub).join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, format!("{text}\n  broken: [1, 2\n")).unwrap();
+    }
+    let set = |order: &[(&str, &str)]| {
+        let apis = order
+            .iter()
+            .map(|(name, sub)| ApiSettings {
+                spec_dir: dir.path().join(sub),
+                crate_name: (*name).to_owned(),
+            })
+            .collect();
+        SetSettings::new(dir.path(), apis)
+    };
+    for _ in 0..5 {
+        let error = generate_set(&set(&[("beta-api", "beta"), ("alpha-api", "alpha")])).unwrap_err();
+        assert_eq!(error.location().file.as_deref(), Some("beta/beta.yaml"), "{error}");
+        let error = generate_set(&set(&[("alpha-api", "alpha"), ("beta-api", "beta")])).unwrap_err();
+        assert_eq!(error.location().file.as_deref(), Some("alpha/alpha.yaml"), "{error}");
+    }
+}
+
+#[test]
 fn the_v1_18_apis_generate_as_one_set_that_builds_and_works_together() {
     let Some(data) = current_spec() else {
         return;

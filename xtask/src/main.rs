@@ -211,7 +211,10 @@ fn gen(args: &Args) -> ExitCode {
             sum.emit += t.emit;
         }
         sum.format = format;
-        println!("all crates: stages: {} (one stage for the set)", stages(&sum, true));
+        println!(
+            "all crates: stages: {} (each stage summed over the crates, which are read side by side; emitting and formatting is one stage for the set)",
+            stages(&sum, true)
+        );
     }
     let count = |f: fn(&matrix_api_generator::Generated) -> usize| crates.iter().map(|(_, g)| f(g)).sum::<usize>();
     let mut summary = format!(
