@@ -5,6 +5,7 @@
 #
 #   tests/bench/generators.sh            # RUNS=5 rounds by default
 #   COMPILE=1 tests/bench/generators.sh  # and the compile time of each output, and of ruma
+#                                        # (COMPILE_RUNS=3 interleaved rounds by default)
 #
 # What is timed, per round:
 #   - `cargo xtask gen` (release build, run directly): the seed spec; the seed-era Client-Server
@@ -247,7 +248,9 @@ TOML
   printf 'pub use ruma_client_api;\npub use ruma_events;\n' > "$C/ruma/src/lib.rs"
   printf '[package]\nname = "ruma-probe"\nversion = "0.0.0"\nedition = "2021"\npublish = false\n\n[dependencies]\nruma-client-api = { version = "0.25", features = ["client", "server"] }\nruma-events = "0.35"\n' > "$C/ruma/Cargo.toml"
   printf '[workspace]\nresolver = "2"\nmembers = ["generated", "plain", "oas3", "o2r", "ruma"]\n' > "$C/Cargo.toml"
-  build() { (cd "$C" && CARGO_TARGET_DIR="$C/target" cargo build --quiet "$@"); }
+  # no incremental compilation for any of them: ruma comes from the registry, which cargo never
+  # builds incrementally, and the others are members of this workspace, which it would
+  build() { (cd "$C" && CARGO_INCREMENTAL=0 CARGO_TARGET_DIR="$C/target" cargo build --quiet "$@"); }
   timed_build() { # package, then cargo's feature arguments
     local p=$1
     shift
@@ -257,15 +260,30 @@ TOML
   }
   log "building every crate's dependencies"
   build --workspace --all-features 2> /dev/null || true
-  echo "compile time of the v1.18 Client-Server API's generated code, debug, dependencies built (ms):"
-  printf '  %-44s %6s\n' "generated, no features" "$(timed_build matrix-client-server-api-v1-18)"
-  printf '  %-44s %6s\n' "generated, client" "$(timed_build matrix-client-server-api-v1-18 --features client)"
-  printf '  %-44s %6s\n' "generated, server" "$(timed_build matrix-client-server-api-v1-18 --features server)"
-  printf '  %-44s %6s\n' "generated, client + server" "$(timed_build matrix-client-server-api-v1-18 --features client,server)"
-  printf '  %-44s %6s\n' "generated without the event types, client" "$(timed_build matrix-client-server-api-v1-18-plain --features client)"
-  printf '  %-44s %6s\n' "generated without the event types, both" "$(timed_build matrix-client-server-api-v1-18-plain --features client,server)"
-  printf '  %-44s %6s\n' "oas3-gen, client and server modules" "$(timed_build oas3-gen-output)"
-  printf '  %-44s %6s\n' "openapi-to-rust, types and client" "$(timed_build openapi-to-rust-output)"
-  printf '  %-44s %6s\n' "ruma-events" "$(timed_build ruma-events)"
-  printf '  %-44s %6s\n' "ruma-client-api (client + server)" "$(timed_build ruma-client-api)"
+  # each a name, then the package and its feature arguments
+  builds=(
+    "generated, no features|matrix-client-server-api-v1-18"
+    "generated, client|matrix-client-server-api-v1-18 --features client"
+    "generated, server|matrix-client-server-api-v1-18 --features server"
+    "generated, client + server|matrix-client-server-api-v1-18 --features client,server"
+    "generated without the event types, client|matrix-client-server-api-v1-18-plain --features client"
+    "generated without the event types, both|matrix-client-server-api-v1-18-plain --features client,server"
+    "oas3-gen, client and server modules|oas3-gen-output"
+    "openapi-to-rust, types and client|openapi-to-rust-output"
+    "ruma-events|ruma-events"
+    "ruma-client-api (client + server)|ruma-client-api"
+  )
+  COMPILE_RUNS=${COMPILE_RUNS:-3}
+  declare -A ctimes
+  for round in $(seq "$COMPILE_RUNS"); do
+    log "compile round $round of $COMPILE_RUNS"
+    for b in "${builds[@]}"; do
+      # shellcheck disable=SC2086
+      ctimes[${b%%|*}]+=" $(timed_build ${b#*|})"
+    done
+  done
+  echo "compile time of the v1.18 Client-Server API's generated code, debug, dependencies built, median of $COMPILE_RUNS interleaved rounds (ms):"
+  for b in "${builds[@]}"; do
+    printf '  %-44s %6s   (%s)\n' "${b%%|*}" "$(echo "${ctimes[${b%%|*}]}" | median)" "${ctimes[${b%%|*}]# }"
+  done
 fi
