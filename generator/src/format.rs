@@ -78,46 +78,17 @@ pub fn format_crates(
     }
     // the files of `src/` before those of its folders, each in path order (stable)
     jobs.sort_by_key(|job| job.path.matches('/').count());
-    let queue = std::sync::Mutex::new(jobs.into_iter());
-    let next = || queue.lock().ok().and_then(|mut jobs| jobs.next());
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
-    let work = || {
-        let mut done = Vec::new();
-        while let Some(job) = next() {
-            let text = syn::parse2::<syn::File>((job.make)())
-                .map(|file| format!("{}\n{}", job.header, prettyplease::unparse(&file)))
-                .map_err(|e| Error::internal(format!("generated `{}` does not parse: {e}", job.path)));
-            done.push((job.crate_index, job.path, text));
-        }
-        done
-    };
-    let formatted: Vec<(usize, String, Result<String>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (1..workers).map(|_| scope.spawn(work)).collect();
-        // this thread works too
-        let mut done = work();
-        for handle in handles {
-            match handle.join() {
-                Ok(more) => done.extend(more),
-                Err(_) => done.push((0, String::new(), Err(Error::internal("a formatting thread panicked")))),
-            }
-        }
-        done
-    });
-    // the first error by crate and path, whichever thread met it
-    let mut errors = Vec::new();
+    let formatted = crate::parallel::in_parallel(jobs, |job| {
+        let text = syn::parse2::<syn::File>((job.make)())
+            .map(|file| format!("{}\n{}", job.header, prettyplease::unparse(&file)))
+            .map_err(|e| Error::internal(format!("generated `{}` does not parse: {e}", job.path)));
+        (job.crate_index, job.path, text)
+    })?;
+    // (in the jobs' order: the first error is the same whichever thread met it)
     for (crate_index, path, text) in formatted {
-        match text {
-            Ok(text) => {
-                if let Some(files) = out.get_mut(crate_index) {
-                    files.insert(path, text);
-                }
-            }
-            Err(e) => errors.push((crate_index, path, e)),
+        if let Some(files) = out.get_mut(crate_index) {
+            files.insert(path, text?);
         }
-    }
-    errors.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-    if let Some((_, _, e)) = errors.into_iter().next() {
-        return Err(e);
     }
     Ok(out)
 }

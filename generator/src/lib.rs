@@ -19,6 +19,7 @@ mod format;
 mod frontend;
 mod ir;
 mod load;
+mod parallel;
 mod resolve;
 pub mod write;
 
@@ -488,7 +489,7 @@ pub fn generate_set(settings: &SetSettings) -> Result<GeneratedSet> {
     };
     let mut specs = Vec::new();
     let mut timings = Vec::new();
-    for one in in_parallel(&settings.apis, read) {
+    for one in parallel::in_parallel(settings.apis.iter().collect(), read)? {
         let (spec, t) = one?;
         specs.push(spec);
         timings.push(t);
@@ -576,37 +577,6 @@ pub fn generate_set(settings: &SetSettings) -> Result<GeneratedSet> {
     let names = std::iter::once(&settings.shared_crate).chain(settings.apis.iter().map(|api| &api.crate_name));
     let crates = names.cloned().zip(generated).collect();
     Ok(GeneratedSet { crates, format })
-}
-
-/// `f` of every item, on as many threads as the machine has cores, in the items' order.
-fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let work = || {
-        let mut done = Vec::new();
-        loop {
-            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let Some(item) = items.get(i) else { break };
-            done.push((i, f(item)));
-        }
-        done
-    };
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, items.len().max(1));
-    let mut done = std::thread::scope(|scope| {
-        let handles: Vec<_> = (1..workers).map(|_| scope.spawn(work)).collect();
-        let mut done = work();
-        for handle in handles {
-            match handle.join() {
-                Ok(more) => done.extend(more),
-                // a panic is a bug of the generator: carry it on to this thread
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        done
-    });
-    done.sort_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, r)| r).collect()
 }
 
 /// The last stages for one or more crates (a set's are formatted together): emit and format.

@@ -222,7 +222,6 @@ impl Loader {
     pub fn preload(&mut self, paths: &[PathBuf]) {
         let mut wanted: Vec<PathBuf> = paths.to_vec();
         let mut seen: std::collections::HashSet<PathBuf> = wanted.iter().cloned().collect();
-        let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
         while !wanted.is_empty() {
             let todo: Vec<(PathBuf, String)> = wanted
                 .drain(..)
@@ -232,27 +231,12 @@ impl Loader {
                     (path, display)
                 })
                 .collect();
-            let queue = std::sync::Mutex::new(todo.into_iter());
-            let next = || queue.lock().ok().and_then(|mut todo| todo.next());
-            let work = || {
-                let mut done = Vec::new();
-                while let Some((path, display)) = next() {
-                    if let Ok(file) = parse_file(&path, display) {
-                        done.push((path, file));
-                    }
-                }
-                done
-            };
-            let parsed: Vec<(PathBuf, SourceFile)> = std::thread::scope(|scope| {
-                let handles: Vec<_> = (1..workers).map(|_| scope.spawn(work)).collect();
-                let mut done = work();
-                for handle in handles {
-                    // a worker that panicked parsed nothing that counts: `load` parses again
-                    done.extend(handle.join().unwrap_or_default());
-                }
-                done
-            });
-            for (path, file) in parsed {
+            // (a worker's panic, a bug, leaves the files for `load` to parse again)
+            let parsed = crate::parallel::in_parallel(todo, |(path, display)| {
+                parse_file(&path, display).ok().map(|file| (path, file))
+            })
+            .unwrap_or_default();
+            for (path, file) in parsed.into_iter().flatten() {
                 let mut refs = Vec::new();
                 collect_refs(&file.value, &mut refs);
                 for reference in refs {
