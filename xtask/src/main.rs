@@ -129,12 +129,12 @@ fn change_summary(out: &Path, generated: &matrix_api_generator::Generated) -> Op
     })
 }
 
-/// What one run generated: the crate (`generated/`), or a set of crates, each in a folder of the
-/// output folder named after it.
 /// What [`run_generator`] gives: each crate by its folder (empty for one crate), and a set's one
 /// format stage (for all its crates).
 type Run = (Vec<(String, matrix_api_generator::Generated)>, Option<Duration>);
 
+/// What one run generated: the crate (`generated/`), or a set of crates, each in a folder of the
+/// output folder named after it.
 fn run_generator(args: &Args) -> Result<Run, String> {
     if args.apis.is_empty() {
         let mut settings = Settings::new(&args.spec);
