@@ -232,10 +232,7 @@ pub fn resolve_spec(settings: &Settings, timings: &mut Timings) -> Result<resolv
         timings.resolve += t.elapsed();
     }
     let t = Instant::now();
-    for path in events.transpose()?.unwrap_or_default() {
-        let file = resolver.loader().load(&path)?;
-        resolver.add_event_schema(file)?;
-    }
+    add_event_schemas(&mut resolver, events.transpose()?.unwrap_or_default())?;
     timings.resolve += t.elapsed();
     Ok(resolver.finish(warnings))
 }
@@ -432,6 +429,15 @@ impl GeneratedSet {
     }
 }
 
+/// Loads each event schema of `paths` (as [`event_schemas`] lists them) and resolves it.
+fn add_event_schemas(resolver: &mut resolve::Resolver, paths: Vec<PathBuf>) -> Result<()> {
+    for path in paths {
+        let file = resolver.loader().load(&path)?;
+        resolver.add_event_schema(file)?;
+    }
+    Ok(())
+}
+
 /// The event schemas alone, resolved: the start of a set's shared crate.
 fn resolve_events(settings: &SetSettings) -> Result<resolve::Bundle> {
     let mut loader = load::Loader::new(&settings.root)?;
@@ -441,10 +447,7 @@ fn resolve_events(settings: &SetSettings) -> Result<resolve::Bundle> {
     };
     loader.preload(&events);
     let mut resolver = resolve::Resolver::new(loader);
-    for path in events {
-        let file = resolver.loader().load(&path)?;
-        resolver.add_event_schema(file)?;
-    }
+    add_event_schemas(&mut resolver, events)?;
     Ok(resolver.finish(Vec::new()))
 }
 
@@ -535,6 +538,7 @@ pub fn generate_set(settings: &SetSettings) -> Result<GeneratedSet> {
     let shared_ir = start.elapsed();
 
     let mut members = Vec::new();
+    let mut member_warnings = Vec::new();
     let mut param_types = std::collections::BTreeSet::new();
     for ((spec, t), api) in specs.iter().zip(&mut timings).zip(&settings.apis) {
         let start = Instant::now();
@@ -546,7 +550,8 @@ pub fn generate_set(settings: &SetSettings) -> Result<GeneratedSet> {
         t.ir = start.elapsed();
         let shared = api.types.shared;
         param_types.extend(api.param_types().into_iter().filter(|id| id.index() < shared));
-        members.push((api, warnings));
+        members.push(api);
+        member_warnings.push(warnings);
     }
     shared_api.role = ir::Role::Shared { param_types };
 
@@ -563,9 +568,15 @@ pub fn generate_set(settings: &SetSettings) -> Result<GeneratedSet> {
         shared_warnings,
         shared_timings,
     )];
-    for ((((api, ir_warnings), spec), settings_api), t) in members.iter().zip(specs).zip(&settings.apis).zip(timings) {
+    let each = members
+        .iter()
+        .zip(member_warnings)
+        .zip(specs)
+        .zip(&settings.apis)
+        .zip(timings);
+    for ((((api, ir_warnings), spec), settings_api), t) in each {
         let mut warnings = spec.warnings;
-        warnings.extend(ir_warnings.iter().cloned());
+        warnings.extend(ir_warnings);
         parts.push((
             api,
             settings_api.crate_name.as_str(),
