@@ -67,6 +67,7 @@ fn bench(c: &mut Criterion) {
         g.bench_function("6 emit (one thread)", |b| {
             b.iter(|| {
                 stages::emit(&api, &info)
+                    .unwrap()
                     .into_values()
                     .map(|file| match file {
                         stages::FileContent::Rust { make, .. } => make().into_iter().count(),
@@ -77,7 +78,7 @@ fn bench(c: &mut Criterion) {
         });
         g.bench_function("7 emit and format (every core)", |b| {
             b.iter_batched(
-                || stages::emit(&api, &info),
+                || stages::emit(&api, &info).unwrap(),
                 |files| stages::format(files, &api.sources).unwrap(),
                 BatchSize::LargeInput,
             )

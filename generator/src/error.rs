@@ -99,6 +99,8 @@ pub type Warning = Diagnostic;
 pub enum ErrorKind {
     /// The spec is at fault: fix the spec.
     Spec,
+    /// The settings are at fault (a crate name cargo refuses): nothing was read.
+    Usage,
     /// Reading or writing a file failed (the output folder, permissions, a full disk).
     Io,
     /// The generator is at fault: a bug to report.
@@ -120,6 +122,14 @@ impl Error {
         Error(Box::new((
             ErrorKind::Io,
             Diagnostic::new(Location::default(), format!("{what} {}: {err}", path.display())),
+        )))
+    }
+
+    /// A fault of the settings, found before anything is read.
+    pub fn usage(message: impl Into<String>) -> Self {
+        Error(Box::new((
+            ErrorKind::Usage,
+            Diagnostic::new(Location::default(), message),
         )))
     }
 

@@ -11,6 +11,7 @@
 //! files with their [`Warning`]s, and [`write()`](write::write) puts them in place.
 #![deny(missing_docs)]
 
+pub mod crate_name;
 pub mod diff;
 mod emit;
 mod error;
@@ -322,6 +323,7 @@ fn read_names(spec_dir: &Path) -> Result<BTreeMap<String, String>> {
 
 /// Runs the pipeline up to formatting, in memory. Nothing is written.
 pub fn generate(settings: &Settings) -> Result<Generated> {
+    crate_name::check(&settings.crate_name).map_err(Error::usage)?;
     let mut timings = Timings::default();
     let bundle = resolve_spec(settings, &mut timings)?;
 
@@ -456,17 +458,20 @@ fn resolve_events(settings: &SetSettings) -> Result<resolve::Bundle> {
 /// one name, and each API's crate re-exports it. Nothing is written.
 pub fn generate_set(settings: &SetSettings) -> Result<GeneratedSet> {
     if settings.apis.is_empty() {
-        return Err(Error::new(Location::default(), "a set needs at least one API"));
+        return Err(Error::usage("a set needs at least one API"));
     }
-    let mut names: Vec<&str> = vec![&settings.shared_crate];
-    for api in &settings.apis {
-        if names.contains(&api.crate_name.as_str()) {
-            return Err(Error::new(
-                Location::default(),
-                format!("the crate name `{}` is given twice", api.crate_name),
-            ));
+    let mut names: Vec<&str> = Vec::new();
+    for name in std::iter::once(&settings.shared_crate).chain(settings.apis.iter().map(|a| &a.crate_name)) {
+        crate_name::check(name).map_err(Error::usage)?;
+        if let Some(other) = names.iter().find(|n| crate_name::same(n, name)) {
+            let message = if *other == name {
+                format!("the crate name `{name}` is given twice")
+            } else {
+                format!("the crate names `{other}` and `{name}` are one to cargo or to a file system that ignores case")
+            };
+            return Err(Error::usage(message));
         }
-        names.push(&api.crate_name);
+        names.push(name);
     }
     // each API read on its own, as `generate` reads it
     // each API read on its own, on every core (the first error in the order of the APIs is the
@@ -597,7 +602,7 @@ fn finish(parts: Vec<(&ir::Api, &str, Vec<Warning>, Timings)>, version: &str) ->
     let mut rest = Vec::new();
     for (api, name, warnings, mut timings) in parts {
         let t = Instant::now();
-        let files = emit::emit(api, &emit::CrateInfo { name, version });
+        let files = emit::emit(api, &emit::CrateInfo { name, version })?;
         timings.emit = t.elapsed();
         emitted.push((files, api.sources.as_slice()));
         rest.push((api, warnings, timings));

@@ -90,6 +90,11 @@ fn parse(args: &[String]) -> Result<Args, String> {
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
+    // crate names are also folders and Rust paths: refused before anything is read
+    let names = parsed.crate_name.iter().chain(parsed.apis.iter().map(|(name, _)| name));
+    for name in names {
+        matrix_api_generator::crate_name::check(name)?;
+    }
     Ok(parsed)
 }
 

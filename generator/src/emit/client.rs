@@ -2,9 +2,9 @@
 //! code's `Client`.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::quote;
 
-use super::rust::{bare, doc_attrs, ident, inner_doc_attrs, method_doc};
+use super::rust::{doc_attrs, ident, inner_doc_attrs, method_doc};
 use super::{Dependency, Emitted, Feature, FileContent, Module, Output, RuntimeFile};
 use crate::ir::naming::pascal;
 use crate::ir::{Api, Body, Operation, Role, Shape};
@@ -12,25 +12,11 @@ use crate::ir::{Api, Body, Operation, Role, Shape};
 /// `src/client.rs` and the `client` feature.
 pub struct ClientOutput;
 
-/// The support code's own methods on `Client`: an operation of the same name gets a method
-/// named `{name}_operation`.
-const CLIENT_METHODS: &[&str] = &[
-    "new",
-    "with_access_token",
-    "with_token_in_query",
-    "with_path_prefix",
-    "with_version",
-    "with_reqwest_client",
-    "with_timeouts",
-    "with_retry",
-    "with_server_signing",
-    "base_url",
-    "send",
-    "send_owned",
-    "execute",
-];
-
 impl Output for ClientOutput {
+    fn name(&self) -> &'static str {
+        "client"
+    }
+
     fn per_api(&self) -> bool {
         true
     }
@@ -124,11 +110,7 @@ fn client_file(api: &Api) -> TokenStream {
     }
     let methods = api.operations.iter().map(|op| {
         let module = ident(&op.name);
-        let name = if CLIENT_METHODS.contains(&bare(&op.name)) {
-            format_ident!("{}_operation", bare(&op.name))
-        } else {
-            ident(&op.name)
-        };
+        let name = ident(&op.name);
         let doc = doc_attrs(&method_doc(op, ""));
         let result = quote!(::std::result::Result<crate::operations::#module::Response, crate::ClientError>);
         if request_is_empty(op) {
@@ -173,11 +155,7 @@ fn member_client_file(api: &Api, crate_name: &str) -> TokenStream {
     let mut impls = Vec::new();
     for op in &api.operations {
         let module = ident(&op.name);
-        let method = if CLIENT_METHODS.contains(&bare(&op.name)) {
-            format_ident!("{}_operation", bare(&op.name))
-        } else {
-            ident(&op.name)
-        };
+        let method = ident(&op.name);
         let doc = doc_attrs(&method_doc(op, ""));
         let output = quote!(impl ::std::future::Future<Output = ::std::result::Result<crate::operations::#module::Response, crate::ClientError>> + ::std::marker::Send);
         if request_is_empty(op) {

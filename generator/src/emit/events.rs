@@ -17,6 +17,10 @@ use crate::ir::{Api, Role, Ty, TypeKind, TypeSpace};
 pub struct EventsOutput;
 
 impl Output for EventsOutput {
+    fn name(&self) -> &'static str {
+        "events"
+    }
+
     fn emit<'a>(&self, api: &'a Api) -> Emitted<'a> {
         if api.events.is_empty() {
             return Emitted::default();

@@ -37,6 +37,9 @@ pub const OUTPUTS: &[&dyn Output] = &[
 
 /// One kind of output of the generator.
 pub trait Output: Sync {
+    /// Its name, for diagnostics (`operations`).
+    fn name(&self) -> &'static str;
+
     /// What it contributes to the crate for `api`.
     fn emit<'a>(&self, api: &'a Api) -> Emitted<'a>;
 
@@ -169,9 +172,27 @@ pub struct CrateInfo<'a> {
     pub version: &'a str,
 }
 
+/// The files of a crate, each with the output that wrote it: two writing one path is a bug of
+/// the generator, reported with both names, never one file replacing the other.
+struct Files<'a> {
+    files: BTreeMap<String, (&'static str, FileContent<'a>)>,
+}
+
+impl<'a> Files<'a> {
+    fn insert(&mut self, by: &'static str, path: String, content: FileContent<'a>) -> crate::error::Result<()> {
+        if let Some((first, _)) = self.files.get(&path) {
+            return Err(crate::error::Error::internal(format!(
+                "the outputs `{first}` and `{by}` both write `{path}`"
+            )));
+        }
+        self.files.insert(path, (by, content));
+        Ok(())
+    }
+}
+
 /// Every file of the generated crate, by path relative to the crate folder.
-pub fn emit<'a>(api: &'a Api, info: &CrateInfo<'_>) -> BTreeMap<String, FileContent<'a>> {
-    let mut files = BTreeMap::new();
+pub fn emit<'a>(api: &'a Api, info: &CrateInfo<'_>) -> crate::error::Result<BTreeMap<String, FileContent<'a>>> {
+    let mut files = Files { files: BTreeMap::new() };
     let mut all = Emitted::default();
     for output in OUTPUTS {
         let e = output.emit(api);
@@ -181,7 +202,9 @@ pub fn emit<'a>(api: &'a Api, info: &CrateInfo<'_>) -> BTreeMap<String, FileCont
             all.dependencies.extend(e.dependencies);
             continue;
         }
-        files.extend(e.files);
+        for (path, content) in e.files {
+            files.insert(output.name(), path, content)?;
+        }
         all.modules.extend(e.modules);
         all.docs.extend(e.docs);
         all.runtime.extend(e.runtime);
@@ -192,35 +215,44 @@ pub fn emit<'a>(api: &'a Api, info: &CrateInfo<'_>) -> BTreeMap<String, FileCont
     all.modules.sort_by_key(|m| m.name);
     all.runtime.sort_by_key(|r| r.name);
     files.insert(
+        "crate",
         "Cargo.toml".to_owned(),
         FileContent::Text(manifest::cargo_toml(api, info, &all)),
-    );
+    )?;
     let all = std::sync::Arc::new(all);
     let assembled = std::sync::Arc::clone(&all);
     files.insert(
+        "crate",
         "src/lib.rs".to_owned(),
         FileContent::rust(move || lib_rs(api, &assembled)),
-    );
+    )?;
     // an API of a set uses the shared crate's support code
     if !matches!(api.role, Role::Member { .. }) {
         let assembled = std::sync::Arc::clone(&all);
         files.insert(
+            "crate",
             "src/runtime/mod.rs".to_owned(),
             FileContent::rust(move || runtime_mod(&assembled)),
-        );
+        )?;
         for r in &all.runtime {
             files.insert(
+                "crate",
                 format!("src/runtime/{}.rs", r.name),
                 FileContent::Text(r.text.to_owned()),
-            );
+            )?;
         }
     }
     // the crate is formatted by prettyplease; keep `cargo fmt` of a workspace from reformatting it
     files.insert(
+        "crate",
         "rustfmt.toml".to_owned(),
         FileContent::Text("disable_all_formatting = true\n".to_owned()),
-    );
-    files
+    )?;
+    Ok(files
+        .files
+        .into_iter()
+        .map(|(path, (_, content))| (path, content))
+        .collect())
 }
 
 fn cfg(feature: Option<&str>) -> TokenStream {

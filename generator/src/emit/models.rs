@@ -16,6 +16,10 @@ use crate::ir::{
 pub struct Models;
 
 impl Output for Models {
+    fn name(&self) -> &'static str {
+        "models"
+    }
+
     fn emit<'a>(&self, api: &'a Api) -> Emitted<'a> {
         Emitted {
             files: vec![(

@@ -18,6 +18,10 @@ use crate::ir::{
 pub struct Operations;
 
 impl Output for Operations {
+    fn name(&self) -> &'static str {
+        "operations"
+    }
+
     fn per_api(&self) -> bool {
         true
     }
@@ -822,7 +826,7 @@ fn operation_file(op: &Operation, space: &TypeSpace) -> TokenStream {
     });
     let base = &op.base_path;
     let id = &op.id;
-    let name = &op.name;
+    let name = bare(&op.name);
     let auth = match op.auth {
         Auth::None => quote!(None),
         Auth::Required => quote!(AccessToken),

@@ -14,6 +14,10 @@ use crate::ir::{Api, Auth, Method, Operation, PathTemplate, Segment, Shape};
 pub struct ServerOutput;
 
 impl Output for ServerOutput {
+    fn name(&self) -> &'static str {
+        "server"
+    }
+
     fn per_api(&self) -> bool {
         true
     }
@@ -155,17 +159,10 @@ pub fn routes(api: &Api) -> Vec<(String, Vec<&'static str>)> {
         .collect()
 }
 
-/// The trait's own items: an operation of the same name gets a method named
-/// `{name}_operation`.
-const TRAIT_METHODS: &[&str] = &["authenticate"];
-
-/// The name of an operation's method on the `Api` trait.
+/// The name of an operation's method on the `Api` trait (the IR keeps operations off the
+/// trait's own items).
 fn method_name(op: &Operation) -> proc_macro2::Ident {
-    if TRAIT_METHODS.contains(&bare(&op.name)) {
-        format_ident!("{}_operation", bare(&op.name))
-    } else {
-        ident(&op.name)
-    }
+    ident(&op.name)
 }
 
 /// Text a route matches as written: braces doubled, so that the router does not read a capture.

@@ -8,6 +8,10 @@ use crate::ir::{Api, Auth, Role};
 pub struct Support;
 
 impl Output for Support {
+    fn name(&self) -> &'static str {
+        "support"
+    }
+
     fn emit<'a>(&self, api: &'a Api) -> Emitted<'a> {
         let mut emitted = Emitted {
             docs: vec![

@@ -10,6 +10,10 @@ use crate::ir::Api;
 pub struct SurfaceOutput;
 
 impl Output for SurfaceOutput {
+    fn name(&self) -> &'static str {
+        "surface"
+    }
+
     fn per_api(&self) -> bool {
         true
     }

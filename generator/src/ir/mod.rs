@@ -17,7 +17,7 @@ pub use crate::frontend::{Method, Status};
 use docs::render;
 pub use docs::Example;
 use frontend::Markup;
-use naming::{pascal, snake, unique};
+use naming::{operation_name, pascal, snake, unique};
 pub use path::{PathTemplate, Segment};
 pub use types::{
     defined_at, Absent, EnumDef, Field, Literal, Seed, StructDef, Ty, TypeDef, TypeId, TypeKind, TypeSpace, UnionDef,
@@ -70,6 +70,22 @@ pub enum Role {
 }
 
 impl Api {
+    /// An API with nothing in it, for tests.
+    #[cfg(test)]
+    pub fn empty() -> Self {
+        Api {
+            title: String::new(),
+            description: None,
+            version: String::new(),
+            sources: Vec::new(),
+            operations: Vec::new(),
+            types: TypeSpace::default(),
+            events: Vec::new(),
+            event_fields: Vec::new(),
+            role: Role::Whole,
+        }
+    }
+
     /// The named types its operations take as parameters (alone or in lists): they are written
     /// as text.
     pub fn param_types(&self) -> std::collections::BTreeSet<TypeId> {
@@ -485,7 +501,7 @@ fn operation(
         Some(id) => id.clone(),
         None => format!("{}{}", op.method.key(), pascal(&op.path)),
     };
-    let name = unique(&snake(&id), names);
+    let name = operation_name(&id, names);
     let type_prefix = pascal(&id);
 
     let auth = match &op.security {

@@ -225,6 +225,100 @@ pub fn keyword_safe(s: String) -> String {
     }
 }
 
+/// The longest name an operation's module (and so its file, `{name}.rs`) gets, in bytes: far
+/// below every file system's limit of 255, with room for the write stage's temporary names.
+pub const MAX_MODULE_NAME: usize = 64;
+
+/// Names an operation cannot take, because the generated crate gives them to something else:
+/// `mod` (the module of the operations, `operations/mod.rs`), the device names Windows reserves
+/// in every folder (`con.rs` cannot be created there), the support code's own methods on
+/// `Client`, and the server trait's own items. An operation of such a name is `{name}_operation`.
+pub const RESERVED_OPERATION_NAMES: &[&str] = &[
+    // files
+    "mod",
+    "con",
+    "prn",
+    "aux",
+    "nul",
+    "com1",
+    "com2",
+    "com3",
+    "com4",
+    "com5",
+    "com6",
+    "com7",
+    "com8",
+    "com9",
+    "lpt1",
+    "lpt2",
+    "lpt3",
+    "lpt4",
+    "lpt5",
+    "lpt6",
+    "lpt7",
+    "lpt8",
+    "lpt9",
+    // the support code's methods on `Client`
+    "new",
+    "with_access_token",
+    "with_token_in_query",
+    "with_path_prefix",
+    "with_version",
+    "with_reqwest_client",
+    "with_timeouts",
+    "with_retry",
+    "with_server_signing",
+    "base_url",
+    "send",
+    "send_owned",
+    "execute",
+    // the server trait's own items
+    "authenticate",
+];
+
+/// `name` (snake case) cut to at most `max` bytes: a longer name keeps its first words and ends
+/// in eight hex digits of a hash of the whole, so that two long names that start alike stay
+/// apart, and the same name is always cut the same way.
+pub fn bounded(name: &str, max: usize) -> String {
+    if name.len() <= max {
+        return name.to_owned();
+    }
+    let bare = name.strip_prefix("r#").unwrap_or(name);
+    // FNV-1a: stable across runs, machines and Rust versions
+    let mut hash: u32 = 0x811c_9dc5;
+    for b in bare.bytes() {
+        hash ^= u32::from(b);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    let suffix = format!("_{hash:08x}");
+    let room = max.saturating_sub(suffix.len());
+    // snake case is ASCII, but cut on a character boundary whatever it is
+    let mut cut = bare
+        .char_indices()
+        .map(|(i, _)| i)
+        .take_while(|&i| i <= room)
+        .last()
+        .unwrap_or(0);
+    if let Some(underscore) = bare[..cut].rfind('_').filter(|&u| u > 0) {
+        cut = underscore;
+    }
+    format!("{}{suffix}", bare[..cut].trim_end_matches('_'))
+}
+
+/// The module and method name of an operation of id `id`: snake case, bounded to
+/// [`MAX_MODULE_NAME`], never one of [`RESERVED_OPERATION_NAMES`], unique among `taken`.
+pub fn operation_name(id: &str, taken: &mut std::collections::HashSet<String>) -> String {
+    // room for `_operation` and a number from `unique`
+    let name = bounded(&snake(id), MAX_MODULE_NAME - "_operation_99".len());
+    let bare = name.strip_prefix("r#").unwrap_or(&name);
+    let name = if RESERVED_OPERATION_NAMES.contains(&bare) {
+        format!("{bare}_operation")
+    } else {
+        name
+    };
+    unique(&name, taken)
+}
+
 /// Makes `name` unique among `taken` by appending `2`, `3`, … (before any `r#`).
 pub fn unique(name: &str, taken: &mut std::collections::HashSet<String>) -> String {
     if taken.insert(name.to_owned()) {
@@ -308,6 +402,25 @@ mod tests {
         assert_eq!(pascal("self"), "Self_");
         assert_eq!(snake("3pid"), "_3pid");
         assert_eq!(pascal("3pid"), "N3pid");
+    }
+
+    #[test]
+    fn operation_names_are_bounded_files_and_never_reserved() {
+        let mut taken = std::collections::HashSet::new();
+        assert_eq!(operation_name("mod", &mut taken), "mod_operation");
+        assert_eq!(operation_name("CON", &mut taken), "con_operation");
+        assert_eq!(operation_name("send", &mut taken), "send_operation");
+        assert_eq!(operation_name("sendOperation", &mut taken), "send_operation_2");
+        assert_eq!(operation_name("type", &mut taken), "r#type");
+        let long = format!("get{}", "VeryLong".repeat(40));
+        let a = operation_name(&long, &mut taken);
+        let b = operation_name(&format!("{long}X"), &mut taken);
+        assert!(a.len() <= MAX_MODULE_NAME && b.len() <= MAX_MODULE_NAME, "{a} {b}");
+        assert_ne!(a, b);
+        assert!(a.starts_with("get_very_long_very_long"), "{a}");
+        // the same name is cut the same way
+        assert_eq!(bounded(&snake(&long), 40), bounded(&snake(&long), 40));
+        assert_eq!(bounded("short", 40), "short");
     }
 
     #[test]
