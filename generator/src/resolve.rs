@@ -159,7 +159,8 @@ impl Resolver {
     }
 
     /// The documents resolved so far and every schema they reach.
-    pub fn finish(self, warnings: Vec<Warning>) -> Bundle {
+    pub fn finish(self, mut warnings: Vec<Warning>) -> Bundle {
+        warnings.extend(self.loader.warnings());
         Bundle {
             documents: self.documents,
             schemas: self.schemas,

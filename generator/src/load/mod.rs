@@ -8,7 +8,9 @@ use serde_json::Value;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::Marker;
 
-use crate::error::{push_token, Error, Location, Result};
+use crate::error::{push_token, Error, Location, Result, Warning};
+
+mod json;
 
 /// The largest spec file read, in bytes; anything bigger is refused before parsing.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
@@ -30,6 +32,8 @@ pub struct SourceFile {
     /// Line and column (1-based) of every node, by JSON pointer: computed on first use, since
     /// only diagnostics need them.
     positions: std::cell::OnceCell<HashMap<String, (usize, usize)>>,
+    /// What reading it found to warn of.
+    pub warnings: Vec<Warning>,
 }
 
 impl SourceFile {
@@ -98,6 +102,11 @@ impl Loader {
             parsed: HashMap::new(),
             confined: std::cell::RefCell::default(),
         })
+    }
+
+    /// What reading the loaded files found to warn of, file by file in load order.
+    pub fn warnings(&self) -> Vec<Warning> {
+        self.files.iter().flat_map(|f| f.warnings.iter().cloned()).collect()
     }
 
     /// The canonical root.
@@ -356,7 +365,23 @@ pub fn parse_bytes(bytes: &[u8], display: String) -> Result<SourceFile> {
             "file is not valid UTF-8",
         )
     })?;
-    let yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
+    // a byte order mark is no part of the YAML
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut reading = json::Reading::default();
+    let parsed =
+        serde::de::DeserializeSeed::deserialize(json::Node(&mut reading), serde_yaml::Deserializer::from_str(text));
+    let mut file = SourceFile {
+        path: PathBuf::new(),
+        display: display.clone(),
+        value: Value::Null,
+        text: text.to_owned(),
+        positions: std::cell::OnceCell::new(),
+        warnings: Vec::new(),
+    };
+    if let Some(failure) = reading.failure {
+        return Err(Error::new(file.locate(&failure.pointer), failure.message));
+    }
+    let value = parsed.map_err(|e| {
         let loc = e.location();
         let message = e.to_string();
         // serde_yaml appends " at line L column C"; the location says it already.
@@ -374,14 +399,13 @@ pub fn parse_bytes(bytes: &[u8], display: String) -> Result<SourceFile> {
             format!("invalid YAML: {message}"),
         )
     })?;
-    let mut file = SourceFile {
-        path: PathBuf::new(),
-        display,
-        value: Value::Null,
-        text: text.to_owned(),
-        positions: std::cell::OnceCell::new(),
-    };
-    file.value = to_json(yaml).map_err(|e| Error::new(file.locate(&e.pointer()), e.message))?;
+    for (pointer, number) in reading.approximated {
+        let message = format!(
+            "the integer {number} is beyond 64 bits: it is carried as the nearest double, and a Rust integer cannot hold it"
+        );
+        file.warnings.push(Warning::new(file.locate(&pointer), message));
+    }
+    file.value = value;
     Ok(file)
 }
 
@@ -390,86 +414,6 @@ fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
     let line = before.iter().filter(|b| **b == b'\n').count() + 1;
     let column = before.iter().rev().take_while(|b| **b != b'\n').count() + 1;
     (line, column)
-}
-
-/// Why a YAML value has no JSON equivalent, and where: the pointer's tokens, innermost first,
-/// gathered on the way back up (so that no pointer is built while nothing is wrong).
-struct NotJson {
-    tokens: Vec<String>,
-    message: String,
-}
-
-impl NotJson {
-    fn new(message: impl Into<String>) -> Self {
-        NotJson {
-            tokens: Vec::new(),
-            message: message.into(),
-        }
-    }
-
-    /// The node it stands at was the child `token` of this one.
-    fn within(mut self, token: String) -> Self {
-        self.tokens.push(token);
-        self
-    }
-
-    fn pointer(&self) -> String {
-        self.tokens.iter().rev().fold(String::new(), |p, t| push_token(&p, t))
-    }
-}
-
-/// Converts a YAML value into JSON: mapping keys become strings (`200:` is `"200"`).
-fn to_json(v: serde_yaml::Value) -> std::result::Result<Value, NotJson> {
-    use serde_yaml::Value as Y;
-    Ok(match v {
-        Y::Null => Value::Null,
-        Y::Bool(b) => Value::Bool(b),
-        Y::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                Value::from(i)
-            } else if let Some(u) = n.as_u64() {
-                Value::from(u)
-            } else {
-                let f = n.as_f64().unwrap_or(f64::NAN);
-                match serde_json::Number::from_f64(f) {
-                    Some(num) => Value::Number(num),
-                    None => return Err(NotJson::new(format!("the number {n} has no JSON equivalent"))),
-                }
-            }
-        }
-        Y::String(s) => Value::String(s),
-        Y::Sequence(items) => {
-            let mut out = Vec::with_capacity(items.len());
-            for (i, item) in items.into_iter().enumerate() {
-                out.push(to_json(item).map_err(|e| e.within(i.to_string()))?);
-            }
-            Value::Array(out)
-        }
-        Y::Mapping(map) => {
-            let mut out = serde_json::Map::with_capacity(map.len());
-            for (k, item) in map {
-                let key = match k {
-                    Y::String(s) => s,
-                    Y::Number(n) => n.to_string(),
-                    Y::Bool(b) => b.to_string(),
-                    Y::Null => "null".to_owned(),
-                    _ => {
-                        return Err(NotJson::new(
-                            "a mapping key is not a scalar; only string, number and boolean keys are supported",
-                        ))
-                    }
-                };
-                match to_json(item) {
-                    Ok(value) => {
-                        out.insert(key, value);
-                    }
-                    Err(e) => return Err(e.within(key)),
-                }
-            }
-            Value::Object(out)
-        }
-        Y::Tagged(t) => return Err(NotJson::new(format!("YAML tag `{}` is not supported", t.tag))),
-    })
 }
 
 enum Frame {
