@@ -108,6 +108,13 @@ pub struct Resolver {
     document: usize,
     documents: Vec<Document>,
     events: Vec<String>,
+    /// What it read past.
+    warnings: Vec<Warning>,
+}
+
+/// Whether a key is an extension (`x-...`) of the spec's, not the resolver's own.
+fn is_extension(key: &str) -> bool {
+    key.starts_with("x-") && key != ORIGIN_KEY
 }
 
 /// Where a reference points.
@@ -126,6 +133,7 @@ impl Resolver {
             document: 0,
             documents: Vec::new(),
             events: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 
@@ -161,6 +169,7 @@ impl Resolver {
     /// The documents resolved so far and every schema they reach.
     pub fn finish(self, mut warnings: Vec<Warning>) -> Bundle {
         warnings.extend(self.loader.warnings());
+        warnings.extend(self.warnings);
         Bundle {
             documents: self.documents,
             schemas: self.schemas,
@@ -224,7 +233,9 @@ impl Resolver {
                     self.walk(file, &child, &Value::Object(comps), Ctx::Other)?
                 }
                 (_, "schema") => self.walk(file, &child, v, Ctx::Schema)?,
-                (_, "example" | "examples" | "x-example" | "default") => self.walk(file, &child, v, Ctx::Data)?,
+                (_, "example" | "examples" | "default") => self.walk(file, &child, v, Ctx::Data)?,
+                // extensions are carried, not read: their references are followed where they can be
+                (_, k) if is_extension(k) => self.walk(file, &child, v, Ctx::Data)?,
                 _ => self.walk(file, &child, v, Ctx::Other)?,
             };
             out.insert(k.clone(), walked);
@@ -232,10 +243,24 @@ impl Resolver {
         Ok(Value::Object(out))
     }
 
+    /// Example or default data, or an extension's value: carried, not read, so a `$ref` in it
+    /// that cannot be followed is a warning, and the data keeps it as written.
     fn walk_data(&mut self, file: FileId, pointer: &str, map: &Map<String, Value>) -> Result<Value> {
         if let Some(reference @ Value::String(_)) = map.get("$ref") {
-            let target = self.parse_ref(file, pointer, reference)?;
-            let mut out = self.inline(target, Ctx::Data, file, pointer)?;
+            let inlined = self
+                .parse_ref(file, pointer, reference)
+                .and_then(|target| self.inline(target, Ctx::Data, file, pointer));
+            let mut out = match inlined {
+                Ok(out) => out,
+                Err(e) if e.kind() == crate::ErrorKind::Spec => {
+                    self.warnings.push(Warning::new(
+                        e.location().clone(),
+                        format!("{}; the example, default or extension keeps the `$ref` as written", e.message()),
+                    ));
+                    return Ok(Value::Object(map.clone()));
+                }
+                Err(e) => return Err(e),
+            };
             // the Matrix spec composes examples: the keys beside `$ref` are added to (or replace
             // keys of) the example it brings in
             if let Value::Object(o) = &mut out {
@@ -302,7 +327,8 @@ impl Resolver {
                     }
                     walked
                 }
-                "example" | "examples" | "x-example" | "default" | "enum" => self.walk(file, &child, v, Ctx::Data)?,
+                "example" | "examples" | "default" | "enum" | "const" => self.walk(file, &child, v, Ctx::Data)?,
+                k if is_extension(k) => self.walk(file, &child, v, Ctx::Data)?,
                 "type" => {
                     self.check_type(file, &child, v)?;
                     v.clone()
