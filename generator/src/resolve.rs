@@ -184,6 +184,15 @@ impl Resolver {
     }
 
     fn walk(&mut self, file: FileId, pointer: &str, value: &Value, ctx: Ctx) -> Result<Value> {
+        if ctx == Ctx::Schema && !matches!(value, Value::Object(_) | Value::Bool(_)) {
+            return Err(Error::new(
+                self.at(file, pointer),
+                format!(
+                    "a schema must be a mapping (or `true` or `false`), not {}",
+                    kind_of(value)
+                ),
+            ));
+        }
         match value {
             Value::Array(items) => {
                 let child_ctx = if ctx == Ctx::Document { Ctx::Other } else { ctx };
@@ -255,7 +264,10 @@ impl Resolver {
                 Err(e) if e.kind() == crate::ErrorKind::Spec => {
                     self.warnings.push(Warning::new(
                         e.location().clone(),
-                        format!("{}; the example, default or extension keeps the `$ref` as written", e.message()),
+                        format!(
+                            "{}; the example, default or extension keeps the `$ref` as written",
+                            e.message()
+                        ),
                     ));
                     return Ok(Value::Object(map.clone()));
                 }
@@ -312,7 +324,11 @@ impl Resolver {
                     }
                     Value::Object(o)
                 }
-                "items" | "additionalProperties" | "not" => self.walk(file, &child, v, Ctx::Schema)?,
+                // draft 4's `items` may be a list of schemas, one per position
+                "items" | "prefixItems" if v.is_array() => self.walk_schemas(file, &child, v)?,
+                "items" | "additionalProperties" | "not" | "propertyNames" => {
+                    self.walk(file, &child, v, Ctx::Schema)?
+                }
                 "allOf" | "oneOf" | "anyOf" => {
                     if !v.is_array() {
                         return Err(Error::new(
@@ -320,7 +336,7 @@ impl Resolver {
                             format!("`{k}` must be a list of schemas"),
                         ));
                     }
-                    let walked = self.walk(file, &child, v, Ctx::Schema)?;
+                    let walked = self.walk_schemas(file, &child, v)?;
                     if let (Some(Value::Array(mine)), Value::Array(more)) = (out.get_mut(k), &walked) {
                         mine.extend(more.iter().cloned());
                         continue;
@@ -340,6 +356,18 @@ impl Resolver {
         let origin = self.loader.file(file).node_location(pointer);
         out.insert(ORIGIN_KEY.to_owned(), origin_value(&origin));
         Ok(Value::Object(out))
+    }
+
+    /// A list of schemas (`allOf`, `prefixItems`).
+    fn walk_schemas(&mut self, file: FileId, pointer: &str, v: &Value) -> Result<Value> {
+        let Value::Array(items) = v else {
+            return Err(Error::new(self.at(file, pointer), "must be a list of schemas"));
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            out.push(self.walk(file, &format!("{pointer}/{i}"), item, Ctx::Schema)?);
+        }
+        Ok(Value::Array(out))
     }
 
     fn check_type(&self, file: FileId, pointer: &str, v: &Value) -> Result<()> {
@@ -416,6 +444,21 @@ impl Resolver {
             _ => file_stem(&file.display),
         };
         let location = file.node_location(&target.pointer);
+        let node = self.node(&target)?;
+        if !matches!(node, Value::Object(_) | Value::Bool(_)) {
+            let what = if target.pointer.is_empty() {
+                "the file"
+            } else {
+                "the node"
+            };
+            return Err(Error::new(
+                self.at(from, &push_token(from_pointer, "$ref")),
+                format!(
+                    "this `$ref` names a schema, but {what} it points to (`{key}`) is {}",
+                    kind_of(&node)
+                ),
+            ));
+        }
         // reserve the key first, so that recursion finds it and the outer schema comes first
         self.schemas.insert(
             key.clone(),
@@ -426,7 +469,6 @@ impl Resolver {
                 document: self.document,
             },
         );
-        let node = self.node(&target)?;
         let value = self.walk(target.file, &target.pointer, &node, Ctx::Schema)?;
         if let Some(entry) = self.schemas.get_mut(&key) {
             entry.value = value;
@@ -499,6 +541,14 @@ impl Resolver {
             None => (raw, ""),
         };
         let fragment = percent_decode(fragment);
+        if let Some(bad) = invalid_escape(&fragment) {
+            return Err(Error::new(
+                self.loader.complete(&at),
+                format!(
+                    "`{raw}`: `{bad}` is not an escape of a JSON pointer (RFC 6901 has `~0` for `~` and `~1` for `/`)"
+                ),
+            ));
+        }
         let target_file = if path.is_empty() {
             file
         } else {
@@ -518,6 +568,30 @@ impl Resolver {
             file: target_file,
             pointer: fragment,
         })
+    }
+}
+
+/// The first `~` of `pointer` that is not `~0` or `~1`, with what follows it.
+fn invalid_escape(pointer: &str) -> Option<String> {
+    let mut chars = pointer.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c == '~' && !matches!(chars.peek(), Some((_, '0' | '1'))) {
+            let end = chars.peek().map_or(pointer.len(), |(j, c)| j + c.len_utf8());
+            return Some(pointer[i..end].to_owned());
+        }
+    }
+    None
+}
+
+/// What a JSON value is, for messages: `a list`, `a string`, ...
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
     }
 }
 

@@ -465,18 +465,21 @@ fn operations<'v>(
     ctx: &Ctx<'_>,
     doc: &'v serde_json::Map<String, Value>,
     schemes: &[(String, SecurityScheme)],
-    mut read: impl FnMut(&Site<'v>) -> Result<Operation>,
+    warnings: &mut Vec<Warning>,
+    mut read: impl FnMut(&Site<'v>, &mut Vec<Warning>) -> Result<Operation>,
 ) -> Result<Vec<Operation>> {
     let doc_security = doc.get("security").map(|s| requirements(s, schemes));
     let mut out = Vec::new();
     let Some(Value::Object(items)) = doc.get("paths") else {
         return Ok(out);
     };
-    for (path, item) in items {
+    // (the Paths object may carry extensions)
+    for (path, item) in items.iter().filter(|(k, _)| !k.starts_with("x-")) {
         let item_pointer = push_token("/paths", path);
         let Value::Object(item) = item else {
             return Err(ctx.error(&item_pointer, "a path item must be a mapping"));
         };
+        check_path_item(ctx, &item_pointer, item, warnings)?;
         for method in Method::ALL {
             let Some(op) = item.get(method.key()) else { continue };
             let pointer = push_token(&item_pointer, method.key());
@@ -491,7 +494,7 @@ fn operations<'v>(
                 item,
                 op,
             };
-            let mut operation = read(&site)?;
+            let mut operation = read(&site, warnings)?;
             if operation.security.is_none() {
                 operation.security = doc_security.clone();
             }
@@ -499,6 +502,43 @@ fn operations<'v>(
         }
     }
     Ok(out)
+}
+
+/// The keys a path item may have besides its methods.
+const PATH_ITEM_KEYS: &[&str] = &["$ref", "summary", "description", "servers", "parameters"];
+
+/// A path item's keys: a method written in another case (`GET`) is an error, since the operation
+/// would be lost (OpenAPI's keys are case-sensitive); any other key it does not define is a
+/// warning.
+fn check_path_item(
+    ctx: &Ctx<'_>,
+    pointer: &str,
+    item: &serde_json::Map<String, Value>,
+    warnings: &mut Vec<Warning>,
+) -> Result<()> {
+    for key in item.keys() {
+        let known = key.starts_with("x-")
+            || PATH_ITEM_KEYS.contains(&key.as_str())
+            || Method::ALL.iter().any(|m| m.key() == key);
+        if known {
+            continue;
+        }
+        let at = push_token(pointer, key);
+        if let Some(method) = Method::ALL.iter().find(|m| m.key().eq_ignore_ascii_case(key)) {
+            return Err(ctx.error(
+                &at,
+                format!(
+                    "`{key}` is not a method key: OpenAPI's are lower case (`{}`)",
+                    method.key()
+                ),
+            ));
+        }
+        warnings.push(Warning::new(
+            ctx.node(&at),
+            format!("`{key}` is not a key of a path item; it is ignored"),
+        ));
+    }
+    Ok(())
 }
 
 impl<'v> Site<'v> {

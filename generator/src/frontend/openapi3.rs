@@ -34,7 +34,18 @@ pub fn read(ctx: &Ctx<'_>, doc: &Value, version: Version, warnings: &mut Vec<War
         dialect: version.dialect(),
         schemes: &schemes,
     };
-    let mut operations = super::operations(ctx, doc, &schemes, |site| reader.operation(site, warnings))?;
+    let mut operations = super::operations(ctx, doc, &schemes, warnings, |site, warnings| {
+        reader.operation(site, warnings)
+    })?;
+    // webhooks are requests the API makes, not ones it serves or a client sends it
+    if let Some(Value::Object(hooks)) = doc.get("webhooks") {
+        for name in hooks.keys() {
+            warnings.push(Warning::new(
+                ctx.node(&push_token("/webhooks", name)),
+                format!("the webhook `{name}` is not generated: webhooks are requests the API sends, which this generator does not write"),
+            ));
+        }
+    }
     super::undefined_schemes(&mut operations, &schemes, warnings);
     Ok(Document {
         file: ctx.file.to_owned(),

@@ -26,7 +26,7 @@ pub fn read(ctx: &Ctx<'_>, doc: &Value, warnings: &mut Vec<Warning>) -> Result<D
             schemes.push((name.clone(), security_scheme(ctx, name, def)?));
         }
     }
-    let mut operations = super::operations(ctx, doc, &schemes, |site| {
+    let mut operations = super::operations(ctx, doc, &schemes, warnings, |site, warnings| {
         let oc = OpCtx {
             ctx,
             consumes: &consumes,
