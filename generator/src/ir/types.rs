@@ -515,33 +515,6 @@ enum Shape<'s> {
     Any,
 }
 
-fn shape_of(s: &Schema) -> Shape<'_> {
-    if let [only] = s.all_of.as_slice() {
-        if s.properties.is_empty() && s.additional.is_none() {
-            return Shape::Alias(only);
-        }
-    }
-    let types = s.non_null_types();
-    if types == [JsonType::Object]
-        || !s.properties.is_empty()
-        || !s.all_of.is_empty()
-        || s.additional.is_some()
-        || !s.pattern_properties.is_empty()
-    {
-        return Shape::Object;
-    }
-    if !s.one_of.is_empty() {
-        return Shape::Alternatives(&s.one_of);
-    }
-    if !s.any_of.is_empty() {
-        return Shape::Alternatives(&s.any_of);
-    }
-    match types.as_slice() {
-        [one] if s.not.is_none() => Shape::Scalar(*one),
-        _ => Shape::Any,
-    }
-}
-
 /// The values of a string enum: `None` unless every value is a string (or `null`).
 fn string_enum(s: &Schema) -> Option<Vec<String>> {
     if s.enumeration.iter().any(|v| !v.is_string() && !v.is_null()) {
@@ -671,7 +644,7 @@ impl<'a> TypeBuilder<'a> {
         };
         let all_objects = schemas
             .iter()
-            .all(|s| self.deref(s).is_ok_and(|s| matches!(shape_of(s), Shape::Object)));
+            .all(|s| self.deref(s).is_ok_and(|s| matches!(self.shape(s), Shape::Object)));
         Ok(match schemas.as_slice() {
             [one] => Some((*one).clone()),
             // where the most specific part (the last) is written, so that the merged type says
@@ -729,7 +702,7 @@ impl<'a> TypeBuilder<'a> {
     /// alone, stripped state; a required `event_id`, timeline events; else events of any kind.
     fn event_set(&self, s: &Schema) -> Result<Option<super::events::EventSet>> {
         use super::events::EventSet;
-        if !self.events || !matches!(shape_of(s), Shape::Object) {
+        if !self.events || !matches!(self.shape(s), Shape::Object) {
             return Ok(None);
         }
         let parts = self.object_parts(s, 0)?;
@@ -739,9 +712,9 @@ impl<'a> TypeBuilder<'a> {
                 _ => false,
             })
         };
-        let string = |_: &Self, s: &Schema| matches!(shape_of(s), Shape::Scalar(JsonType::String));
+        let string = |b: &Self, s: &Schema| matches!(b.shape(s), Shape::Scalar(JsonType::String));
         let open_object = |b: &Self, s: &Schema| {
-            matches!(shape_of(s), Shape::Object) && b.object_parts(s, 0).is_ok_and(|p| p.properties.is_empty())
+            matches!(b.shape(s), Shape::Object) && b.object_parts(s, 0).is_ok_and(|p| p.properties.is_empty())
         };
         if !is("type", string)? || !is("content", open_object)? {
             return Ok(None);
@@ -844,9 +817,145 @@ impl<'a> TypeBuilder<'a> {
         TypeId(self.pending.len() - 1)
     }
 
+    /// What a schema stands for, read from its keywords. An `allOf` makes an object only where a
+    /// part constrains one (or no part says what it is): `allOf: [{type: string}, {minLength: 1}]`
+    /// is a string (see [`TypeBuilder::merged_all_of`]).
+    fn shape<'s>(&self, s: &'s Schema) -> Shape<'s> {
+        if let [only] = s.all_of.as_slice() {
+            if s.properties.is_empty() && s.additional.is_none() {
+                return Shape::Alias(only);
+            }
+        }
+        let types = s.non_null_types();
+        if types == [JsonType::Object]
+            || !s.properties.is_empty()
+            || (!s.all_of.is_empty() && self.all_of_is_object(s, 0))
+            || s.additional.is_some()
+            || !s.pattern_properties.is_empty()
+        {
+            return Shape::Object;
+        }
+        if !s.one_of.is_empty() {
+            return Shape::Alternatives(&s.one_of);
+        }
+        if !s.any_of.is_empty() {
+            return Shape::Alternatives(&s.any_of);
+        }
+        match types.as_slice() {
+            [one] if s.not.is_none() => Shape::Scalar(*one),
+            _ => Shape::Any,
+        }
+    }
+
+    /// Whether an `allOf` schema is an object: a part (through references and nested `allOf`s)
+    /// constrains an object, or no part names a type at all.
+    fn all_of_is_object(&self, s: &Schema, depth: usize) -> bool {
+        let (mut objects, mut others) = (false, false);
+        self.all_of_types(s, depth, &mut objects, &mut others);
+        objects || !others
+    }
+
+    /// Finds whether `s` or its `allOf` parts constrain an object, or name another type.
+    fn all_of_types(&self, s: &Schema, depth: usize, objects: &mut bool, others: &mut bool) {
+        let types = s.non_null_types();
+        let object_keywords = !s.properties.is_empty() || s.additional.is_some() || !s.pattern_properties.is_empty();
+        if types.contains(&JsonType::Object) || object_keywords || depth > 32 {
+            *objects = true;
+        }
+        if types.iter().any(|t| *t != JsonType::Object) {
+            *others = true;
+        }
+        for part in &s.all_of {
+            match self.deref(part) {
+                Ok(inner) => self.all_of_types(inner, depth + 1, objects, others),
+                // (a broken reference is reported where the part is built)
+                Err(_) => *objects = true,
+            }
+        }
+    }
+
+    /// An `allOf` of schemas that are not objects, as the one schema they make together: the
+    /// types every part allows, the first format, enum, pattern and items each part gives (the
+    /// items of several parts are an `allOf` of them), the schema's own title and description
+    /// or the first part's. `None` for anything else.
+    fn merged_all_of(&self, s: &Schema) -> Result<Option<Schema>> {
+        if s.all_of.is_empty() || matches!(self.shape(s), Shape::Object | Shape::Alias(_)) {
+            return Ok(None);
+        }
+        let mut parts = vec![s.clone()];
+        let mut i = 0;
+        while i < parts.len() {
+            let nested = std::mem::take(&mut parts[i].all_of);
+            for part in &nested {
+                if parts.len() > 64 {
+                    return Err(Error::new(s.origin.clone(), "`allOf` nests more than 64 parts deep"));
+                }
+                parts.push(self.deref(part)?.clone());
+            }
+            i += 1;
+        }
+        let mut merged = Schema {
+            all_of: Vec::new(),
+            ..s.clone()
+        };
+        // the types every part that names types allows (`integer` is a `number`)
+        let mut types: Option<Vec<JsonType>> = None;
+        let mut items = Vec::new();
+        for part in &parts {
+            if !part.types.is_empty() {
+                types = Some(match types {
+                    None => part.types.clone(),
+                    Some(so_far) => so_far
+                        .into_iter()
+                        .filter_map(|t| match t {
+                            _ if part.types.contains(&t) => Some(t),
+                            JsonType::Number if part.types.contains(&JsonType::Integer) => Some(JsonType::Integer),
+                            JsonType::Integer if part.types.contains(&JsonType::Number) => Some(JsonType::Integer),
+                            _ => None,
+                        })
+                        .collect(),
+                });
+            }
+            merged.format = merged.format.or_else(|| part.format.clone());
+            merged.pattern = merged.pattern.or_else(|| part.pattern.clone());
+            merged.title = merged.title.or_else(|| part.title.clone());
+            merged.description = merged.description.or_else(|| part.description.clone());
+            merged.constant = merged.constant.or_else(|| part.constant.clone());
+            merged.default = merged.default.or_else(|| part.default.clone());
+            merged.deprecated |= part.deprecated;
+            if merged.enumeration.is_empty() {
+                merged.enumeration = part.enumeration.clone();
+            }
+            if merged.one_of.is_empty() {
+                merged.one_of = part.one_of.clone();
+            }
+            if merged.any_of.is_empty() {
+                merged.any_of = part.any_of.clone();
+            }
+            if merged.examples.is_empty() {
+                merged.examples = part.examples.clone();
+            }
+            items.extend(part.items.clone());
+        }
+        merged.types = types.unwrap_or_default();
+        merged.items = match items.len() {
+            0 => None,
+            1 => items.pop(),
+            _ => Some(SchemaRef::Inline(Box::new(Schema {
+                origin: s.origin.clone(),
+                all_of: items,
+                ..Schema::default()
+            }))),
+        };
+        Ok(Some(merged))
+    }
+
     /// Whether a schema is declared as a type of its own (a struct or an enum).
     fn needs_def(&self, s: &Schema) -> Result<bool> {
-        Ok(match shape_of(s) {
+        if let Some(merged) = self.merged_all_of(s)? {
+            return self.needs_def(&merged);
+        }
+        Ok(match self.shape(s) {
             Shape::Scalar(JsonType::String) => string_enum(s).is_some(),
             Shape::Object => !self.object_parts(s, 0)?.properties.is_empty(),
             _ => false,
@@ -868,7 +977,10 @@ impl<'a> TypeBuilder<'a> {
                 naming.candidates.insert(0, t);
             }
         }
-        Ok(match shape_of(s) {
+        if let Some(merged) = self.merged_all_of(s)? {
+            return self.schema_ty(&merged, &naming, reserved);
+        }
+        Ok(match self.shape(s) {
             Shape::Alias(inner) => self.ty(inner, &naming)?,
             Shape::Scalar(JsonType::String) => match string_enum(s) {
                 Some(values) => self.enum_def(s, values, &naming, reserved),
@@ -1062,7 +1174,7 @@ impl<'a> TypeBuilder<'a> {
             let merged;
             let all_objects = schemas
                 .iter()
-                .all(|s| self.deref(s).is_ok_and(|s| matches!(shape_of(s), Shape::Object)));
+                .all(|s| self.deref(s).is_ok_and(|s| matches!(self.shape(s), Shape::Object)));
             let schema: &SchemaRef = match schemas.as_slice() {
                 [one, ..] if !all_objects => one,
                 [one] => one,
@@ -1147,7 +1259,7 @@ impl<'a> TypeBuilder<'a> {
     /// operation's `Request` or `Response`). `None` when the schema is not an inline object.
     pub fn inline_struct(&mut self, s: &SchemaRef, parent: &str) -> Result<Option<StructDef>> {
         let SchemaRef::Inline(schema) = s else { return Ok(None) };
-        if !matches!(shape_of(schema), Shape::Object) || !self.needs_def(schema)? {
+        if !matches!(self.shape(schema), Shape::Object) || !self.needs_def(schema)? {
             return Ok(None);
         }
         let parts = self.object_parts(schema, 0)?;
