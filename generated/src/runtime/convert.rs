@@ -227,10 +227,9 @@ impl QueryWriter {
         self.push_raw(name, &value.to_param());
     }
 
-    /// Adds `name=a,b,c`.
-    pub fn push_joined<T: ParamValue>(&mut self, name: &str, values: &[T]) {
-        let joined: Vec<std::borrow::Cow<'_, str>> = values.iter().map(ParamValue::to_param).collect();
-        self.push_raw(name, &joined.join(","));
+    /// Adds `name=a,b,c` (or another separator: a space, `|`, a tab).
+    pub fn push_joined<T: ParamValue>(&mut self, name: &str, values: &[T], separator: char) {
+        self.push_raw(name, &join_param(values, separator));
     }
 
     fn push_raw(&mut self, name: &str, value: &str) {
@@ -273,16 +272,61 @@ pub fn query_req<T: ParamValue>(query: &[(String, String)], name: &str) -> Resul
     query_opt(query, name)?.ok_or_else(|| MatrixError::missing_param(format!("missing query parameter `{name}`")))
 }
 
-/// A list in the query: repeated (`explode`) or comma-joined.
-pub fn query_list<T: ParamValue>(query: &[(String, String)], name: &str, explode: bool) -> Result<Vec<T>, MatrixError> {
+/// A list in the query: one pair per value (no `separator`), or joined by `separator`.
+pub fn query_list<T: ParamValue>(query: &[(String, String)], name: &str, separator: Option<char>) -> Result<Vec<T>, MatrixError> {
     let mut out = Vec::new();
     for (_, v) in query.iter().filter(|(k, _)| k == name) {
-        let parts: Vec<&str> = if explode { vec![v.as_str()] } else { v.split(',').collect() };
-        for p in parts {
-            out.push(T::from_param(p).map_err(|e| MatrixError::invalid_param(format!("query parameter `{name}`: {e}")))?);
+        let values = match separator {
+            None => vec![T::from_param(v)],
+            Some(c) => v.split(c).map(T::from_param).collect(),
+        };
+        for value in values {
+            out.push(value.map_err(|e| MatrixError::invalid_param(format!("query parameter `{name}`: {e}")))?);
         }
     }
     Ok(out)
+}
+
+/// A list's values joined by `separator`: a path or header parameter, or a query parameter
+/// that is not one pair per value.
+pub fn join_param<T: ParamValue>(values: &[T], separator: char) -> String {
+    let mut out = String::new();
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            out.push(separator);
+        }
+        out.push_str(&v.to_param());
+    }
+    out
+}
+
+/// A list's values from their text, joined by `separator` (an empty text is no value).
+fn split_param<T: ParamValue>(text: &str, separator: Option<char>) -> Result<Vec<T>, String> {
+    if text.is_empty() {
+        return Ok(Vec::new());
+    }
+    text.split(separator.unwrap_or(',')).map(T::from_param).collect()
+}
+
+/// Path parameter `i` (named `name`), a list joined by `separator`.
+pub fn path_param_list<T: ParamValue>(values: &[String], i: usize, name: &str, separator: Option<char>) -> Result<Vec<T>, MatrixError> {
+    let v = values.get(i).ok_or_else(|| MatrixError::missing_param(format!("missing path parameter `{name}`")))?;
+    split_param(v, separator).map_err(|e| MatrixError::invalid_param(format!("path parameter `{name}`: {e}")))
+}
+
+/// An optional header parameter, a list joined by `separator`.
+pub fn header_list_opt<T: ParamValue>(headers: &http::HeaderMap, name: &str, separator: Option<char>) -> Result<Option<Vec<T>>, MatrixError> {
+    match header_opt::<String>(headers, name)? {
+        None => Ok(None),
+        Some(text) => split_param(&text, separator)
+            .map(Some)
+            .map_err(|e| MatrixError::invalid_param(format!("header `{name}`: {e}"))),
+    }
+}
+
+/// A required header parameter, a list joined by `separator`.
+pub fn header_list_req<T: ParamValue>(headers: &http::HeaderMap, name: &str, separator: Option<char>) -> Result<Vec<T>, MatrixError> {
+    header_list_opt(headers, name, separator)?.ok_or_else(|| MatrixError::missing_param(format!("missing header `{name}`")))
 }
 
 /// The query parameters not in `known` (nor `access_token`): the spec's "any further query

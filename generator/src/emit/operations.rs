@@ -10,8 +10,8 @@ use super::models::{
 use super::rust::{bare, doc_attrs, ident, inner_doc_attrs, ty_tokens};
 use super::{Emitted, FileContent, Module, Output};
 use crate::ir::{
-    Absent, Api, Auth, Body, Field, Literal, Method, Operation, Param, ParamLocation, ResponseDef, Segment, Shape,
-    Status, StructDef, Ty, TypeSpace,
+    Absent, Api, Auth, Body, Field, Literal, Method, Operation, Param, ParamLocation, ParamStyle, ResponseDef, Segment,
+    Shape, Status, StructDef, Ty, TypeSpace,
 };
 
 /// `src/operations/`.
@@ -418,7 +418,11 @@ fn path_expr(op: &Operation) -> TokenStream {
                     .find(|p| p.location == ParamLocation::Path && p.wire == *name)
                 {
                     let field = ident(&p.name);
-                    locals.push(quote!(let #local = crate::runtime::convert::encode(&crate::runtime::ParamValue::to_param(&self.#field));));
+                    let text = match p.style {
+                        ParamStyle::List(_) => param_text(p, quote!(&self.#field)),
+                        _ => quote!(crate::runtime::ParamValue::to_param(&self.#field)),
+                    };
+                    locals.push(quote!(let #local = crate::runtime::convert::encode(&#text);));
                 } else {
                     locals.push(quote!(let #local = "";));
                 }
@@ -433,8 +437,23 @@ fn path_expr(op: &Operation) -> TokenStream {
     }
 }
 
-fn is_list(ty: &Ty) -> bool {
-    matches!(ty, Ty::Vec(_))
+/// The text of a path or header parameter's `value`: a list's values joined.
+fn param_text(p: &Param, value: TokenStream) -> TokenStream {
+    match p.style {
+        ParamStyle::List(separator) => {
+            let separator = separator.unwrap_or(',');
+            quote!(crate::runtime::convert::join_param(#value, #separator))
+        }
+        _ => quote!(::std::borrow::Cow::into_owned(crate::runtime::ParamValue::to_param(#value))),
+    }
+}
+
+/// The separator of a list that is joined, as a token (`None` when each value is a pair).
+fn separator(style: ParamStyle) -> TokenStream {
+    match style {
+        ParamStyle::List(Some(c)) => quote!(::std::option::Option::Some(#c)),
+        _ => quote!(::std::option::Option::None),
+    }
 }
 
 /// `impl OutgoingRequest`: the client side.
@@ -447,20 +466,16 @@ fn outgoing_request(op: &Operation) -> TokenStream {
         let wire = &p.wire;
         match p.location {
             ParamLocation::Path => {}
-            ParamLocation::Query if p.catch_all => {
+            ParamLocation::Query if p.style == ParamStyle::Entries => {
                 query.push(quote!(for (name, value) in &self.#field { query.push(name, value); }));
             }
             ParamLocation::Query => {
-                let push = |value: TokenStream| {
-                    if is_list(&p.ty) {
-                        if p.explode {
-                            quote!(for v in #value { query.push(#wire, v); })
-                        } else {
-                            quote!(if !#value.is_empty() { query.push_joined(#wire, #value); })
-                        }
-                    } else {
-                        quote!(query.push(#wire, #value);)
+                let push = |value: TokenStream| match p.style {
+                    ParamStyle::List(None) => quote!(for v in #value { query.push(#wire, v); }),
+                    ParamStyle::List(Some(c)) => {
+                        quote!(if !#value.is_empty() { query.push_joined(#wire, #value, #c); })
                     }
+                    _ => quote!(query.push(#wire, #value);),
                 };
                 match &p.absent {
                     _ if p.required => query.push(push(quote!(&self.#field))),
@@ -486,9 +501,11 @@ fn outgoing_request(op: &Operation) -> TokenStream {
             }
             ParamLocation::Header => {
                 if p.required {
-                    headers.push(quote!(headers.push((#wire, ::std::borrow::Cow::into_owned(crate::runtime::ParamValue::to_param(&self.#field))));));
+                    let text = param_text(p, quote!(&self.#field));
+                    headers.push(quote!(headers.push((#wire, #text));));
                 } else {
-                    headers.push(quote!(if let ::std::option::Option::Some(value) = &self.#field { headers.push((#wire, ::std::borrow::Cow::into_owned(crate::runtime::ParamValue::to_param(value)))); }));
+                    let text = param_text(p, quote!(value));
+                    headers.push(quote!(if let ::std::option::Option::Some(value) = &self.#field { headers.push((#wire, #text)); }));
                 }
             }
         }
@@ -574,26 +591,33 @@ fn incoming_request(op: &Operation, space: &TypeSpace) -> TokenStream {
         let value = match p.location {
             ParamLocation::Path => {
                 let i = op.path.param_index(&p.wire).unwrap_or_default();
-                let v = quote!(crate::runtime::convert::path_param(&path, #i, #wire)?);
+                let v = match p.style {
+                    ParamStyle::List(_) => {
+                        let separator = separator(p.style);
+                        quote!(crate::runtime::convert::path_param_list(&path, #i, #wire, #separator)?)
+                    }
+                    _ => quote!(crate::runtime::convert::path_param(&path, #i, #wire)?),
+                };
                 if p.required {
                     v
                 } else {
                     quote!(::std::option::Option::Some(#v))
                 }
             }
-            ParamLocation::Query if p.catch_all => {
+            ParamLocation::Query if p.style == ParamStyle::Entries => {
                 let known: Vec<&str> = op
                     .params
                     .iter()
-                    .filter(|q| q.location == ParamLocation::Query && !q.catch_all)
+                    .filter(|q| q.location == ParamLocation::Query && q.style != ParamStyle::Entries)
                     .map(|q| q.wire.as_str())
                     .collect();
                 quote!(crate::runtime::convert::query_rest(&query, &[#(#known),*]))
             }
             ParamLocation::Query => {
-                let explode = p.explode;
-                match (is_list(&p.ty), p.required, &p.absent) {
-                    (true, true, _) => quote!(crate::runtime::convert::query_list(&query, #wire, #explode)?),
+                let separator = separator(p.style);
+                let is_list = matches!(p.style, ParamStyle::List(_));
+                match (is_list, p.required, &p.absent) {
+                    (true, true, _) => quote!(crate::runtime::convert::query_list(&query, #wire, #separator)?),
                     (false, false, Absent::Default(lit)) => {
                         let value = literal(lit, &p.ty);
                         if matches!(lit, Literal::Text(_)) {
@@ -603,7 +627,7 @@ fn incoming_request(op: &Operation, space: &TypeSpace) -> TokenStream {
                         }
                     }
                     (true, false, _) => quote!({
-                        let values = crate::runtime::convert::query_list(&query, #wire, #explode)?;
+                        let values = crate::runtime::convert::query_list(&query, #wire, #separator)?;
                         if values.is_empty() { ::std::option::Option::None } else { ::std::option::Option::Some(values) }
                     }),
                     (false, true, _) => quote!(crate::runtime::convert::query_req(&query, #wire)?),
@@ -611,10 +635,16 @@ fn incoming_request(op: &Operation, space: &TypeSpace) -> TokenStream {
                 }
             }
             ParamLocation::Header => {
-                if p.required {
-                    quote!(crate::runtime::convert::header_req(request.headers(), #wire)?)
-                } else {
-                    quote!(crate::runtime::convert::header_opt(request.headers(), #wire)?)
+                let separator = separator(p.style);
+                match (p.style, p.required) {
+                    (ParamStyle::List(_), true) => {
+                        quote!(crate::runtime::convert::header_list_req(request.headers(), #wire, #separator)?)
+                    }
+                    (ParamStyle::List(_), false) => {
+                        quote!(crate::runtime::convert::header_list_opt(request.headers(), #wire, #separator)?)
+                    }
+                    (_, true) => quote!(crate::runtime::convert::header_req(request.headers(), #wire)?),
+                    (_, false) => quote!(crate::runtime::convert::header_opt(request.headers(), #wire)?),
                 }
             }
         };

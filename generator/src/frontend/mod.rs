@@ -213,14 +213,32 @@ pub struct Parameter {
     pub deprecated: bool,
     /// Its schema.
     pub schema: SchemaRef,
-    /// For a list in a query: one `name=value` pair per item, else comma-joined.
-    pub explode: bool,
+    /// How its value is written as text, as the document says it.
+    pub serialization: Serialization,
     /// An example value.
     pub example: Option<Value>,
     /// Where it is written.
     pub origin: Location,
     /// Its `x-` keywords.
     pub extensions: BTreeMap<String, Value>,
+}
+
+/// How a parameter's value is written as text, in the terms of the version it is written in:
+/// the IR decides what each means for the parameter's type and location.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Serialization {
+    /// OpenAPI 3's `style` (as written, or the location's default: `form` in a query, `simple`
+    /// elsewhere) and `explode` (as written, or the style's default).
+    Style {
+        /// `form`, `simple`, `spaceDelimited`, `pipeDelimited`, `deepObject`, `label`, `matrix`.
+        style: String,
+        /// `explode`.
+        explode: bool,
+    },
+    /// Swagger 2.0's `collectionFormat` (`csv` where it is not written).
+    CollectionFormat(String),
+    /// OpenAPI 3's `content` instead of `schema`: the value in that media type.
+    Content(String),
 }
 
 /// One media type of a body.

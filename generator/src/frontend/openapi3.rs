@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::{
     extensions, text, Ctx, Dialect, Document, Header, MediaType, Operation, ParamIn, Parameter, RequestBody, Response,
-    SchemaReader, SchemaRef, SecurityScheme, Site, Status, Version,
+    SchemaReader, SchemaRef, SecurityScheme, Serialization, Site, Status, Version,
 };
 use crate::error::{push_token, Result, Warning};
 
@@ -116,27 +116,32 @@ impl Reader<'_> {
             Some("cookie") => ParamIn::Cookie,
             other => return Err(super::bad_location(ctx, pointer, name, other)),
         };
-        // `content` instead of `schema`: the schema of its (single) media type
-        let schema_value = p.get("schema").or_else(|| {
-            p.get("content")
-                .and_then(Value::as_object)
-                .and_then(|c| c.values().next())
-                .and_then(|m| m.get("schema"))
-        });
+        // `content` instead of `schema`: the schema of its (single) media type, written in it
+        let content = p
+            .get("content")
+            .and_then(Value::as_object)
+            .and_then(|c| c.iter().next());
+        let schema_value = p.get("schema").or_else(|| content.and_then(|(_, m)| m.get("schema")));
         let schema = match schema_value {
             Some(s) => self.schema(s, warnings),
             None => SchemaRef::Inline(Box::default()),
         };
-        let style = p.get("style").and_then(Value::as_str);
-        let default_style = if matches!(location, ParamIn::Query | ParamIn::Cookie) {
-            "form"
-        } else {
-            "simple"
+        let serialization = match content {
+            Some((mime, _)) if p.get("schema").is_none() => Serialization::Content(mime.clone()),
+            _ => {
+                let default_style = if matches!(location, ParamIn::Query | ParamIn::Cookie) {
+                    "form"
+                } else {
+                    "simple"
+                };
+                let style = p.get("style").and_then(Value::as_str).unwrap_or(default_style);
+                let explode = p.get("explode").and_then(Value::as_bool).unwrap_or(style == "form");
+                Serialization::Style {
+                    style: style.to_owned(),
+                    explode,
+                }
+            }
         };
-        let explode = p
-            .get("explode")
-            .and_then(Value::as_bool)
-            .unwrap_or(style.unwrap_or(default_style) == "form");
         Ok(Parameter {
             name: name.to_owned(),
             location,
@@ -144,7 +149,7 @@ impl Reader<'_> {
             description: text(p, "description"),
             deprecated: p.get("deprecated").and_then(Value::as_bool).unwrap_or(false),
             schema,
-            explode: location == ParamIn::Query && explode,
+            serialization,
             example: example(p),
             origin: ctx.node(pointer),
             extensions: extensions(p),

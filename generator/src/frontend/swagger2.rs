@@ -6,7 +6,7 @@ use serde_json::{json, Map, Value};
 
 use super::{
     extensions, text, Ctx, Dialect, Document, Header, MediaType, Operation, ParamIn, Parameter, RequestBody, Response,
-    SchemaReader, SchemaRef, SecurityScheme, Site, Status, Version,
+    SchemaReader, SchemaRef, SecurityScheme, Serialization, Site, Status, Version,
 };
 use crate::error::{push_token, Result, Warning};
 
@@ -177,7 +177,7 @@ fn parameter(
             }
         }
     }
-    let explode = location == ParamIn::Query && p.get("collectionFormat").and_then(Value::as_str) == Some("multi");
+    let format = p.get("collectionFormat").and_then(Value::as_str).unwrap_or("csv");
     Parameter {
         name: name.to_owned(),
         location,
@@ -185,7 +185,7 @@ fn parameter(
         description: text(p, "description"),
         deprecated: p.get("deprecated").and_then(Value::as_bool).unwrap_or(false),
         schema: param_schema(ctx, pointer, &Value::Object(schema), warnings),
-        explode,
+        serialization: Serialization::CollectionFormat(format.to_owned()),
         example: p.get("x-example").cloned(),
         origin: ctx.node(pointer),
         extensions: extensions(p),

@@ -6,6 +6,7 @@
 pub mod docs;
 pub mod events;
 pub mod naming;
+pub mod params;
 pub mod path;
 pub mod types;
 
@@ -18,6 +19,7 @@ use docs::render;
 pub use docs::Example;
 use frontend::Markup;
 use naming::{operation_name, pascal, snake, unique};
+pub use params::ParamStyle;
 pub use path::{PathTemplate, Segment};
 pub use types::{
     defined_at, Absent, EnumDef, Field, Literal, Seed, StructDef, Ty, TypeDef, TypeId, TypeKind, TypeSpace, UnionDef,
@@ -155,10 +157,8 @@ pub struct Param {
     pub doc: String,
     /// An example value.
     pub example: Option<Example>,
-    /// For arrays in a query: one `name=value` pair per item (`explode`), else comma-joined.
-    pub explode: bool,
-    /// A query parameter named `name...`: "any further query fields", kept as a map of them.
-    pub catch_all: bool,
+    /// How its value is written as text.
+    pub style: ParamStyle,
     /// What it holds when absent, if it may be (query parameters: their default, or an empty
     /// list).
     pub absent: Absent,
@@ -546,6 +546,8 @@ fn operation(
     let mut taken: HashSet<String> = body_fields(&body).iter().map(|f| f.name.clone()).collect();
     taken.insert("body".to_owned());
     let mut params = Vec::new();
+    // a parameter is its name and location (a header's name in any case): OpenAPI allows each once
+    let mut declared: Vec<(ParamLocation, String, &Location)> = Vec::new();
     for p in &op.parameters {
         let location = match p.location {
             ParamIn::Path => ParamLocation::Path,
@@ -553,6 +555,22 @@ fn operation(
             ParamIn::Header => ParamLocation::Header,
             ParamIn::Cookie => return Err(Error::new(p.origin.clone(), "cookie parameters are not supported")),
         };
+        let key = match location {
+            ParamLocation::Header => p.name.to_ascii_lowercase(),
+            _ => p.name.clone(),
+        };
+        if let Some((_, _, first)) = declared.iter().find(|(l, k, _)| *l == location && *k == key) {
+            return Err(Error::new(
+                p.origin.clone(),
+                format!(
+                    "the {} parameter `{}` is declared twice in one operation (also at {}); OpenAPI allows a name once in each location",
+                    location.as_str(),
+                    p.name,
+                    first.pointer.as_deref().map(|ptr| format!("#{ptr}")).unwrap_or_default()
+                ),
+            ));
+        }
+        declared.push((location, key, &p.origin));
         if location == ParamLocation::Path && !path.has_param(&p.name) {
             warnings.push(Warning::new(
                 p.origin.clone(),
@@ -564,21 +582,23 @@ fn operation(
             continue;
         }
         let ty = builder.ty(&p.schema, &Naming::new(format!("{type_prefix}{}", pascal(&p.name))))?;
-        // a parameter is text on the wire: scalars, enums, lists of them, or JSON
-        let ty = match ty {
-            Ty::Map(_) => Ty::JsonObject,
-            Ty::Vec(inner) if matches!(*inner, Ty::Vec(_) | Ty::Map(_) | Ty::Nullable(_)) => Ty::Json,
-            other => other,
-        };
         // `fields...` in a query: the Matrix spec's way of saying "any further query fields"
         let catch_all = location == ParamLocation::Query && p.name.ends_with("...");
-        let wire = if catch_all {
+        let scalar = |t: &Ty| {
+            matches!(t, Ty::String | Ty::Bool | Ty::I32 | Ty::I64 | Ty::Number | Ty::Id(_)) || builder.is_enum(t)
+        };
+        let (style, ty) = params::style(location, ty, &p.serialization, catch_all, scalar)
+            .map_err(|message| Error::new(p.origin.clone(), message))?;
+        let catch_all = style == ParamStyle::Entries;
+        let wire = if p.name.ends_with("...") {
             p.name.trim_end_matches('.').to_owned()
         } else {
             p.name.clone()
         };
-        let mut doc = if catch_all {
+        let mut doc = if p.name.ends_with("...") {
             format!("Further query parameters (the spec's `{wire}...`), by name.")
+        } else if catch_all {
+            format!("The `{wire}` query parameter: each of its entries is a query parameter of its own.")
         } else {
             format!("The `{wire}` {} parameter.", location.as_str())
         };
@@ -608,11 +628,10 @@ fn operation(
             location,
             required,
             absent,
-            ty: if catch_all { Ty::Map(Box::new(Ty::String)) } else { ty },
+            ty,
             doc,
             example: p.example.as_ref().map(Example::new),
-            explode: p.explode,
-            catch_all,
+            style,
         });
     }
 

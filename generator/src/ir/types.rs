@@ -1546,10 +1546,17 @@ pub fn defined_at(origin: &Location) -> String {
 fn context_folder(location: &Location) -> Option<String> {
     let file = location.file.as_deref()?;
     let parts: Vec<&str> = file.split('/').collect();
-    let folders = parts.get(..parts.len().saturating_sub(1))?;
-    if let Some(i) = folders.iter().position(|p| *p == "api") {
-        if let Some(api) = folders.get(i + 1) {
-            return Some(pascal(api));
+    let mut folders = parts.get(..parts.len().saturating_sub(1))?;
+    // the spec's areas: an API's folder (`api/client-server`) or the event schemas, wherever
+    // they are laid (a copy of `event-schemas` inside an API's `definitions` is still the event
+    // schemas, as the link it stands for says)
+    if let Some(i) = folders.iter().rposition(|p| *p == "api" || *p == "event-schemas") {
+        if folders[i] == "api" {
+            if let Some(api) = folders.get(i + 1) {
+                return Some(pascal(api));
+            }
+        } else {
+            folders = &folders[i..];
         }
     }
     folders

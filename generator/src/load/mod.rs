@@ -64,6 +64,11 @@ impl SourceFile {
         }
     }
 
+    /// The file's text, as read (without a byte order mark).
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
     /// The node at `pointer`, if any.
     pub fn get(&self, pointer: &str) -> Option<&Value> {
         self.value.pointer(pointer)

@@ -17,6 +17,8 @@ use crate::error::{escape_token, push_token, Error, Location, Result, Warning};
 use crate::frontend::Version;
 use crate::load::{FileId, Loader};
 
+mod same;
+
 /// The JSON types a schema's `type` may name.
 pub const SCHEMA_TYPES: &[&str] = &[
     "string", "number", "integer", "boolean", "array", "object", "null", "file",
@@ -61,6 +63,8 @@ pub struct HoistedSchema {
     pub value: Value,
     /// The index of the document it was first reached from (whose dialect it is read in).
     pub document: usize,
+    /// The file it is written in.
+    pub file: FileId,
 }
 
 /// Every document and every referenced schema, references resolved.
@@ -167,9 +171,10 @@ impl Resolver {
     }
 
     /// The documents resolved so far and every schema they reach.
-    pub fn finish(self, mut warnings: Vec<Warning>) -> Bundle {
+    pub fn finish(mut self, mut warnings: Vec<Warning>) -> Bundle {
         warnings.extend(self.loader.warnings());
-        warnings.extend(self.warnings);
+        warnings.extend(std::mem::take(&mut self.warnings));
+        same::merge(&mut self);
         Bundle {
             documents: self.documents,
             schemas: self.schemas,
@@ -467,6 +472,7 @@ impl Resolver {
                 name_hint,
                 value: Value::Null,
                 document: self.document,
+                file: target.file,
             },
         );
         let value = self.walk(target.file, &target.pointer, &node, Ctx::Schema)?;
