@@ -257,6 +257,7 @@ fn events_in(value: &Value) -> Result<(), String> {
 
 /// Copies a crate folder (sources, manifest, examples) to `to`.
 pub fn copy_crate(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
     let mut stack = vec![PathBuf::new()];
     while let Some(rel) = stack.pop() {
         for e in std::fs::read_dir(from.join(&rel)).unwrap() {
@@ -265,7 +266,12 @@ pub fn copy_crate(from: &Path, to: &Path) {
             if child == Path::new("target") {
                 continue;
             }
-            if e.file_type().unwrap().is_dir() {
+            let file_type = e.file_type().unwrap();
+            if file_type.is_symlink() {
+                // a link stays a link (a folder's link would otherwise fail to copy)
+                let _ = std::fs::remove_file(to.join(&child));
+                std::os::unix::fs::symlink(std::fs::read_link(e.path()).unwrap(), to.join(&child)).unwrap();
+            } else if file_type.is_dir() {
                 std::fs::create_dir_all(to.join(&child)).unwrap();
                 stack.push(child);
             } else {

@@ -13,8 +13,12 @@ pub fn workspace() -> PathBuf {
 
 /// `../shared` beside the workspace, if present. Absent: under CI the test fails, elsewhere it
 /// is skipped with a printed reason.
+/// `MATRIX_API_SHARED` names another folder to read instead (a corpus laid out otherwise: see
+/// [`lay_out`]).
 pub fn shared() -> Option<PathBuf> {
-    let dir = workspace().join("../shared");
+    let dir = std::env::var_os("MATRIX_API_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("../shared"));
     if dir.join("corpus").is_dir() {
         return Some(dir);
     }
@@ -82,3 +86,48 @@ pub fn cargo_in(crate_dir: &Path, args: &[&str], rustdocflags: Option<&str>) -> 
 }
 
 pub mod load;
+
+/// How a corpus lays the spec's symbolic link `api/client-server/definitions/event-schemas ->
+/// ../../../event-schemas`: a Linux checkout has the link, a checkout with links off has Git's stub
+/// file (its text is the link's target), an archive or a copy by a tool that follows links has a
+/// copy of the folder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layout {
+    /// A symbolic link.
+    Link,
+    /// Git's stub file.
+    Stub,
+    /// A copy of the folder.
+    Copy,
+}
+
+/// The spec's link in a corpus folder (`matrix-doc-5da3072e`, `matrix-doc-r0.6.1`).
+pub const LINK: &str = "api/client-server/definitions/event-schemas";
+
+/// How `corpus` lays the spec's link.
+pub fn layout(corpus: &Path) -> Layout {
+    let link = corpus.join(LINK);
+    match std::fs::symlink_metadata(&link) {
+        Ok(m) if m.file_type().is_symlink() => Layout::Link,
+        Ok(m) if m.is_dir() => Layout::Copy,
+        _ => Layout::Stub,
+    }
+}
+
+/// Copies the corpus folder `from` into `to` with its link laid as `layout` (made from whichever
+/// layout `from` has).
+pub fn lay_out(from: &Path, to: &Path, layout: Layout) {
+    conformance::copy_crate(from, to);
+    let link = to.join(LINK);
+    if std::fs::symlink_metadata(&link).is_ok_and(|m| m.is_dir()) {
+        std::fs::remove_dir_all(&link).unwrap();
+    } else if std::fs::symlink_metadata(&link).is_ok() {
+        std::fs::remove_file(&link).unwrap();
+    }
+    let target = "../../../event-schemas";
+    match layout {
+        Layout::Link => std::os::unix::fs::symlink(target, &link).unwrap(),
+        Layout::Stub => std::fs::write(&link, target).unwrap(),
+        Layout::Copy => conformance::copy_crate(&to.join("event-schemas"), &link),
+    }
+}
