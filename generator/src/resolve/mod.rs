@@ -295,6 +295,14 @@ impl Resolver {
     }
 
     fn walk_schema(&mut self, file: FileId, pointer: &str, map: &Map<String, Value>) -> Result<Value> {
+        let repaired = crate::fixups::schema(map, &self.loader.file(file).node_location(pointer));
+        let map = match &repaired {
+            Some((fixed, warnings)) => {
+                self.warnings.extend(warnings.iter().cloned());
+                fixed
+            }
+            None => map,
+        };
         let mut out = Map::with_capacity(map.len() + 1);
         if let Some(reference) = map.get("$ref") {
             let target = self.parse_ref(file, pointer, reference)?;
