@@ -449,6 +449,7 @@ fn build_with(
             )?);
         }
     }
+    warnings.extend(unstated_security(spec));
     let (mut types, type_warnings) = builder.finish(&spec.names);
     if role == Role::Whole {
         events::keep_unknown_fields(&mut types, &events, &event_fields);
@@ -467,6 +468,28 @@ fn build_with(
         role,
     };
     Ok((api, warnings))
+}
+
+/// A warning for each operation whose security the spec leaves out (neither it nor its document
+/// has a `security`), where other operations of the API state theirs: it is generated as taking
+/// no credentials, which may be a slip (an explicit `security: []` says so on purpose).
+fn unstated_security(spec: &Spec) -> Vec<Warning> {
+    let operations = || spec.documents.iter().flat_map(|d| &d.operations);
+    if !operations().any(|op| op.security.as_ref().is_some_and(|s| !s.is_empty())) {
+        return Vec::new();
+    }
+    operations()
+        .filter(|op| op.security.is_none())
+        .map(|op| {
+            let id = op.operation_id.as_deref().unwrap_or(&op.path);
+            Warning::new(
+                op.origin.clone(),
+                format!(
+                    "`{id}` states no `security`, where other operations of this API do: it is generated as taking no access token (`security: []` says so on purpose)"
+                ),
+            )
+        })
+        .collect()
 }
 
 /// Whether a security scheme is federation's request signature: HTTP authorization with the
