@@ -3,7 +3,7 @@
 //! Each crate carries its API's [`Surface`] (`api-surface.json`): its operations with their
 //! request and response fields, and its types with their fields and values, as the IR has them,
 //! in the names the crate's users write. [`compare`] lists the changes between two surfaces, and
-//! [`RULES`] says, in one place, which of them break code: code that *sends* requests and reads
+//! [`Rule::reason`] says, in one place, which of them break code: code that *sends* requests and reads
 //! responses (clients) or code that reads requests and builds responses (servers).
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -331,7 +331,7 @@ impl Breaks {
     }
 }
 
-/// A kind of change, with the rule of whom it breaks ([`RULES`]).
+/// A kind of change, with the rule of whom it breaks ([`Rule::reason`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Rule {
     /// An operation is new.
@@ -372,31 +372,29 @@ pub enum Rule {
     EnumValueRemoved,
 }
 
-/// Every rule: whom its change breaks, given the side it is on (`request`: what clients build
-/// and servers read; `response`: what servers build and clients read), and why. The one place
-/// the classification is written down.
-pub const RULES: &[(Rule, &str)] = &[
-    (Rule::OperationAdded, "compatible: a new method of the client and of the server trait, which answers `M_UNRECOGNIZED` until implemented"),
-    (Rule::OperationRemoved, "breaks clients and servers: the client method, the server trait method and the module are gone"),
-    (Rule::OperationDeprecated, "compatible: `#[deprecated]` warns, nothing breaks"),
-    (Rule::OperationUndeprecated, "compatible"),
-    (Rule::OperationMoved, "compatible in code (the crate sends and routes the new path), but a client and a server of the two releases no longer meet"),
-    (Rule::AuthChanged, "breaks servers: the server trait method gains or loses its `identity` argument; clients send the token they are given either way"),
-    (Rule::RequiredFieldAdded, "in a request, breaks clients (they must give it: `new` takes it); in a response, breaks servers (they must build it)"),
-    (Rule::OptionalFieldAdded, "compatible for code building with `new` or `Default` and `..` (a struct literal naming every field breaks)"),
-    (Rule::FieldRemoved, "breaks clients and servers: code that sets or reads it no longer builds"),
-    (Rule::FieldNowRequired, "breaks clients and servers: its type loses its `Option` (and in a request, clients must now send it)"),
-    (Rule::FieldNowOptional, "breaks clients and servers: its type becomes an `Option` (and in a response, clients may no longer get it)"),
-    (Rule::FieldTypeChanged, "breaks clients and servers: code that sets or reads it no longer builds"),
-    (Rule::FieldDeprecated, "compatible: `#[deprecated]` warns"),
-    (Rule::TypeAdded, "compatible"),
-    (Rule::TypeRemoved, "breaks clients and servers that name it"),
-    (Rule::TypeKindChanged, "breaks clients and servers that use it"),
-    (Rule::EnumValueAdded, "compatible: enums are open, a value that was kept as unknown is now a variant of its own"),
-    (Rule::EnumValueRemoved, "breaks clients and servers that name the variant"),
-];
-
 impl Rule {
+    /// Every rule, in the order reports list them.
+    pub const ALL: [Rule; 18] = [
+        Rule::OperationAdded,
+        Rule::OperationRemoved,
+        Rule::OperationDeprecated,
+        Rule::OperationUndeprecated,
+        Rule::OperationMoved,
+        Rule::AuthChanged,
+        Rule::RequiredFieldAdded,
+        Rule::OptionalFieldAdded,
+        Rule::FieldRemoved,
+        Rule::FieldNowRequired,
+        Rule::FieldNowOptional,
+        Rule::FieldTypeChanged,
+        Rule::FieldDeprecated,
+        Rule::TypeAdded,
+        Rule::TypeRemoved,
+        Rule::TypeKindChanged,
+        Rule::EnumValueAdded,
+        Rule::EnumValueRemoved,
+    ];
+
     /// Whom the change breaks, on the side(s) it is on.
     pub fn breaks(self, request: bool, response: bool) -> Breaks {
         match self {
@@ -430,13 +428,31 @@ impl Rule {
         }
     }
 
-    /// Why, from [`RULES`].
+    /// Whom its change breaks, given the side it is on (`request`: what clients build and
+    /// servers read; `response`: what servers build and clients read), and why: the one place
+    /// the classification is written in words ([`Rule::breaks`] decides it; a test holds the
+    /// two to each other).
     pub fn reason(self) -> &'static str {
-        RULES
-            .iter()
-            .find(|(r, _)| *r == self)
-            .map(|(_, why)| *why)
-            .unwrap_or_default()
+        match self {
+            Rule::OperationAdded => "compatible: a new method of the client and of the server trait, which answers `M_UNRECOGNIZED` until implemented",
+            Rule::OperationRemoved => "breaks clients and servers: the client method, the server trait method and the module are gone",
+            Rule::OperationDeprecated => "compatible: `#[deprecated]` warns, nothing breaks",
+            Rule::OperationUndeprecated => "compatible: the `#[deprecated]` mark goes",
+            Rule::OperationMoved => "compatible in code (the crate sends and routes the new path), but a client and a server of the two releases no longer meet",
+            Rule::AuthChanged => "breaks servers: the server trait method gains or loses its `identity` argument; clients send the token they are given either way",
+            Rule::RequiredFieldAdded => "in a request, breaks clients (they must give it: `new` takes it); in a response, breaks servers (they must build it)",
+            Rule::OptionalFieldAdded => "compatible for code building with `new` or `Default` and `..` (a struct literal naming every field breaks)",
+            Rule::FieldRemoved => "breaks clients and servers: code that sets or reads it no longer builds",
+            Rule::FieldNowRequired => "breaks clients and servers: its type loses its `Option` (and in a request, clients must now send it)",
+            Rule::FieldNowOptional => "breaks clients and servers: its type becomes an `Option` (and in a response, clients may no longer get it)",
+            Rule::FieldTypeChanged => "breaks clients and servers: code that sets or reads it as its old type no longer builds",
+            Rule::FieldDeprecated => "compatible: `#[deprecated]` warns",
+            Rule::TypeAdded => "compatible: a type nothing could name before",
+            Rule::TypeRemoved => "breaks clients and servers that name it",
+            Rule::TypeKindChanged => "breaks clients and servers that use it",
+            Rule::EnumValueAdded => "compatible: enums are open, a value that was kept as unknown is now a variant of its own",
+            Rule::EnumValueRemoved => "breaks clients and servers that name the variant",
+        }
     }
 }
 
@@ -753,8 +769,13 @@ impl Report {
             out.push('\n');
         }
         out.push_str("## The rules\n\n");
-        for (rule, why) in RULES {
-            let _ = writeln!(out, "- {}: {why}", describe(*rule).trim_end_matches([':', ',']));
+        for rule in Rule::ALL {
+            let _ = writeln!(
+                out,
+                "- {}: {}",
+                describe(rule).trim_end_matches([':', ',']),
+                rule.reason()
+            );
         }
         out
     }

@@ -33,11 +33,17 @@ pub struct Fixup {
 pub enum Kind {
     /// Any API document's `paths`.
     Document(fn(&mut Map<String, Value>, &Context<'_>, &mut Report)),
-    /// The operation `operation_id` of the API served under `base` (`/_matrix/client`): an API
-    /// whose documents say that base but none of which has the operation gets a warning.
+    /// The operation `operation_id` (`POST .../register`) of the API served under `base`
+    /// (`/_matrix/client`): a document of that API with the operation's method and path but
+    /// another id gets a warning (the spec renamed it); where no document has the path, the
+    /// operation is not part of the spec, and nothing is said.
     Operation {
         /// The operation's id.
         operation_id: &'static str,
+        /// Its method and the end of its path.
+        method: &'static str,
+        /// The end of its path (`/register`).
+        path: &'static str,
         /// The start of the API's base path.
         base: &'static str,
         /// Repairs the operation (its path and method given), telling what it found.
@@ -75,6 +81,8 @@ pub const FIXUPS: &[Fixup] = &[
         versions: &[Version::Swagger2, Version::OpenApi30, Version::OpenApi31],
         kind: Kind::Operation {
             operation_id: "register",
+            method: "post",
+            path: "/register",
             base: "/_matrix/client",
             repair: register_as_token,
         },
@@ -86,6 +94,8 @@ pub const FIXUPS: &[Fixup] = &[
         versions: &[Version::Swagger2, Version::OpenApi30, Version::OpenApi31],
         kind: Kind::Operation {
             operation_id: "register",
+            method: "post",
+            path: "/register",
             base: "/_matrix/client",
             repair: register_type,
         },
@@ -134,82 +144,63 @@ impl Context<'_> {
 pub struct Report {
     /// A warning for each repair, and for a target that no longer looks as the repair expects.
     pub warnings: Vec<Warning>,
-    /// Whether its target was found in the document.
-    pub found: bool,
 }
 
-/// What the fixups of one API have seen, document by document: [`Fixups::finish`] says which
-/// targets no document had.
-#[derive(Default)]
-pub struct Fixups {
-    /// For each fixup with a target: whether a document served under its base was read, and
-    /// whether one had the target.
-    seen: Vec<(bool, bool)>,
-}
-
-impl Fixups {
-    /// Repairs `doc` (the content of `file`, written in `version`) in place, returning one warning
-    /// per repair.
-    pub fn apply(&mut self, doc: &mut Value, version: Version, file: &SourceFile) -> Vec<Warning> {
-        self.seen.resize(FIXUPS.len(), (false, false));
-        let mut warnings = Vec::new();
-        let schemes: Vec<String> = doc
-            .pointer("/components/securitySchemes")
-            .or_else(|| doc.get("securityDefinitions"))
-            .and_then(Value::as_object)
-            .map(|s| s.keys().filter(|k| *k != "$ref").cloned().collect())
-            .unwrap_or_default();
-        let bases = base_paths(doc);
-        let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
-            return warnings;
-        };
-        let cx = Context { file, schemes };
-        for (i, fixup) in FIXUPS.iter().enumerate() {
-            if !fixup.versions.contains(&version) {
-                continue;
-            }
-            let mut report = Report::default();
-            match &fixup.kind {
-                Kind::Document(repair) => repair(paths, &cx, &mut report),
-                Kind::Operation {
-                    operation_id,
-                    base,
-                    repair,
-                } => {
-                    if !bases.iter().any(|b| b.starts_with(base)) {
-                        continue;
-                    }
-                    self.seen[i].0 = true;
-                    if let Some((op, pointer)) = find_operation(paths, operation_id) {
-                        report.found = true;
-                        repair(op, &cx, &pointer, &mut report);
-                    }
+/// Repairs `doc` (the content of `file`, written in `version`) in place, returning one warning per
+/// repair, and one for each fixup whose target no longer looks as the repair expects.
+pub fn apply(doc: &mut Value, version: Version, file: &SourceFile) -> Vec<Warning> {
+    let mut warnings = Vec::new();
+    let schemes: Vec<String> = doc
+        .pointer("/components/securitySchemes")
+        .or_else(|| doc.get("securityDefinitions"))
+        .and_then(Value::as_object)
+        .map(|s| s.keys().filter(|k| *k != "$ref").cloned().collect())
+        .unwrap_or_default();
+    let bases = base_paths(doc);
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return warnings;
+    };
+    let cx = Context { file, schemes };
+    for fixup in FIXUPS.iter().filter(|f| f.versions.contains(&version)) {
+        let mut report = Report::default();
+        match &fixup.kind {
+            Kind::Document(repair) => repair(paths, &cx, &mut report),
+            Kind::Operation {
+                operation_id,
+                method,
+                path,
+                base,
+                repair,
+            } => {
+                if !bases.iter().any(|b| b.starts_with(base)) {
+                    continue;
                 }
-                Kind::Schema { .. } => {}
+                if let Some((op, pointer)) = find_operation(paths, operation_id) {
+                    repair(op, &cx, &pointer, &mut report);
+                } else if let Some((pointer, id)) = renamed(paths, method, path) {
+                    report.warnings.push(cx.warn(
+                        fixup.name,
+                        &pointer,
+                        format!(
+                            "the operation it repairs, `{operation_id}`, is `{id}` here: the fixup no longer matches (rename its target, or remove it if the spec no longer needs it)"
+                        ),
+                    ));
+                }
             }
-            self.seen[i].1 |= report.found;
-            warnings.extend(report.warnings);
+            Kind::Schema { .. } => {}
         }
-        warnings
+        warnings.extend(report.warnings);
     }
+    warnings
+}
 
-    /// A warning for each fixup whose target no document of the API (in the spec folder
-    /// `folder`) had.
-    pub fn finish(&self, folder: &str) -> Vec<Warning> {
-        let mut out = Vec::new();
-        for (fixup, (read, found)) in FIXUPS.iter().zip(&self.seen) {
-            if let (Kind::Operation { operation_id, base, .. }, true, false) = (&fixup.kind, read, found) {
-                out.push(Warning::new(
-                    Location::file(folder),
-                    format!(
-                        "fixup `{}`: no document served under `{base}` defines the operation `{operation_id}` it repairs; if the spec removed or renamed it, the fixup is no longer needed",
-                        fixup.name
-                    ),
-                ));
-            }
-        }
-        out
-    }
+/// The pointer and id of the `method` operation of a path ending in `path`, if any.
+fn renamed(paths: &Map<String, Value>, method: &str, path: &str) -> Option<(String, String)> {
+    paths.iter().filter(|(p, _)| p.ends_with(path)).find_map(|(p, item)| {
+        let op = item.get(method)?;
+        let id = op.get("operationId").and_then(Value::as_str).unwrap_or("(none)");
+        Some((push_token(&push_token("/paths", p), method), id.to_owned()))
+    })
 }
 
 /// The schema `map` written at `at` repaired by every schema fixup whose slip it has, with their
@@ -281,7 +272,6 @@ fn trim_paths(paths: &mut Map<String, Value>, cx: &Context<'_>, report: &mut Rep
     for key in keys {
         let trimmed = key.trim();
         if trimmed != key && !paths.contains_key(trimmed) {
-            report.found = true;
             report.warnings.push(cx.warn(
                 "trim_paths",
                 &push_token("/paths", &key),
@@ -325,7 +315,6 @@ fn schema_under_examples(paths: &mut Map<String, Value>, cx: &Context<'_>, repor
                         &push_token(&push_token(&push_token("/paths", path), method), "responses"),
                         status,
                     );
-                    report.found = true;
                     report.warnings.push(cx.warn(
                         "schema_under_examples",
                         &format!("{at}/examples/schema"),
@@ -523,9 +512,7 @@ mod tests {
     fn run(text: &str) -> (Value, Vec<String>) {
         let file = crate::load::parse_bytes(text.as_bytes(), "api.yaml".into()).unwrap();
         let mut doc = file.value.clone();
-        let mut fixups = Fixups::default();
-        let mut warnings = fixups.apply(&mut doc, Version::OpenApi31, &file);
-        warnings.extend(fixups.finish("spec"));
+        let warnings = apply(&mut doc, Version::OpenApi31, &file);
         (doc, warnings.into_iter().map(|w| w.message).collect())
     }
 
@@ -575,13 +562,15 @@ mod tests {
         assert_eq!(
             warnings
                 .iter()
-                .filter(|w| w.contains("defines the operation `register`"))
+                .filter(|w| w.contains("`register`, is `registerAccount` here"))
                 .count(),
             2,
             "{warnings:?}"
         );
-        // another API has no `register` to repair, and says nothing
-        let text = "openapi: 3.1.0\nservers: [{url: /_matrix/federation/v1}]\npaths: {}\n";
+        // a spec without registration, or another API, has nothing to repair and says nothing
+        let text = "openapi: 3.1.0\nservers: [{url: /_matrix/client/v3}]\npaths:\n  /login:\n    post:\n      operationId: login\n";
+        assert!(run(text).1.is_empty());
+        let text = "openapi: 3.1.0\nservers: [{url: /_matrix/federation/v1}]\npaths:\n  /register:\n    post:\n      operationId: x\n";
         assert!(run(text).1.is_empty());
     }
 

@@ -219,15 +219,8 @@ pub fn resolve_spec(settings: &Settings, timings: &mut Timings) -> Result<resolv
     };
     loader.preload(&[paths.as_slice(), listed].concat());
     timings.load += t.elapsed();
-    let folder = loader.display(
-        &settings
-            .spec_dir
-            .canonicalize()
-            .unwrap_or_else(|_| settings.spec_dir.clone()),
-    );
     let mut resolver = resolve::Resolver::new(loader);
     let mut warnings = Vec::new();
-    let mut fixups = fixups::Fixups::default();
     for path in paths {
         let t = Instant::now();
         let mut input = load_document(resolver.loader(), &path)?;
@@ -235,14 +228,13 @@ pub fn resolve_spec(settings: &Settings, timings: &mut Timings) -> Result<resolv
 
         let t = Instant::now();
         let file = resolver.loader().file(input.file);
-        warnings.extend(fixups.apply(&mut input.value, input.version, file));
+        warnings.extend(fixups::apply(&mut input.value, input.version, file));
         timings.fixups += t.elapsed();
 
         let t = Instant::now();
         resolver.add(input)?;
         timings.resolve += t.elapsed();
     }
-    warnings.extend(fixups.finish(&folder));
     let t = Instant::now();
     add_event_schemas(&mut resolver, events.transpose()?.unwrap_or_default())?;
     timings.resolve += t.elapsed();

@@ -131,3 +131,81 @@ pub fn lay_out(from: &Path, to: &Path, layout: Layout) {
         Layout::Copy => conformance::copy_crate(&to.join("event-schemas"), &link),
     }
 }
+
+/// The test `tests/router.rs` that [`write_router_test`] writes into a generated crate.
+const ROUTER_TEST: &str = r#"//! Written by the tests of `tests/`: the router the crate emits builds, and serves every route.
+#![cfg(feature = "server")]
+use CRATE as api;
+
+struct Nothing;
+impl api::server::Api for Nothing {
+    AUTHENTICATE
+}
+KEY_LOOKUP
+
+#[tokio::test]
+async fn the_router_serves_every_route() {
+    use tower::ServiceExt;
+    // (axum refuses overlapping or malformed routes with a panic, here)
+    let app = api::server::router_with_config(std::sync::Arc::new(Nothing), api::ServerConfig::default().with_version("v3"));
+    assert!(!api::operations::ALL.is_empty());
+    for meta in api::operations::ALL {
+        let path = meta.path.split('/').map(|s| if s.starts_with('{') { "x" } else { s }).collect::<Vec<_>>().join("/");
+        let request = http::Request::builder()
+            .method(meta.method.as_str())
+            .uri(format!("{}{}", meta.base_path, path))
+            .header("authorization", "Bearer t")
+            .body(axum::body::Body::from("{}"))
+            .unwrap();
+        let response = app.clone().oneshot(request).await.unwrap();
+        // every route is served: a default implementation answers 404 M_UNRECOGNIZED, never 405
+        // and never 500 (decoding may also refuse the made-up request with a 400)
+        let status = response.status().as_u16();
+        // (an operation a server signs refuses the bearer token first: 401 M_UNAUTHORIZED)
+        let signed = meta.auth == api::AuthKind::ServerSignatures && status == 401;
+        assert!(status == 404 || status == 400 || signed, "{} {}: {status}", meta.method, meta.path);
+    }
+}
+"#;
+
+/// Writes `tests/router.rs` into the crate the generator wrote in `crate_dir` (its `files`): the
+/// crate's own router, with default implementations of every operation, built and sent a request
+/// for each route. Adds the test's dev-dependency (`tower`) to the crate's manifest.
+pub fn write_router_test(crate_dir: &Path, files: &std::collections::BTreeMap<String, String>) {
+    let toml = &files["Cargo.toml"];
+    let lib = toml
+        .lines()
+        .find_map(|l| l.strip_prefix("name = "))
+        .map(|n| n.trim_matches('"').replace('-', "_"))
+        .unwrap_or_default();
+    // the trait's items the API needs: `authenticate` where operations take an access token,
+    // the key lookup where servers sign them
+    let server = files.get("src/server.rs").map(String::as_str).unwrap_or_default();
+    let authenticate = if server.contains("fn authenticate(") {
+        "type Identity = ();\n    async fn authenticate(&self, _: api::AccessToken, _: &api::RequestContext) -> Result<(), api::MatrixError> {\n        Ok(())\n    }"
+    } else {
+        ""
+    };
+    let key_lookup = if server.contains("crate::KeyLookup +") {
+        "impl api::KeyLookup for Nothing {\n    fn server_name(&self) -> &str {\n        \"example.org\"\n    }\n    async fn verify_key(&self, _: &str, _: &str) -> Result<Option<api::VerifyKey>, api::MatrixError> {\n        Ok(None)\n    }\n}"
+    } else {
+        ""
+    };
+    let test = ROUTER_TEST
+        .replace("CRATE", &lib)
+        .replace("AUTHENTICATE", authenticate)
+        .replace("KEY_LOOKUP", key_lookup);
+    std::fs::create_dir_all(crate_dir.join("tests")).unwrap();
+    std::fs::write(crate_dir.join("tests/router.rs"), test).unwrap();
+    let manifest = std::fs::read_to_string(crate_dir.join("Cargo.toml")).unwrap();
+    if !manifest.contains("\ntower = ") {
+        std::fs::write(
+            crate_dir.join("Cargo.toml"),
+            manifest.replace(
+                "[dev-dependencies]\n",
+                "[dev-dependencies]\ntower = { version = \"0.5\", features = [\"util\"] }\n",
+            ),
+        )
+        .unwrap();
+    }
+}

@@ -29,39 +29,6 @@ fn cargo(crate_dir: &std::path::Path, args: &[&str], rustdocflags: Option<&str>)
     matrix_api_tests::cargo_in(crate_dir, args, rustdocflags)
 }
 
-const ROUTER_TEST: &str = r#"//! Written by the conformance test of `tests/`: the router of the whole API builds.
-#![cfg(feature = "server")]
-use CRATE as api;
-
-struct Nothing;
-impl api::server::Api for Nothing {
-    AUTHENTICATE
-}
-KEY_LOOKUP
-
-#[tokio::test]
-async fn the_router_serves_every_route() {
-    use tower::ServiceExt;
-    let app = api::server::router_with_config(std::sync::Arc::new(Nothing), api::ServerConfig::default().with_version("v3"));
-    for meta in api::operations::ALL {
-        let path = meta.path.split('/').map(|s| if s.starts_with('{') { "x" } else { s }).collect::<Vec<_>>().join("/");
-        let request = http::Request::builder()
-            .method(meta.method.as_str())
-            .uri(format!("{}{}", meta.base_path, path))
-            .header("authorization", "Bearer t")
-            .body(axum::body::Body::from("{}"))
-            .unwrap();
-        let response = app.clone().oneshot(request).await.unwrap();
-        // every route is served: a default implementation answers 404 M_UNRECOGNIZED, never 405
-        // and never 500 (decoding may also refuse the made-up request with a 400)
-        let status = response.status().as_u16();
-        // (an operation a server signs refuses the bearer token first: 401 M_UNAUTHORIZED)
-        let signed = meta.auth == api::AuthKind::ServerSignatures && status == 401;
-        assert!(status == 404 || status == 400 || signed, "{} {}: {status}", meta.method, meta.path);
-    }
-}
-"#;
-
 #[test]
 fn the_whole_client_server_api_conforms() {
     let Some(corpus) = matrix_api_tests::corpus() else {
@@ -257,34 +224,7 @@ fn whole_api(
         &["doc", "--offline", "--quiet", "--no-deps", "--all-features"],
         Some("-D warnings"),
     );
-    let lib = crate_name.replace('-', "_");
-    // the trait's items the API needs: `authenticate` where operations take an access token,
-    // the key lookup where servers sign them
-    let server = &generated.files["src/server.rs"];
-    let authenticate = if server.contains("fn authenticate(") {
-        "type Identity = ();\n    async fn authenticate(&self, _: api::AccessToken, _: &api::RequestContext) -> Result<(), api::MatrixError> {\n        Ok(())\n    }"
-    } else {
-        ""
-    };
-    let key_lookup = if server.contains("crate::KeyLookup +") {
-        "impl api::KeyLookup for Nothing {\n    fn server_name(&self) -> &str {\n        \"example.org\"\n    }\n    async fn verify_key(&self, _: &str, _: &str) -> Result<Option<api::VerifyKey>, api::MatrixError> {\n        Ok(None)\n    }\n}"
-    } else {
-        ""
-    };
-    let router_test = ROUTER_TEST
-        .replace("CRATE", &lib)
-        .replace("AUTHENTICATE", authenticate)
-        .replace("KEY_LOOKUP", key_lookup);
-    std::fs::write(dir.path().join("tests/router.rs"), router_test).unwrap();
-    let toml = std::fs::read_to_string(dir.path().join("Cargo.toml")).unwrap();
-    std::fs::write(
-        dir.path().join("Cargo.toml"),
-        toml.replace(
-            "[dev-dependencies]\n",
-            "[dev-dependencies]\ntower = { version = \"0.5\", features = [\"util\"] }\n",
-        ),
-    )
-    .unwrap();
+    matrix_api_tests::write_router_test(dir.path(), &generated.files);
     cargo(
         dir.path(),
         &["test", "--offline", "--quiet", "--all-features", "--test", "router"],

@@ -76,6 +76,8 @@ fn every_snapshot_compiles_warning_free_and_the_parameters_round_trip() {
         let generated = generate(&settings(&dir)).unwrap();
         let out = ws.path().join(name(&dir));
         write::write(&out, &generated.files).unwrap();
+        // the crate's own router builds and serves every route
+        matrix_api_tests::write_router_test(&out, &generated.files);
         if dir.join("roundtrip.rs").exists() {
             std::fs::create_dir_all(out.join("tests")).unwrap();
             std::fs::copy(dir.join("roundtrip.rs"), out.join("tests/roundtrip.rs")).unwrap();

@@ -112,11 +112,69 @@ fn a_bad_spec_fails_with_one_located_error_and_changes_nothing() {
 }
 
 #[test]
+fn every_bad_spec_fails_with_its_one_located_error_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_generated(dir.path());
+    let before = snapshot(dir.path());
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(workspace().join("tests/fixtures/bad"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    cases.sort();
+    assert!(cases.len() > 40, "{} cases", cases.len());
+    for case in cases {
+        // (the expected messages name folders relative to `tests/`, where the suite runs them)
+        let expected = std::fs::read_to_string(case.join("expected")).unwrap();
+        let (code, stdout, stderr) = xtask(&[
+            "gen",
+            "--spec",
+            case.join("spec").to_str().unwrap(),
+            "--out",
+            dir.path().to_str().unwrap(),
+        ]);
+        let name = case.file_name().unwrap().to_string_lossy().into_owned();
+        assert_eq!(code, 1, "{name}: {stderr}");
+        assert_eq!(stdout, "", "{name}");
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "{name}: {stderr}");
+        let (got, want) = (lines[0], expected.trim_end());
+        // a message naming the spec folder names it as given
+        if !want.contains("fixtures/bad") {
+            assert_eq!(got, want, "{name}");
+        }
+        assert_eq!(snapshot(dir.path()), before, "{name} changed the output");
+    }
+}
+
+#[test]
 fn usage_errors_exit_2() {
     let (code, _, stderr) = xtask(&["gen", "--bogus"]);
     assert_eq!(code, 2);
     assert!(stderr.contains("unknown argument `--bogus`"));
     assert!(stderr.contains("usage: cargo xtask gen"));
+    // crate names cargo refuses, and output folders outside `--out`, before anything is read
+    for args in [
+        &["gen", "--crate-name", "1bad.name"][..],
+        &["gen", "--crate-name", "shared.crate"],
+        &[
+            "gen",
+            "--root",
+            "spec",
+            "--api",
+            "a/../../x=spec/client-server",
+            "--out",
+            "/nonexistent",
+        ],
+        &["gen", "--crate-name", "type"],
+    ] {
+        let (code, stdout, stderr) = xtask(args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert_eq!(stdout, "");
+        assert!(
+            stderr.starts_with("error: `") && stderr.contains("cannot be a crate name"),
+            "{args:?}: {stderr}"
+        );
+    }
 }
 
 #[test]

@@ -39,6 +39,10 @@ impl PathTemplate {
                 .and_then(|s| s.strip_suffix('}'))
                 .filter(|n| !n.is_empty() && !n.contains(['{', '}']));
             match name {
+                // one value cannot stand in two places: which would the server keep?
+                Some(name) if segments.iter().any(|s| matches!(s, Segment::Param(p) if p == name)) => {
+                    return Err(format!("path `{path}` has `{{{name}}}` twice"));
+                }
                 Some(name) => segments.push(Segment::Param(name.to_owned())),
                 None => {
                     return Err(format!(

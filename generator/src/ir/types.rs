@@ -515,6 +515,39 @@ enum Shape<'s> {
     Any,
 }
 
+/// The one named schema of an `allOf` whose other parts constrain nothing (a description, an
+/// example), where the schema itself constrains nothing either.
+fn annotated_ref(s: &Schema) -> Option<&SchemaRef> {
+    let constrains = |s: &Schema| {
+        !s.types.is_empty()
+            || !s.enumeration.is_empty()
+            || s.constant.is_some()
+            || s.format.is_some()
+            || s.items.is_some()
+            || !s.prefix_items.is_empty()
+            || !s.properties.is_empty()
+            || s.additional.is_some()
+            || !s.pattern_properties.is_empty()
+            || !s.one_of.is_empty()
+            || !s.any_of.is_empty()
+            || !s.all_of.is_empty()
+            || s.not.is_some()
+    };
+    let mut named = s.all_of.iter().filter(|p| matches!(p, SchemaRef::Ref(_)));
+    let (Some(one), None) = (named.next(), named.next()) else {
+        return None;
+    };
+    let others_describe = s.all_of.iter().all(|p| match p {
+        SchemaRef::Ref(_) => true,
+        SchemaRef::Inline(inner) => !constrains(inner),
+    });
+    let own = Schema {
+        all_of: Vec::new(),
+        ..s.clone()
+    };
+    (others_describe && !constrains(&own)).then_some(one)
+}
+
 /// The values of a string enum: `None` unless every value is a string (or `null`).
 fn string_enum(s: &Schema) -> Option<Vec<String>> {
     if s.enumeration.iter().any(|v| !v.is_string() && !v.is_null()) {
@@ -825,6 +858,11 @@ impl<'a> TypeBuilder<'a> {
             if s.properties.is_empty() && s.additional.is_none() {
                 return Shape::Alias(only);
             }
+        }
+        // one named schema and parts that only describe it (`allOf: [{$ref: Kind}, {description:
+        // ...}]`): the named schema's type
+        if let Some(named) = annotated_ref(s) {
+            return Shape::Alias(named);
         }
         let types = s.non_null_types();
         if types == [JsonType::Object]
