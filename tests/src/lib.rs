@@ -209,3 +209,52 @@ pub fn write_router_test(crate_dir: &Path, files: &std::collections::BTreeMap<St
         .unwrap();
     }
 }
+
+/// Every API folder of every corpus in `../shared`, as (a name such as `v1.2 server-server`,
+/// the spec root, the API's folder): the seed era's Client-Server API, and each API of r0.6.1,
+/// of every release v1.1 to v1.17 and of v1.18.
+pub fn every_api() -> Option<Vec<(String, PathBuf, PathBuf)>> {
+    let corpus = shared()?.join("corpus");
+    let mut roots = vec![
+        ("seed era".to_owned(), corpus.join("matrix-doc-5da3072e")),
+        ("r0.6.1".to_owned(), corpus.join("matrix-doc-r0.6.1")),
+    ];
+    let mut releases: Vec<(u32, String)> = std::fs::read_dir(corpus.join("matrix-spec-releases"))
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter_map(|n| Some((n.strip_prefix("v1.")?.parse().ok()?, n)))
+                .collect()
+        })
+        .unwrap_or_default();
+    releases.sort();
+    for (_, name) in releases {
+        roots.push((
+            name.clone(),
+            corpus.join("matrix-spec-releases").join(&name).join("data"),
+        ));
+    }
+    roots.push(("v1.18".to_owned(), corpus.join("matrix-spec-v1.18/data")));
+    let mut out = Vec::new();
+    for (release, root) in roots {
+        for api in [
+            "client-server",
+            "server-server",
+            "application-service",
+            "identity",
+            "push-gateway",
+        ] {
+            let dir = root.join("api").join(api);
+            let has_documents = std::fs::read_dir(&dir)
+                .map(|d| {
+                    d.filter_map(|e| e.ok())
+                        .any(|e| e.path().extension().is_some_and(|x| x == "yaml"))
+                })
+                .unwrap_or(false);
+            if has_documents {
+                out.push((format!("{release} {api}"), root.clone(), dir));
+            }
+        }
+    }
+    Some(out)
+}
