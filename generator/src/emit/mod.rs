@@ -364,3 +364,48 @@ fn runtime_mod(all: &Emitted) -> TokenStream {
         #(#exports)*
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_outputs_writing_one_path_is_an_internal_error_naming_both() {
+        let mut files = Files { files: BTreeMap::new() };
+        files
+            .insert("models", "src/types.rs".to_owned(), FileContent::Text(String::new()))
+            .unwrap();
+        let err = files
+            .insert("events", "src/types.rs".to_owned(), FileContent::Text(String::new()))
+            .err()
+            .unwrap();
+        assert_eq!(err.kind(), crate::ErrorKind::Internal);
+        assert!(
+            err.message()
+                .contains("`models` and `events` both write `src/types.rs`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_outputs_of_an_api_write_each_path_once() {
+        // an API whose operations take the names of the crate's own files and modules
+        let mut api = crate::ir::Api::empty();
+        let mut taken = std::collections::HashSet::new();
+        for id in ["mod", "lib", "types", "client", "server", "operations", "runtime"] {
+            let name = crate::ir::naming::operation_name(id, &mut taken);
+            api.operations.push(crate::ir::Operation::named(&name));
+        }
+        let files = emit(
+            &api,
+            &CrateInfo {
+                name: "x",
+                version: "0.1.0",
+            },
+        )
+        .unwrap();
+        assert!(files.contains_key("src/operations/mod.rs"));
+        assert!(files.contains_key("src/operations/mod_operation.rs"));
+        assert!(files.contains_key("src/operations/types.rs"));
+    }
+}

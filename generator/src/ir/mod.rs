@@ -315,6 +315,36 @@ pub struct Operation {
     pub source: Location,
 }
 
+impl Operation {
+    /// A `GET /` operation of module name `name`, for tests.
+    #[cfg(test)]
+    pub fn named(name: &str) -> Self {
+        Operation {
+            id: name.to_owned(),
+            name: name.to_owned(),
+            method: Method::Get,
+            path: PathTemplate::parse("/").unwrap_or(PathTemplate { segments: Vec::new() }),
+            base_path: String::new(),
+            summary: None,
+            description: None,
+            deprecated: false,
+            versions: Versions::default(),
+            auth: Auth::None,
+            params: Vec::new(),
+            body: None,
+            success: ResponseDef {
+                status: Status::Code(200),
+                doc: String::new(),
+                body: None,
+                example: None,
+                headers: Vec::new(),
+            },
+            responses: Vec::new(),
+            source: Location::default(),
+        }
+    }
+}
+
 /// A base path as every output uses it: empty, or `/` and segments with no `/` at the end
 /// (`_matrix/client/r0/` is `/_matrix/client/r0`, which is what Swagger 2.0 requires and what a
 /// server URL's path is).
