@@ -88,11 +88,16 @@ fn seed_generates_the_five_operations_and_their_types() {
     assert!(!email.contains("``"));
     let post = &g.files["src/operations/post_3pids.rs"];
     assert!(post.contains("server. Default: `false`."));
-    // the mis-indented schema of POST /account/3pid is a located warning
+    // the mis-indented schema of POST /account/3pid is a located warning, and so are the two
+    // operations that state no security where the others do
     let w: Vec<String> = g.warnings.iter().map(ToString::to_string).collect();
     assert_eq!(
         w,
-        ["administrative_contact.yaml:138:13: #/paths/~1account~13pid/post/responses/200/examples/schema: this response's `schema` is indented under `examples`; using it as the response schema"]
+        [
+            "administrative_contact.yaml:138:13: #/paths/~1account~13pid/post/responses/200/examples/schema: fixup `schema_under_examples`: this response's `schema` is indented under `examples`; using it as the response schema",
+            "administrative_contact.yaml:187:5: #/paths/~1account~13pid~1email~1requestToken/post: `requestTokenTo3PIDEmail` states no `security`, where other operations of this API do: it is generated as taking no access token (`security: []` says so on purpose)",
+            "administrative_contact.yaml:201:5: #/paths/~1account~13pid~1msisdn~1requestToken/post: `requestTokenTo3PIDMSISDN` states no `security`, where other operations of this API do: it is generated as taking no access token (`security: []` says so on purpose)",
+        ]
     );
     // every file says it is generated and from what
     for (path, text) in &g.files {
