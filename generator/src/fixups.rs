@@ -12,8 +12,8 @@
 use serde_json::{Map, Value};
 
 use crate::error::{push_token, Location, Warning};
-use crate::frontend::Version;
 use crate::load::SourceFile;
+use crate::load::Version;
 
 /// A repair of one kind of spec slip.
 pub struct Fixup {

@@ -10,6 +10,7 @@
 //! The library never prints and never exits: [`generate`] returns an [`Error`] or the generated
 //! files with their [`Warning`]s, and [`write()`](write::write) puts them in place.
 #![deny(missing_docs)]
+#![warn(clippy::too_many_lines)]
 
 pub mod crate_name;
 pub mod diff;
@@ -189,12 +190,12 @@ fn load_document(loader: &mut load::Loader, path: &Path) -> Result<resolve::Inpu
     if file.value.is_null() {
         return Err(Error::new(Location::file(file.display.clone()), "the file is empty"));
     }
-    let version = frontend::Version::detect(&file.value, file)?;
+    let version = load::Version::detect(&file.value, file)?;
     match file.value.get("paths") {
         Some(serde_json::Value::Object(_)) => {}
         Some(_) => return Err(Error::new(file.locate("/paths"), "`paths` must be a mapping")),
         // OpenAPI 3.1 asks for `paths`, `components` or `webhooks`, not all three
-        None if version == frontend::Version::OpenApi31
+        None if version == load::Version::OpenApi31
             && (file.value.get("components").is_some() || file.value.get("webhooks").is_some()) => {}
         None => return Err(Error::new(file.locate(""), "the document has no `paths`")),
     }

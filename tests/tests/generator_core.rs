@@ -441,8 +441,14 @@ fn swagger_2_and_openapi_3_0_of_the_same_api_generate_the_same_crate() {
     // and what they agree on is the API: both ways of sending the lists, the nullable field
     let ops = &swagger["src/operations/get_things.rs"];
     let flat: String = ops.chars().filter(|c| !c.is_whitespace()).collect();
-    assert!(flat.contains("query_list(&query,\"kinds\",::std::option::Option::None,"), "{ops}");
-    assert!(flat.contains("query_list(&query,\"ids\",::std::option::Option::Some(','),"), "{ops}");
+    assert!(
+        flat.contains("query_list(&query,\"kinds\",::std::option::Option::None,"),
+        "{ops}"
+    );
+    assert!(
+        flat.contains("query_list(&query,\"ids\",::std::option::Option::Some(','),"),
+        "{ops}"
+    );
     // `next` is optional and nullable: absent, `null` and a value are three things
     assert!(
         ops.contains("pub next: ::std::option::Option<::std::option::Option<::std::string::String>>"),

@@ -58,7 +58,9 @@ fn modules(src: &Path) -> BTreeMap<Vec<String>, Module> {
             };
             visitor.visit_file(&file);
             let child = |p: &Vec<String>| p.len() > module.len() + 1;
-            visitor.names.extend(visitor.relative.iter().filter(|p| child(p)).cloned());
+            visitor
+                .names
+                .extend(visitor.relative.iter().filter(|p| child(p)).cloned());
             out.insert(
                 module,
                 Module {
@@ -86,7 +88,10 @@ struct Names {
 
 fn is_test(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|a| {
-        a.path().is_ident("cfg") && a.meta.require_list().is_ok_and(|l| l.tokens.to_string().contains("test"))
+        a.path().is_ident("cfg")
+            && a.meta
+                .require_list()
+                .is_ok_and(|l| l.tokens.to_string().contains("test"))
     })
 }
 
@@ -222,7 +227,12 @@ impl<'ast> Visit<'ast> for Names {
     // the emitted code in `quote!` is not the generator's own; the arguments of other macros
     // (`format!`, `matches!`, ...) are, where they read as expressions
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        if mac.path.segments.last().is_some_and(|s| s.ident.to_string().starts_with("quote")) {
+        if mac
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident.to_string().starts_with("quote"))
+        {
             return;
         }
         let parser = syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated;
@@ -316,7 +326,12 @@ fn cycles(edges: &BTreeMap<Vec<String>, BTreeSet<Vec<String>>>) -> Vec<Vec<Vec<S
     s.out
 }
 
-fn module_graph(src: &Path) -> (BTreeMap<Vec<String>, Module>, BTreeMap<Vec<String>, BTreeSet<Vec<String>>>) {
+fn module_graph(
+    src: &Path,
+) -> (
+    BTreeMap<Vec<String>, Module>,
+    BTreeMap<Vec<String>, BTreeSet<Vec<String>>>,
+) {
     let mods = modules(src);
     let mut edges: BTreeMap<Vec<String>, BTreeSet<Vec<String>>> = BTreeMap::new();
     for (name, module) in &mods {
@@ -351,10 +366,18 @@ fn the_generator_s_modules_form_no_cycle() {
                         .map(move |t| format!("{} uses {}", file(m), file(t)))
                 })
                 .collect();
-            format!("{}: {}", c.iter().map(file).collect::<Vec<_>>().join(" ↔ "), uses.join("; "))
+            format!(
+                "{}: {}",
+                c.iter().map(file).collect::<Vec<_>>().join(" ↔ "),
+                uses.join("; ")
+            )
         })
         .collect();
-    assert!(described.is_empty(), "the modules form cycles:\n{}", described.join("\n"));
+    assert!(
+        described.is_empty(),
+        "the modules form cycles:\n{}",
+        described.join("\n")
+    );
 }
 
 #[test]
@@ -362,11 +385,18 @@ fn a_cycle_is_found_and_named() {
     // the check itself, on a crate made to have one: `a` uses `b::B`, `b` uses `crate::a::A`
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("lib.rs"), "mod a;\nmod b;\nmod c;\n").unwrap();
-    std::fs::write(dir.path().join("a.rs"), "pub struct A;\nfn f() -> crate::b::B { todo!() }\n").unwrap();
+    std::fs::write(
+        dir.path().join("a.rs"),
+        "pub struct A;\nfn f() -> crate::b::B { todo!() }\n",
+    )
+    .unwrap();
     std::fs::write(dir.path().join("b.rs"), "use crate::a::A;\npub struct B(A);\n").unwrap();
-    std::fs::write(dir.path().join("c.rs"), "use super::a::A;\n#[cfg(test)]\nmod tests { use crate::c::*; }\n").unwrap();
+    std::fs::write(
+        dir.path().join("c.rs"),
+        "use super::a::A;\n#[cfg(test)]\nmod tests { use crate::c::*; }\n",
+    )
+    .unwrap();
     let (_, edges) = module_graph(dir.path());
     let found = cycles(&edges);
     assert_eq!(found, vec![vec![vec!["a".to_owned()], vec!["b".to_owned()]]]);
 }
-

@@ -31,7 +31,7 @@ pub fn read(ctx: &Ctx<'_>, doc: &Value, version: Version, warnings: &mut Vec<War
     }
     let reader = Reader {
         ctx,
-        dialect: version.dialect(),
+        dialect: Dialect::from(version),
         schemes: &schemes,
     };
     let mut operations = super::operations(ctx, doc, &schemes, warnings, |site, warnings| {

@@ -32,6 +32,17 @@ pub enum Markup {
     CommonMark,
 }
 
+impl From<crate::load::Version> for Dialect {
+    fn from(version: crate::load::Version) -> Self {
+        use crate::load::Version;
+        match version {
+            Version::Swagger2 => Dialect::Swagger2,
+            Version::OpenApi30 => Dialect::OpenApi30,
+            Version::OpenApi31 => Dialect::OpenApi31,
+        }
+    }
+}
+
 impl Dialect {
     /// How descriptions are written in this dialect (as the Matrix spec writes them).
     pub fn markup(self) -> Markup {

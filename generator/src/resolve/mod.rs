@@ -14,7 +14,7 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
 use crate::error::{escape_token, push_token, Error, Location, Result, Warning};
-use crate::frontend::Version;
+use crate::load::Version;
 use crate::load::{FileId, Loader};
 
 mod same;
