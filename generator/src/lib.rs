@@ -19,6 +19,7 @@ mod error;
 pub mod fixups;
 mod format;
 mod frontend;
+mod header;
 mod ir;
 mod load;
 mod parallel;

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::format::MARKER;
+use crate::header::MARKER;
 
 /// What a write changed.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
