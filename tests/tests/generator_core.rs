@@ -173,7 +173,7 @@ fn the_whole_client_server_api_loads_and_resolves() {
         })
         .sum();
     assert_eq!(ops, 116);
-    // no `$ref` is left but the hoisted schema references
+    // no `$ref` is left: a reference to a hoisted schema is in the side table, not the JSON
     fn refs(v: &serde_json::Value, out: &mut BTreeMap<String, usize>) {
         match v {
             serde_json::Value::Object(m) => {
@@ -194,7 +194,7 @@ fn the_whole_client_server_api_loads_and_resolves() {
     for h in bundle.schemas.values() {
         refs(&h.value, &mut found);
     }
-    assert_eq!(found.keys().collect::<Vec<_>>(), ["#/components/schemas"], "{found:?}");
+    assert!(found.is_empty(), "{found:?}");
     // event schemas reached through `definitions/event-schemas` (a link, or Git's stub of one)
     // were loaded from the corpus's `event-schemas`; where the link is laid as a copy, from it
     let folder = match matrix_api_tests::layout(&corpus) {

@@ -327,7 +327,7 @@ pub fn read(mut bundle: Bundle, placeholders: &BTreeMap<String, String>) -> Resu
         substitute(&mut value, placeholders);
         let dialect = versions.get(hoisted.document).copied().unwrap_or(Version::OpenApi31);
         let dialect = Dialect::from(dialect);
-        let schema = SchemaReader::new(dialect, &mut warnings).read(&value);
+        let schema = SchemaReader::new(dialect, &mut warnings, bundle.nodes.schema(&key)).read_at(&value, "");
         schemas.insert(
             key,
             NamedSchema {
@@ -338,12 +338,13 @@ pub fn read(mut bundle: Bundle, placeholders: &BTreeMap<String, String>) -> Resu
         );
     }
     let mut documents = Vec::new();
-    for doc in std::mem::take(&mut bundle.documents) {
+    for (index, doc) in std::mem::take(&mut bundle.documents).into_iter().enumerate() {
         let mut value = doc.value;
         substitute(&mut value, placeholders);
         let ctx = Ctx {
             bundle: &bundle,
             file: &doc.file,
+            index,
         };
         let read = match doc.version {
             Version::Swagger2 => swagger2::read(&ctx, &value, &mut warnings)?,
@@ -367,9 +368,19 @@ pub struct Ctx<'a> {
     bundle: &'a Bundle,
     /// The document's file, relative to the spec root.
     pub file: &'a str,
+    /// Its index in the bundle.
+    index: usize,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    /// A reader of the document's schemas, in `dialect`.
+    pub fn schemas<'w>(&self, dialect: Dialect, warnings: &'w mut Vec<Warning>) -> SchemaReader<'w>
+    where
+        'a: 'w,
+    {
+        SchemaReader::new(dialect, warnings, self.bundle.nodes.document(self.index))
+    }
+
     /// An error at `pointer` of the document, with its line.
     pub fn error(&self, pointer: &str, message: impl Into<String>) -> Error {
         Error::new(self.bundle.locate(self.file, pointer), message)
@@ -530,7 +541,7 @@ impl<'v> Site<'v> {
     fn responses(
         &self,
         ctx: &Ctx<'_>,
-        mut read: impl FnMut(Status, &serde_json::Map<String, Value>) -> Response,
+        mut read: impl FnMut(Status, &serde_json::Map<String, Value>, &str) -> Response,
     ) -> Result<Vec<Response>> {
         let mut out = Vec::new();
         if let Some(Value::Object(rs)) = self.op.get("responses") {
@@ -542,7 +553,7 @@ impl<'v> Site<'v> {
                 let Some(status) = Status::parse(key) else {
                     return Err(ctx.error(&pointer, format!("`{key}` is not a response status")));
                 };
-                out.push(read(status, r));
+                out.push(read(status, r, &pointer));
             }
         }
         if out.is_empty() {
@@ -663,7 +674,7 @@ fn text(map: &serde_json::Map<String, Value>, key: &str) -> Option<String> {
 /// The `x-` keywords of a mapping.
 fn extensions(map: &serde_json::Map<String, Value>) -> BTreeMap<String, Value> {
     map.iter()
-        .filter(|(k, _)| k.starts_with("x-") && k.as_str() != crate::resolve::ORIGIN_KEY)
+        .filter(|(k, _)| k.starts_with("x-"))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
 }

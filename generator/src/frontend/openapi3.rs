@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::{
     extensions, text, Ctx, Dialect, Document, Header, MediaType, Operation, ParamIn, Parameter, RequestBody, Response,
-    SchemaReader, SchemaRef, SecurityScheme, Serialization, Site, Status, Version,
+    SchemaRef, SecurityScheme, Serialization, Site, Status, Version,
 };
 use crate::error::{push_token, Result, Warning};
 
@@ -92,7 +92,11 @@ impl Reader<'_> {
             Some(Value::Object(b)) => Some(RequestBody {
                 description: text(b, "description"),
                 required: b.get("required").and_then(Value::as_bool).unwrap_or(false),
-                content: self.content(b.get("content"), warnings),
+                content: self.content(
+                    b.get("content"),
+                    &format!("{}/requestBody/content", site.pointer),
+                    warnings,
+                ),
             }),
             Some(_) => {
                 return Err(ctx.error(
@@ -102,7 +106,7 @@ impl Reader<'_> {
             }
             None => None,
         };
-        let responses = site.responses(ctx, |status, r| self.response(status, r, warnings))?;
+        let responses = site.responses(ctx, |status, r, at| self.response(status, r, at, warnings))?;
         Ok(site.operation(ctx, self.schemes, parameters, body, responses))
     }
 
@@ -121,9 +125,15 @@ impl Reader<'_> {
             .get("content")
             .and_then(Value::as_object)
             .and_then(|c| c.iter().next());
-        let schema_value = p.get("schema").or_else(|| content.and_then(|(_, m)| m.get("schema")));
+        let schema_value = match (p.get("schema"), content) {
+            (Some(s), _) => Some((s, format!("{pointer}/schema"))),
+            (None, Some((mime, m))) => m
+                .get("schema")
+                .map(|s| (s, format!("{}/schema", push_token(&format!("{pointer}/content"), mime)))),
+            (None, None) => None,
+        };
         let schema = match schema_value {
-            Some(s) => self.schema(s, warnings),
+            Some((s, at)) => self.schema(s, &at, warnings),
             None => SchemaRef::Inline(Box::default()),
         };
         let serialization = match content {
@@ -156,11 +166,13 @@ impl Reader<'_> {
         })
     }
 
-    fn schema(&self, v: &Value, warnings: &mut Vec<Warning>) -> SchemaRef {
-        SchemaReader::new(self.dialect, warnings).read_ref(v)
+    /// The schema `v`, standing at `pointer` of the document.
+    fn schema(&self, v: &Value, pointer: &str, warnings: &mut Vec<Warning>) -> SchemaRef {
+        self.ctx.schemas(self.dialect, warnings).read_ref_at(v, pointer)
     }
 
-    fn content(&self, v: Option<&Value>, warnings: &mut Vec<Warning>) -> Vec<MediaType> {
+    /// The media types of a `content` at `pointer`.
+    fn content(&self, v: Option<&Value>, pointer: &str, warnings: &mut Vec<Warning>) -> Vec<MediaType> {
         let Some(Value::Object(media)) = v else {
             return Vec::new();
         };
@@ -168,20 +180,23 @@ impl Reader<'_> {
             .iter()
             .map(|(mime, m)| MediaType {
                 mime: mime.clone(),
-                schema: m.get("schema").map(|s| self.schema(s, warnings)),
+                schema: m
+                    .get("schema")
+                    .map(|s| self.schema(s, &format!("{}/schema", push_token(pointer, mime)), warnings)),
                 example: m.as_object().and_then(example),
             })
             .collect()
     }
 
-    fn response(&self, status: Status, r: &Map<String, Value>, warnings: &mut Vec<Warning>) -> Response {
+    fn response(&self, status: Status, r: &Map<String, Value>, pointer: &str, warnings: &mut Vec<Warning>) -> Response {
         let mut headers = Vec::new();
         if let Some(Value::Object(hs)) = r.get("headers") {
             for (name, h) in hs {
+                let at = format!("{}/schema", push_token(&format!("{pointer}/headers"), name));
                 headers.push(Header {
                     name: name.clone(),
                     description: h.get("description").and_then(Value::as_str).map(str::to_owned),
-                    schema: h.get("schema").map(|s| self.schema(s, warnings)),
+                    schema: h.get("schema").map(|s| self.schema(s, &at, warnings)),
                 });
             }
         }
@@ -189,7 +204,7 @@ impl Reader<'_> {
             status,
             description: text(r, "description").unwrap_or_default(),
             headers,
-            content: self.content(r.get("content"), warnings),
+            content: self.content(r.get("content"), &format!("{pointer}/content"), warnings),
         }
     }
 }

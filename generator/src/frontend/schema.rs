@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 use indexmap::IndexMap;
 use serde_json::Value;
 
+use crate::error::push_token;
 use crate::error::{Location, Warning};
-use crate::resolve::{origin_of, ORIGIN_KEY, SCHEMA_REF_PREFIX};
+use crate::resolve::NodeTable;
 
 /// How the input version writes schemas.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -188,40 +189,66 @@ impl Schema {
     }
 }
 
-/// Reads schemas of one dialect, collecting warnings for slips it can read past.
+/// Reads schemas of one dialect, collecting warnings for slips it can read past. Where each
+/// schema stands and which nodes are references come from the resolver's side table of the
+/// container the schemas are read from, by their JSON pointer in it.
 pub struct SchemaReader<'w> {
     dialect: Dialect,
     warnings: &'w mut Vec<Warning>,
+    table: Option<&'w NodeTable>,
+    /// The pointer of the node being read.
+    at: String,
 }
 
 impl<'w> SchemaReader<'w> {
-    /// A reader for `dialect`.
-    pub fn new(dialect: Dialect, warnings: &'w mut Vec<Warning>) -> Self {
-        SchemaReader { dialect, warnings }
+    /// A reader for `dialect`, of schemas in the container of `table`.
+    pub fn new(dialect: Dialect, warnings: &'w mut Vec<Warning>, table: Option<&'w NodeTable>) -> Self {
+        SchemaReader {
+            dialect,
+            warnings,
+            table,
+            at: String::new(),
+        }
+    }
+
+    /// The schema or reference `v` standing at `pointer` of the container.
+    pub fn read_ref_at(&mut self, v: &Value, pointer: &str) -> SchemaRef {
+        self.at = pointer.to_owned();
+        self.read_ref(v)
+    }
+
+    /// The schema `v` standing at `pointer` of the container.
+    pub fn read_at(&mut self, v: &Value, pointer: &str) -> Schema {
+        self.at = pointer.to_owned();
+        self.read(v)
+    }
+
+    /// Reads `v`, the child `token` of the node being read.
+    fn child<T>(&mut self, token: &str, v: &Value, read: impl FnOnce(&mut Self, &Value) -> T) -> T {
+        let len = self.at.len();
+        self.at = push_token(&self.at, token);
+        let out = read(self, v);
+        self.at.truncate(len);
+        out
     }
 
     /// A schema or a reference. A value that is not a mapping (`true`, a stray string) is the
     /// schema that allows anything.
-    pub fn read_ref(&mut self, v: &Value) -> SchemaRef {
-        if let Some(key) = v
-            .as_object()
-            .filter(|o| o.len() == 1)
-            .and_then(|o| o.get("$ref"))
-            .and_then(Value::as_str)
-            .and_then(|r| r.strip_prefix(SCHEMA_REF_PREFIX))
-        {
-            return SchemaRef::Ref(key.replace("~1", "/").replace("~0", "~"));
+    fn read_ref(&mut self, v: &Value) -> SchemaRef {
+        if let Some(key) = self.table.and_then(|t| t.refs.get(&self.at)) {
+            return SchemaRef::Ref(key.clone());
         }
         SchemaRef::Inline(Box::new(self.read(v)))
     }
 
     /// One schema written in place.
-    pub fn read(&mut self, v: &Value) -> Schema {
+    fn read(&mut self, v: &Value) -> Schema {
         let Some(map) = v.as_object() else {
             return Schema::default();
         };
+        let origin = self.table.and_then(|t| t.origins.get(&self.at)).cloned();
         let mut s = Schema {
-            origin: origin_of(map.get(ORIGIN_KEY)),
+            origin: origin.unwrap_or_default(),
             markup: self.dialect.markup(),
             ..Schema::default()
         };
@@ -268,8 +295,8 @@ impl<'w> SchemaReader<'w> {
                 s.examples.extend(es.iter().cloned());
             }
         }
-        s.properties = self.read_map(map.get("properties"));
-        s.pattern_properties = self.read_map(map.get("patternProperties"));
+        s.properties = self.read_map(map, "properties");
+        s.pattern_properties = self.read_map(map, "patternProperties");
         match map.get("required") {
             Some(Value::Array(names)) => {
                 s.required = names.iter().filter_map(Value::as_str).map(str::to_owned).collect();
@@ -284,22 +311,28 @@ impl<'w> SchemaReader<'w> {
         }
         s.additional = match map.get("additionalProperties") {
             Some(Value::Bool(b)) => Some(Additional::Allowed(*b)),
-            Some(v) => Some(Additional::Schema(self.read_ref(v))),
+            Some(v) => Some(Additional::Schema(self.child(
+                "additionalProperties",
+                v,
+                Self::read_ref,
+            ))),
             None => None,
         };
-        s.property_names = map.get("propertyNames").map(|v| self.read_ref(v));
+        s.property_names = map
+            .get("propertyNames")
+            .map(|v| self.child("propertyNames", v, Self::read_ref));
         match map.get("items") {
-            Some(items @ Value::Array(_)) => s.prefix_items = self.read_list(Some(items)),
-            Some(v) => s.items = Some(self.read_ref(v)),
+            Some(Value::Array(_)) => s.prefix_items = self.read_list(map, "items"),
+            Some(v) => s.items = Some(self.child("items", v, Self::read_ref)),
             None => {}
         }
-        if let Some(items @ Value::Array(_)) = map.get("prefixItems") {
-            s.prefix_items = self.read_list(Some(items));
+        if let Some(Value::Array(_)) = map.get("prefixItems") {
+            s.prefix_items = self.read_list(map, "prefixItems");
         }
-        s.all_of = self.read_list(map.get("allOf"));
-        s.one_of = self.read_list(map.get("oneOf"));
-        s.any_of = self.read_list(map.get("anyOf"));
-        s.not = map.get("not").map(|v| self.read_ref(v));
+        s.all_of = self.read_list(map, "allOf");
+        s.one_of = self.read_list(map, "oneOf");
+        s.any_of = self.read_list(map, "anyOf");
+        s.not = map.get("not").map(|v| self.child("not", v, Self::read_ref));
         s.discriminator = match map.get("discriminator") {
             Some(Value::String(name)) => Some(name.clone()),
             Some(Value::Object(d)) => d.get("propertyName").and_then(Value::as_str).map(str::to_owned),
@@ -310,19 +343,29 @@ impl<'w> SchemaReader<'w> {
     }
 
     /// A mapping of schemas by name (`properties`); anything else is none.
-    fn read_map(&mut self, v: Option<&Value>) -> IndexMap<String, SchemaRef> {
-        match v {
-            Some(Value::Object(m)) => m.iter().map(|(k, v)| (k.clone(), self.read_ref(v))).collect(),
-            _ => IndexMap::new(),
-        }
+    fn read_map(&mut self, map: &serde_json::Map<String, Value>, key: &str) -> IndexMap<String, SchemaRef> {
+        let Some(Value::Object(m)) = map.get(key) else {
+            return IndexMap::new();
+        };
+        self.child(key, &Value::Null, |this, _| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), this.child(k, v, Self::read_ref)))
+                .collect()
+        })
     }
 
     /// A list of schemas (`allOf`); anything else is none.
-    fn read_list(&mut self, v: Option<&Value>) -> Vec<SchemaRef> {
-        match v {
-            Some(Value::Array(items)) => items.iter().map(|v| self.read_ref(v)).collect(),
-            _ => Vec::new(),
-        }
+    fn read_list(&mut self, map: &serde_json::Map<String, Value>, key: &str) -> Vec<SchemaRef> {
+        let Some(Value::Array(items)) = map.get(key) else {
+            return Vec::new();
+        };
+        self.child(key, &Value::Null, |this, _| {
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| this.child(&i.to_string(), v, Self::read_ref))
+                .collect()
+        })
     }
 
     /// A `type` name; Swagger 2.0's `file` is a binary string. Unknown names were refused by

@@ -6,7 +6,7 @@ use serde_json::{json, Map, Value};
 
 use super::{
     extensions, text, Ctx, Dialect, Document, Header, MediaType, Operation, ParamIn, Parameter, RequestBody, Response,
-    SchemaReader, SchemaRef, SecurityScheme, Serialization, Site, Status, Version,
+    SchemaRef, SecurityScheme, Serialization, Site, Status, Version,
 };
 use crate::error::{push_token, Result, Warning};
 
@@ -137,9 +137,11 @@ fn operation(oc: &OpCtx<'_>, site: &Site<'_>, warnings: &mut Vec<Warning>) -> Re
         };
         parameters.push(parameter(ctx, &pointer, name, location, p, warnings));
     }
-    let body = body.map(|(_, b)| {
+    let body = body.map(|(at, b)| {
         let schema_value = b.get("schema").cloned().unwrap_or_else(|| json!({}));
-        let schema = SchemaReader::new(Dialect::Swagger2, warnings).read_ref(&schema_value);
+        let schema = ctx
+            .schemas(Dialect::Swagger2, warnings)
+            .read_ref_at(&schema_value, &format!("{at}/schema"));
         let example = schema_value.get("example").cloned();
         RequestBody {
             description: text(b, "description"),
@@ -154,7 +156,7 @@ fn operation(oc: &OpCtx<'_>, site: &Site<'_>, warnings: &mut Vec<Warning>) -> Re
                 .collect(),
         }
     });
-    let responses = site.responses(ctx, |status, r| response(status, r, &produces, warnings))?;
+    let responses = site.responses(ctx, |status, r, at| response(ctx, status, r, at, &produces, warnings))?;
     Ok(site.operation(ctx, oc.schemes, parameters, body, responses))
 }
 
@@ -195,7 +197,7 @@ fn parameter(
 /// A parameter's schema, written on the parameter itself: located there (and its `items` below
 /// it), as the resolver locates only schemas under `schema`.
 fn param_schema(ctx: &Ctx<'_>, pointer: &str, v: &Value, warnings: &mut Vec<Warning>) -> SchemaRef {
-    let mut schema = SchemaReader::new(Dialect::Swagger2, warnings).read(v);
+    let mut schema = ctx.schemas(Dialect::Swagger2, warnings).read_at(v, pointer);
     schema.origin = ctx.node(pointer);
     if let Some(SchemaRef::Inline(items)) = &mut schema.items {
         if items.origin.file.is_none() {
@@ -205,7 +207,14 @@ fn param_schema(ctx: &Ctx<'_>, pointer: &str, v: &Value, warnings: &mut Vec<Warn
     SchemaRef::Inline(Box::new(schema))
 }
 
-fn response(status: Status, r: &Map<String, Value>, produces: &[String], warnings: &mut Vec<Warning>) -> Response {
+fn response(
+    ctx: &Ctx<'_>,
+    status: Status,
+    r: &Map<String, Value>,
+    pointer: &str,
+    produces: &[String],
+    warnings: &mut Vec<Warning>,
+) -> Response {
     let mut headers = Vec::new();
     if let Some(Value::Object(hs)) = r.get("headers") {
         for (name, h) in hs {
@@ -220,13 +229,17 @@ fn response(status: Status, r: &Map<String, Value>, produces: &[String], warning
             headers.push(Header {
                 name: name.clone(),
                 description: h.get("description").and_then(Value::as_str).map(str::to_owned),
-                schema: Some(SchemaReader::new(Dialect::Swagger2, warnings).read_ref(&Value::Object(schema))),
+                schema: Some(
+                    ctx.schemas(Dialect::Swagger2, warnings)
+                        .read_ref_at(&Value::Object(schema), &push_token(&format!("{pointer}/headers"), name)),
+                ),
             });
         }
     }
-    let schema = r
-        .get("schema")
-        .map(|s| SchemaReader::new(Dialect::Swagger2, warnings).read_ref(s));
+    let schema = r.get("schema").map(|s| {
+        ctx.schemas(Dialect::Swagger2, warnings)
+            .read_ref_at(s, &format!("{pointer}/schema"))
+    });
     let examples = r.get("examples").and_then(Value::as_object);
     let mut content = Vec::new();
     if schema.is_some() || examples.is_some_and(|e| !e.is_empty()) {

@@ -13,22 +13,19 @@ use std::collections::HashSet;
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
-use crate::error::{escape_token, push_token, Error, Location, Result, Warning};
+use crate::error::{push_token, Error, Location, Result, Warning};
 use crate::load::Version;
 use crate::load::{FileId, Loader};
 
+mod nodes;
 mod same;
+
+pub use nodes::{Container, NodeTable, Nodes};
 
 /// The JSON types a schema's `type` may name.
 pub const SCHEMA_TYPES: &[&str] = &[
     "string", "number", "integer", "boolean", "array", "object", "null", "file",
 ];
-
-/// Extension key the resolver adds to every schema object: where it came from.
-pub const ORIGIN_KEY: &str = "x-origin";
-
-/// Prefix of hoisted schema references.
-pub const SCHEMA_REF_PREFIX: &str = "#/components/schemas/";
 
 /// One API document, loaded, its version known and its slips repaired: what this stage reads.
 #[derive(Debug)]
@@ -80,6 +77,8 @@ pub struct Bundle {
     pub loader: Loader,
     /// The keys in `schemas` of the event schemas, one per event type, in file name order.
     pub events: Vec<String>,
+    /// Where each schema node stands, and which are references.
+    pub nodes: Nodes,
 }
 
 impl Bundle {
@@ -114,11 +113,25 @@ pub struct Resolver {
     events: Vec<String>,
     /// What it read past.
     warnings: Vec<Warning>,
+    /// Where each schema node of the output stands, and which are references to hoisted schemas.
+    nodes: Nodes,
+    /// Where the walk writes: the container, and which source pointer is which output pointer.
+    place: Place,
 }
 
-/// Whether a key is an extension (`x-...`) of the spec's, not the resolver's own.
+/// Where the walk writes its output: the container, and the pointer in the output that the
+/// source pointer `source` is written at (a reference inlined, or a schema hoisted, starts
+/// another place).
+#[derive(Clone)]
+struct Place {
+    container: Container,
+    source: String,
+    out: String,
+}
+
+/// Whether a key is an extension (`x-...`).
 fn is_extension(key: &str) -> bool {
-    key.starts_with("x-") && key != ORIGIN_KEY
+    key.starts_with("x-")
 }
 
 /// Where a reference points.
@@ -138,7 +151,27 @@ impl Resolver {
             documents: Vec::new(),
             events: Vec::new(),
             warnings: Vec::new(),
+            nodes: Nodes::default(),
+            place: Place {
+                container: Container::Document(0),
+                source: String::new(),
+                out: String::new(),
+            },
         }
+    }
+
+    /// The output pointer of the source `pointer` in the current place.
+    fn out_at(&self, pointer: &str) -> String {
+        let rest = pointer.strip_prefix(self.place.source.as_str()).unwrap_or(pointer);
+        format!("{}{rest}", self.place.out)
+    }
+
+    /// Walks with `place` as the current place.
+    fn walk_in(&mut self, place: Place, file: FileId, pointer: &str, value: &Value, ctx: Ctx) -> Result<Value> {
+        let outer = std::mem::replace(&mut self.place, place);
+        let out = self.walk(file, pointer, value, ctx);
+        self.place = outer;
+        out
     }
 
     /// The loader, to load the next document with.
@@ -149,7 +182,12 @@ impl Resolver {
     /// Resolves one more document.
     pub fn add(&mut self, input: Input) -> Result<()> {
         self.document = self.documents.len();
-        let value = self.walk(input.file, "", &input.value, Ctx::Document)?;
+        let place = Place {
+            container: Container::Document(self.document),
+            source: String::new(),
+            out: String::new(),
+        };
+        let value = self.walk_in(place, input.file, "", &input.value, Ctx::Document)?;
         self.documents.push(Document {
             file: self.loader.file(input.file).display.clone(),
             version: input.version,
@@ -181,6 +219,7 @@ impl Resolver {
             warnings,
             loader: self.loader,
             events: self.events,
+            nodes: self.nodes,
         }
     }
 
@@ -303,19 +342,24 @@ impl Resolver {
             }
             None => map,
         };
-        let mut out = Map::with_capacity(map.len() + 1);
+        let mut out = Map::with_capacity(map.len());
+        let at = self.out_at(pointer);
+        let mut refined = false;
         if let Some(reference) = map.get("$ref") {
             let target = self.parse_ref(file, pointer, reference)?;
             let key = self.hoist(target, file, pointer)?;
-            let reference = Value::Object(Map::from_iter([(
-                "$ref".to_owned(),
-                Value::String(format!("{SCHEMA_REF_PREFIX}{}", escape_token(&key))),
-            )]));
+            // the reference, in the side table: the node itself is left empty
             if map.len() == 1 {
-                return Ok(reference);
+                self.nodes.table(&self.place.container).refs.insert(at, key);
+                return Ok(Value::Object(Map::new()));
             }
             // `$ref` with siblings (a description, say): the reference, refined.
-            out.insert("allOf".to_owned(), Value::Array(vec![reference]));
+            self.nodes
+                .table(&self.place.container)
+                .refs
+                .insert(format!("{at}/allOf/0"), key);
+            out.insert("allOf".to_owned(), Value::Array(vec![Value::Object(Map::new())]));
+            refined = true;
         }
         for (k, v) in map {
             let child = push_token(pointer, k);
@@ -349,7 +393,9 @@ impl Resolver {
                             format!("`{k}` must be a list of schemas"),
                         ));
                     }
-                    let walked = self.walk_schemas(file, &child, v)?;
+                    // after a refined reference, the schema's own `allOf` parts come second
+                    let offset = usize::from(refined && k == "allOf");
+                    let walked = self.walk_schemas_from(file, &child, v, offset)?;
                     if let (Some(Value::Array(mine)), Value::Array(more)) = (out.get_mut(k), &walked) {
                         mine.extend(more.iter().cloned());
                         continue;
@@ -367,18 +413,30 @@ impl Resolver {
             out.insert(k.clone(), walked);
         }
         let origin = self.loader.file(file).node_location(pointer);
-        out.insert(ORIGIN_KEY.to_owned(), origin_value(&origin));
+        self.nodes.table(&self.place.container).origins.insert(at, origin);
         Ok(Value::Object(out))
     }
 
     /// A list of schemas (`allOf`, `prefixItems`).
     fn walk_schemas(&mut self, file: FileId, pointer: &str, v: &Value) -> Result<Value> {
+        self.walk_schemas_from(file, pointer, v, 0)
+    }
+
+    /// A list of schemas whose items are written `offset` places further in the output.
+    fn walk_schemas_from(&mut self, file: FileId, pointer: &str, v: &Value, offset: usize) -> Result<Value> {
         let Value::Array(items) = v else {
             return Err(Error::new(self.at(file, pointer), "must be a list of schemas"));
         };
+        let list = self.out_at(pointer);
         let mut out = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
-            out.push(self.walk(file, &format!("{pointer}/{i}"), item, Ctx::Schema)?);
+            let source = format!("{pointer}/{i}");
+            let place = Place {
+                container: self.place.container.clone(),
+                out: format!("{list}/{}", i + offset),
+                source: source.clone(),
+            };
+            out.push(self.walk_in(place, file, &source, item, Ctx::Schema)?);
         }
         Ok(Value::Array(out))
     }
@@ -483,7 +541,12 @@ impl Resolver {
                 file: target.file,
             },
         );
-        let value = self.walk(target.file, &target.pointer, &node, Ctx::Schema)?;
+        let place = Place {
+            container: Container::Schema(key.clone()),
+            source: target.pointer.clone(),
+            out: String::new(),
+        };
+        let value = self.walk_in(place, target.file, &target.pointer, &node, Ctx::Schema)?;
         if let Some(entry) = self.schemas.get_mut(&key) {
             entry.value = value;
         }
@@ -507,7 +570,13 @@ impl Resolver {
         }
         let node = self.node(&target)?;
         self.inlining.push(id);
-        let out = self.walk(target.file, &target.pointer, &node, ctx);
+        // what it points to is written where the reference stands
+        let place = Place {
+            container: self.place.container.clone(),
+            out: self.out_at(from_pointer),
+            source: target.pointer.clone(),
+        };
+        let out = self.walk_in(place, target.file, &target.pointer, &node, ctx);
         self.inlining.pop();
         out
     }
@@ -618,36 +687,6 @@ fn file_stem(display: &str) -> String {
         }
     }
     name.to_owned()
-}
-
-fn origin_value(loc: &Location) -> Value {
-    let mut o = Map::new();
-    if let Some(f) = &loc.file {
-        o.insert("file".into(), Value::String(f.clone()));
-    }
-    if let Some(l) = loc.line {
-        o.insert("line".into(), Value::from(l));
-    }
-    if let Some(c) = loc.column {
-        o.insert("column".into(), Value::from(c));
-    }
-    if let Some(p) = &loc.pointer {
-        o.insert("pointer".into(), Value::String(p.clone()));
-    }
-    Value::Object(o)
-}
-
-/// Reads back an origin the resolver wrote under [`ORIGIN_KEY`].
-pub fn origin_of(origin: Option<&Value>) -> Location {
-    let Some(o) = origin else {
-        return Location::default();
-    };
-    Location {
-        file: o.get("file").and_then(Value::as_str).map(str::to_owned),
-        line: o.get("line").and_then(Value::as_u64).map(|v| v as usize),
-        column: o.get("column").and_then(Value::as_u64).map(|v| v as usize),
-        pointer: o.get("pointer").and_then(Value::as_str).map(str::to_owned),
-    }
 }
 
 fn percent_decode(s: &str) -> String {

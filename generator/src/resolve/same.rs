@@ -8,10 +8,7 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
-
-use super::{Resolver, SCHEMA_REF_PREFIX};
-use crate::error::escape_token;
+use super::Resolver;
 
 /// Merges the hoisted schemas of `resolver` that are the same schema.
 pub fn merge(resolver: &mut Resolver) {
@@ -34,13 +31,17 @@ pub fn merge(resolver: &mut Resolver) {
     let refs: Vec<Vec<usize>> = keys
         .iter()
         .map(|k| {
-            let mut out = Vec::new();
-            references(&resolver.schemas[*k].value, &mut |target| {
-                if let Some(i) = index.get(target) {
-                    out.push(*i);
-                }
-            });
-            out
+            // in the order of where they stand (a table is a hash map)
+            let mut targets: Vec<(&String, &String)> = resolver
+                .nodes
+                .schema(k)
+                .map(|t| t.refs.iter().collect())
+                .unwrap_or_default();
+            targets.sort();
+            targets
+                .iter()
+                .filter_map(|(_, target)| index.get(target.as_str()).copied())
+                .collect()
         })
         .collect();
     loop {
@@ -82,13 +83,6 @@ pub fn merge(resolver: &mut Resolver) {
     if renamed.is_empty() {
         return;
     }
-    let rename = |v: &mut Value| {
-        rewrite(v, &|target| {
-            renamed
-                .get(target)
-                .map(|to| format!("{SCHEMA_REF_PREFIX}{}", escape_token(to)))
-        })
-    };
     // the group's key keeps its place: the first reached of its group's places
     let mut schemas = std::mem::take(&mut resolver.schemas);
     let mut merged = indexmap::IndexMap::with_capacity(schemas.len());
@@ -98,14 +92,20 @@ pub fn merge(resolver: &mut Resolver) {
         if merged.contains_key(&kept) {
             continue;
         }
-        if let Some(mut hoisted) = schemas.shift_remove(&kept) {
-            rename(&mut hoisted.value);
+        if let Some(hoisted) = schemas.shift_remove(&kept) {
             merged.insert(kept, hoisted);
         }
     }
     resolver.schemas = merged;
-    for doc in &mut resolver.documents {
-        rename(&mut doc.value);
+    for gone in renamed.keys() {
+        resolver.nodes.remove_schema(gone);
+    }
+    for table in resolver.nodes.tables_mut() {
+        for target in table.refs.values_mut() {
+            if let Some(to) = renamed.get(target.as_str()) {
+                *target = to.clone();
+            }
+        }
     }
     for event in &mut resolver.events {
         if let Some(to) = renamed.get(event) {
@@ -114,39 +114,4 @@ pub fn merge(resolver: &mut Resolver) {
     }
     let mut seen = std::collections::HashSet::new();
     resolver.events.retain(|e| seen.insert(e.clone()));
-}
-
-/// Calls `f` with the key of every hoisted schema `v` refers to.
-fn references(v: &Value, f: &mut impl FnMut(&str)) {
-    match v {
-        Value::Object(map) => {
-            if let Some(Value::String(r)) = map.get("$ref") {
-                if let Some(key) = r.strip_prefix(SCHEMA_REF_PREFIX) {
-                    f(&key.replace("~1", "/").replace("~0", "~"));
-                }
-            }
-            map.values().for_each(|x| references(x, f));
-        }
-        Value::Array(items) => items.iter().for_each(|x| references(x, f)),
-        _ => {}
-    }
-}
-
-/// Replaces every schema reference of `v` that `to` gives a new text for.
-fn rewrite(v: &mut Value, to: &impl Fn(&str) -> Option<String>) {
-    match v {
-        Value::Object(map) => {
-            if let Some(Value::String(r)) = map.get_mut("$ref") {
-                let new = r
-                    .strip_prefix(SCHEMA_REF_PREFIX)
-                    .and_then(|key| to(&key.replace("~1", "/").replace("~0", "~")));
-                if let Some(new) = new {
-                    *r = new;
-                }
-            }
-            map.values_mut().for_each(|x| rewrite(x, to));
-        }
-        Value::Array(items) => items.iter_mut().for_each(|x| rewrite(x, to)),
-        _ => {}
-    }
 }
