@@ -10,7 +10,8 @@ use quote::{format_ident, quote};
 
 use super::rust::{doc_attrs, ident, ty_tokens};
 use super::{Dependency, Emitted, FileContent, Module, Output, RuntimeFile};
-use crate::ir::events::{EventDef, EventSet};
+use crate::ir::events::EventDef;
+use crate::ir::EventSet;
 use crate::ir::{Api, Role, Ty, TypeKind, TypeSpace};
 
 /// `src/events.rs`, when the spec has event types.

@@ -5,105 +5,9 @@ use std::collections::HashSet;
 
 use super::docs::render;
 use super::naming::{pascal, snake, unique};
-use super::types::{Field, Naming, TypeBuilder};
-use super::{Location, Ty, TypeKind, TypeSpace};
-use crate::error::Result;
-use crate::frontend::Spec;
-
-/// What kind of event a schema builds on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum EventKind {
-    /// A room event of the timeline (`core-event-schema/room_event.yaml`).
-    Message,
-    /// A state event (`state_event.yaml`): in the timeline and the room's state.
-    State,
-    /// Any other event (`event.yaml`): account data, to-device, ephemeral, presence.
-    Basic,
-}
-
-impl EventKind {
-    /// `message`, `state` or `basic`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventKind::Message => "message",
-            EventKind::State => "state",
-            EventKind::Basic => "basic",
-        }
-    }
-}
-
-/// The events of a kind, as a place of the API or an enum of the events output holds them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum EventSet {
-    /// Events of any kind.
-    All,
-    /// Room events of the timeline: message and state events.
-    Timeline,
-    /// State events.
-    State,
-    /// Stripped state: a state event's `type`, `state_key`, `sender` and `content` (invites,
-    /// knocks, the space hierarchy).
-    StrippedState,
-    /// Ephemeral room events (typing, receipts).
-    Ephemeral,
-    /// Account data, global or of a room.
-    AccountData,
-    /// To-device messages.
-    ToDevice,
-    /// Presence.
-    Presence,
-}
-
-impl EventSet {
-    /// Every kind an enum of the events output stands for, in order.
-    pub const KINDS: [EventSet; 8] = [
-        EventSet::All,
-        EventSet::Timeline,
-        EventSet::State,
-        EventSet::StrippedState,
-        EventSet::Ephemeral,
-        EventSet::AccountData,
-        EventSet::ToDevice,
-        EventSet::Presence,
-    ];
-
-    /// The words of its names: `Timeline` (`TimelineEvent`, `AnyTimelineEventContent`); empty
-    /// for events of any kind (`Event`, `AnyEventContent`).
-    pub fn words(self) -> &'static str {
-        match self {
-            EventSet::All => "",
-            EventSet::Timeline => "Timeline",
-            EventSet::State => "State",
-            EventSet::StrippedState => "StrippedState",
-            EventSet::Ephemeral => "Ephemeral",
-            EventSet::AccountData => "AccountData",
-            EventSet::ToDevice => "ToDevice",
-            EventSet::Presence => "Presence",
-        }
-    }
-
-    /// An event of the kind, for documentation: `a timeline event`.
-    pub fn noun(self) -> &'static str {
-        match self {
-            EventSet::All => "an event of any kind",
-            EventSet::Timeline => "a timeline event",
-            EventSet::State => "a state event",
-            EventSet::StrippedState => "a stripped state event",
-            EventSet::Ephemeral => "an ephemeral event",
-            EventSet::AccountData => "an account data event",
-            EventSet::ToDevice => "a to-device event",
-            EventSet::Presence => "a presence event",
-        }
-    }
-
-    /// The content enum of its events: stripped state has a state event's content.
-    pub fn content(self) -> EventSet {
-        match self {
-            EventSet::StrippedState => EventSet::State,
-            other => other,
-        }
-    }
-}
+use super::types::{EventKind, EventSet, Field, Naming, SchemaKind, Schemas, Ty, TypeBuilder, TypeKind, TypeSpace};
+use crate::error::{Location, Result};
+use crate::frontend::{JsonType, Schema, SchemaRef, Spec};
 
 /// The kinds of the events built on `event.yaml` (account data, to-device, ephemeral, presence):
 /// neither their schemas nor their examples say which, so this table of Matrix knowledge does,
@@ -212,7 +116,7 @@ pub fn read(spec: &Spec, builder: &mut TypeBuilder<'_>) -> Result<Vec<EventDef>>
         HashSet::from(["UnknownEventContent".to_owned(), "RedactedEventContent".to_owned()]);
     for key in &spec.events {
         let Some(named) = spec.schemas.get(key) else { continue };
-        let Some(kind) = builder.event_kind(&named.schema) else {
+        let Some(kind) = event_kind(&named.schema) else {
             continue; // a part other event schemas share, not an event
         };
         let (event_type, variant) = split_stem(&named.name_hint);
@@ -272,7 +176,7 @@ pub fn envelope(spec: &Spec, builder: &mut TypeBuilder<'_>) -> Result<Vec<Field>
     // then the fields an event schema declares beside its content (`m.room.redaction`'s
     // `redacts`)
     for named in spec.events.iter().filter_map(|key| spec.schemas.get(key)) {
-        if builder.event_kind(&named.schema).is_some() {
+        if event_kind(&named.schema).is_some() {
             declared.extend(named.schema.properties.iter().map(|(k, v)| (k.clone(), v.clone())));
         }
     }
@@ -306,4 +210,66 @@ pub fn keep_unknown_fields(space: &mut TypeSpace, events: &[EventDef], envelope:
             }
         }
     }
+}
+
+pub fn event_kind(s: &Schema) -> Option<EventKind> {
+    s.all_of.iter().find_map(|part| {
+        let SchemaRef::Ref(key) = part else { return None };
+        let (_, file) = key.rsplit_once("core-event-schema/")?;
+        Some(match file.split('.').next().unwrap_or_default() {
+            "state_event" | "sync_state_event" | "stripped_state" => EventKind::State,
+            "room_event" | "sync_room_event" | "call_event" => EventKind::Message,
+            _ => EventKind::Basic,
+        })
+    })
+}
+
+pub fn event_set(schemas: &Schemas<'_>, s: &Schema) -> Result<Option<EventSet>> {
+    if !matches!(schemas.shape(s), SchemaKind::Object) {
+        return Ok(None);
+    }
+    let parts = schemas.object_parts(s, 0)?;
+    let is = |name: &str, want: fn(&Schemas<'_>, &Schema) -> bool| -> Result<bool> {
+        Ok(match parts.properties.get(name).map(Vec::as_slice) {
+            Some([one]) => want(schemas, schemas.deref(one)?),
+            _ => false,
+        })
+    };
+    let string = |b: &Schemas<'_>, s: &Schema| matches!(b.shape(s), SchemaKind::Scalar(JsonType::String));
+    let open_object = |b: &Schemas<'_>, s: &Schema| {
+        matches!(b.shape(s), SchemaKind::Object) && b.object_parts(s, 0).is_ok_and(|p| p.properties.is_empty())
+    };
+    if !is("type", string)? || !is("content", open_object)? {
+        return Ok(None);
+    }
+    // an object that requires more than an event has (a push notification's `devices`) is
+    // something else that carries an event's type and content
+    const ENVELOPE: &[&str] = &[
+        "type",
+        "content",
+        "event_id",
+        "sender",
+        "origin_server_ts",
+        "unsigned",
+        "room_id",
+        "state_key",
+        "redacts",
+        "prev_content",
+        "age",
+        "user_id",
+        "membership",
+        "replaces_state",
+        "prev_sender",
+        "txn_id",
+    ];
+    if parts.required.iter().any(|r| !ENVELOPE.contains(r)) {
+        return Ok(None);
+    }
+    let required = |name: &str| parts.required.contains(name);
+    Ok(Some(match (required("state_key"), required("event_id")) {
+        (true, true) => EventSet::State,
+        (true, false) => EventSet::StrippedState,
+        (false, true) => EventSet::Timeline,
+        (false, false) => EventSet::All,
+    }))
 }

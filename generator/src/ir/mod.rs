@@ -9,6 +9,9 @@ pub mod naming;
 pub mod params;
 pub mod path;
 pub mod types;
+pub mod versions;
+
+pub use versions::Versions;
 
 use std::collections::{HashMap, HashSet};
 
@@ -22,8 +25,8 @@ use naming::{operation_name, pascal, snake, unique};
 pub use params::ParamStyle;
 pub use path::{PathTemplate, Segment};
 pub use types::{
-    defined_at, Absent, EnumDef, Field, Literal, Seed, StructDef, Ty, TypeDef, TypeId, TypeKind, TypeSpace, UnionDef,
-    NAMES_FILE,
+    defined_at, Absent, EnumDef, EventSet, Field, Literal, Seed, StructDef, Ty, TypeDef, TypeId, TypeKind, TypeSpace,
+    UnionDef, NAMES_FILE,
 };
 use types::{Naming, TypeBuilder};
 
@@ -236,50 +239,6 @@ impl ResponseDef {
     }
 }
 
-/// When the Matrix spec added or changed something (`x-addedInMatrixVersion`,
-/// `x-changedInMatrixVersion`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Versions {
-    /// The version that added it.
-    pub added: Option<String>,
-    /// Each version that changed it, with what changed (Markdown).
-    pub changed: Vec<(String, String)>,
-}
-
-impl Versions {
-    /// Reads the extensions of a node.
-    pub fn from_extensions(ext: &std::collections::BTreeMap<String, serde_json::Value>, markup: Markup) -> Self {
-        let text = |v: &serde_json::Value| match v {
-            serde_json::Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
-        Versions {
-            added: ext.get("x-addedInMatrixVersion").map(text),
-            changed: ext
-                .get("x-changedInMatrixVersion")
-                .and_then(serde_json::Value::as_object)
-                .map(|m| m.iter().map(|(k, v)| (k.clone(), render(&text(v), markup))).collect())
-                .unwrap_or_default(),
-        }
-    }
-
-    /// A sentence or two for the documentation (empty when nothing is known).
-    pub fn doc(&self) -> String {
-        let mut out = String::new();
-        if let Some(v) = &self.added {
-            out.push_str(&format!("Added in Matrix {v}."));
-        }
-        for (v, what) in &self.changed {
-            if !out.is_empty() {
-                out.push(' ');
-            }
-            let what = what.replace('\n', " ");
-            out.push_str(&format!("Changed in Matrix {v}: {}", what.trim()));
-        }
-        out
-    }
-}
-
 /// An operation.
 #[derive(Clone, Debug)]
 pub struct Operation {
@@ -361,7 +320,9 @@ fn base_path(raw: &str) -> String {
 /// every `{name}` is a declared path parameter.
 pub fn build(spec: &Spec) -> Result<(Api, Vec<Warning>)> {
     let mut builder = TypeBuilder::new(&spec.schemas);
-    builder.events = !spec.events.is_empty();
+    if !spec.events.is_empty() {
+        builder.events = Some(events::event_set);
+    }
     build_with(spec, builder, None, Role::Whole)
 }
 
@@ -370,7 +331,9 @@ pub fn build(spec: &Spec) -> Result<(Api, Vec<Warning>)> {
 /// named schemas), built once; and the [`Seed`] each API's type space starts from.
 pub fn build_shared(spec: &Spec, keys: &[String]) -> Result<(Api, Seed, Vec<Warning>)> {
     let mut builder = TypeBuilder::new(&spec.schemas);
-    builder.events = !spec.events.is_empty();
+    if !spec.events.is_empty() {
+        builder.events = Some(events::event_set);
+    }
     for key in keys.iter().filter(|k| !spec.events.contains(k)) {
         builder.ty(&SchemaRef::Ref(key.clone()), &Naming::new("Type"))?;
     }
@@ -405,7 +368,9 @@ pub fn build_member(
     crate_name: &str,
 ) -> Result<(Api, Vec<Warning>)> {
     let mut builder = TypeBuilder::seeded(&spec.schemas, seed);
-    builder.events = !shared.events.is_empty();
+    if !shared.events.is_empty() {
+        builder.events = Some(events::event_set);
+    }
     let role = Role::Member {
         shared_crate: shared_crate.to_owned(),
         crate_name: crate_name.to_owned(),
