@@ -17,6 +17,8 @@ struct Module {
     names: Vec<Vec<String>>,
     /// Its re-exports: an item name to the path it stands for.
     reexports: BTreeMap<String, Vec<String>>,
+    /// The modules it re-exports whole (`pub use model::*`).
+    globs: Vec<Vec<String>>,
     /// Its items' names (functions, types, constants...) defined in it.
     items: BTreeSet<String>,
 }
@@ -53,6 +55,7 @@ fn modules(src: &Path) -> BTreeMap<Vec<String>, Module> {
                 names: Vec::new(),
                 relative: Vec::new(),
                 reexports: BTreeMap::new(),
+                globs: Vec::new(),
                 items: BTreeSet::new(),
                 depth: 0,
             };
@@ -67,6 +70,7 @@ fn modules(src: &Path) -> BTreeMap<Vec<String>, Module> {
                     file: path,
                     names: visitor.names,
                     reexports: visitor.reexports,
+                    globs: visitor.globs,
                     items: visitor.items,
                 },
             );
@@ -81,6 +85,7 @@ struct Names {
     /// Paths that may name a child module, made absolute.
     relative: Vec<Vec<String>>,
     reexports: BTreeMap<String, Vec<String>>,
+    globs: Vec<Vec<String>>,
     items: BTreeSet<String>,
     /// How deep in nested items (only the file's own items are its items).
     depth: usize,
@@ -142,7 +147,14 @@ impl Names {
                 full.push(r.ident.to_string());
                 self.used(full, public.then(|| r.rename.to_string()));
             }
-            syn::UseTree::Glob(_) => self.used(prefix, None),
+            syn::UseTree::Glob(_) => {
+                if public {
+                    let mut target = self.module.clone();
+                    target.extend(prefix.iter().cloned());
+                    self.globs.push(self.absolute(&prefix).unwrap_or(target));
+                }
+                self.used(prefix, None);
+            }
             syn::UseTree::Group(g) => {
                 for t in &g.items {
                     self.use_tree(prefix.clone(), t, public);
@@ -259,6 +271,17 @@ fn resolve(mods: &BTreeMap<Vec<String>, Module>, name: &[String], depth: usize) 
                 let mut further = target.clone();
                 further.extend(name[len + 1..].iter().cloned());
                 return resolve(mods, &further, depth + 1).or(Some(module));
+            }
+            // a glob re-export of a module that has the item
+            for glob in &found.globs {
+                if mods
+                    .get(glob)
+                    .is_some_and(|m| m.items.contains(item) || m.reexports.contains_key(item))
+                {
+                    let mut further = glob.clone();
+                    further.extend(name[len..].iter().cloned());
+                    return resolve(mods, &further, depth + 1).or(Some(module));
+                }
             }
         }
     }

@@ -1,24 +1,12 @@
 //! How a parameter's value is written as text, decided from where it is sent, its type and
 //! what the document says (OpenAPI 3's `style`/`explode`, Swagger 2.0's `collectionFormat`).
 //! Every (location, type, serialization) the generated client and server both implement has a
-//! [`ParamStyle`]; anything else is an error the caller locates at the parameter, never a crate
+//! `ParamStyle`; anything else is an error the caller locates at the parameter, never a crate
 //! that does not build or sends what the spec does not say.
 
-use super::{ParamLocation, Ty};
+use super::model::{ParamLocation, ParamStyle};
+use super::types::Ty;
 use crate::frontend::Serialization;
-
-/// How a parameter's value is written.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ParamStyle {
-    /// One value as text: a string, number, boolean, identifier or string enum.
-    Single,
-    /// A list of such values: joined by the separator, or (`None`, in a query only) one
-    /// `name=value` pair per item.
-    List(Option<char>),
-    /// A map of text in the query: each entry its own `key=value` pair (OpenAPI's exploded
-    /// `form` object; the Matrix spec's `fields...`).
-    Entries,
-}
 
 /// What a parameter's type is, for its style.
 enum Kind {

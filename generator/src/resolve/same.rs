@@ -8,17 +8,17 @@
 
 use std::collections::HashMap;
 
-use super::Resolver;
+use super::bundle::Bundle;
 
-/// Merges the hoisted schemas of `resolver` that are the same schema.
-pub fn merge(resolver: &mut Resolver) {
-    let keys: Vec<&String> = resolver.schemas.keys().collect();
+/// Merges the hoisted schemas of `bundle` that are the same schema.
+pub fn merge(bundle: &mut Bundle) {
+    let keys: Vec<&String> = bundle.schemas.keys().collect();
     // candidates: the same pointer of files of the same text
     let mut label: HashMap<(&str, &str), usize> = HashMap::new();
     let mut class: Vec<usize> = Vec::with_capacity(keys.len());
     for key in &keys {
-        let hoisted = &resolver.schemas[*key];
-        let text = resolver.loader.file(hoisted.file).text();
+        let hoisted = &bundle.schemas[*key];
+        let text = bundle.loader.file(hoisted.file).text();
         let pointer = key.split_once('#').map_or("", |(_, p)| p);
         let next = label.len();
         class.push(*label.entry((text, pointer)).or_insert(next));
@@ -32,7 +32,7 @@ pub fn merge(resolver: &mut Resolver) {
         .iter()
         .map(|k| {
             // in the order of where they stand (a table is a hash map)
-            let mut targets: Vec<(&String, &String)> = resolver
+            let mut targets: Vec<(&String, &String)> = bundle
                 .nodes
                 .schema(k)
                 .map(|t| t.refs.iter().collect())
@@ -64,7 +64,7 @@ pub fn merge(resolver: &mut Resolver) {
     for (i, key) in keys.iter().enumerate() {
         let better = |j: usize| {
             let (a, b) = (key.as_str(), keys[j].as_str());
-            let events = |k: &str| resolver.events.iter().any(|e| e == k);
+            let events = |k: &str| bundle.events.iter().any(|e| e == k);
             (events(a), std::cmp::Reverse(a.len())) > (events(b), std::cmp::Reverse(b.len()))
         };
         match chosen.get(&class[i]) {
@@ -84,7 +84,7 @@ pub fn merge(resolver: &mut Resolver) {
         return;
     }
     // the group's key keeps its place: the first reached of its group's places
-    let mut schemas = std::mem::take(&mut resolver.schemas);
+    let mut schemas = std::mem::take(&mut bundle.schemas);
     let mut merged = indexmap::IndexMap::with_capacity(schemas.len());
     let order: Vec<String> = schemas.keys().cloned().collect();
     for key in order {
@@ -96,22 +96,22 @@ pub fn merge(resolver: &mut Resolver) {
             merged.insert(kept, hoisted);
         }
     }
-    resolver.schemas = merged;
+    bundle.schemas = merged;
     for gone in renamed.keys() {
-        resolver.nodes.remove_schema(gone);
+        bundle.nodes.remove_schema(gone);
     }
-    for table in resolver.nodes.tables_mut() {
+    for table in bundle.nodes.tables_mut() {
         for target in table.refs.values_mut() {
             if let Some(to) = renamed.get(target.as_str()) {
                 *target = to.clone();
             }
         }
     }
-    for event in &mut resolver.events {
+    for event in &mut bundle.events {
         if let Some(to) = renamed.get(event) {
             *event = to.clone();
         }
     }
     let mut seen = std::collections::HashSet::new();
-    resolver.events.retain(|e| seen.insert(e.clone()));
+    bundle.events.retain(|e| seen.insert(e.clone()));
 }
