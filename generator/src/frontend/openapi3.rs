@@ -4,9 +4,11 @@
 
 use serde_json::{Map, Value};
 
+use super::site::{Ctx, Site};
+use super::values::{extensions, text};
 use super::{
-    extensions, text, Ctx, Dialect, Document, Header, MediaType, Operation, ParamIn, Parameter, RequestBody, Response,
-    SchemaRef, SecurityScheme, Serialization, Site, Status, Version,
+    Dialect, Document, Header, MediaType, ParamIn, Parameter, RequestBody, Response, SchemaRef, SecurityScheme,
+    Serialization, SpecOperation, Status, Version,
 };
 use crate::error::{push_token, Result, Warning};
 
@@ -34,7 +36,7 @@ pub fn read(ctx: &Ctx<'_>, doc: &Value, version: Version, warnings: &mut Vec<War
         dialect: Dialect::from(version),
         schemes: &schemes,
     };
-    let mut operations = super::operations(ctx, doc, &schemes, warnings, |site, warnings| {
+    let mut operations = super::site::operations(ctx, doc, &schemes, warnings, |site, warnings| {
         reader.operation(site, warnings)
     })?;
     // webhooks are requests the API makes, not ones it serves or a client sends it
@@ -46,7 +48,7 @@ pub fn read(ctx: &Ctx<'_>, doc: &Value, version: Version, warnings: &mut Vec<War
             ));
         }
     }
-    super::undefined_schemes(&mut operations, &schemes, warnings);
+    super::site::undefined_schemes(&mut operations, &schemes, warnings);
     Ok(Document {
         file: ctx.file.to_owned(),
         version,
@@ -82,7 +84,7 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    fn operation(&self, site: &Site<'_>, warnings: &mut Vec<Warning>) -> Result<Operation> {
+    fn operation(&self, site: &Site<'_>, warnings: &mut Vec<Warning>) -> Result<SpecOperation> {
         let ctx = self.ctx;
         let mut parameters = Vec::new();
         for (pointer, p) in site.parameters() {
@@ -112,13 +114,13 @@ impl Reader<'_> {
 
     fn parameter(&self, pointer: &str, p: &Value, warnings: &mut Vec<Warning>) -> Result<Parameter> {
         let ctx = self.ctx;
-        let (p, name, location) = super::parameter_head(ctx, pointer, p)?;
+        let (p, name, location) = super::site::parameter_head(ctx, pointer, p)?;
         let location = match location {
             Some("path") => ParamIn::Path,
             Some("query") => ParamIn::Query,
             Some("header") => ParamIn::Header,
             Some("cookie") => ParamIn::Cookie,
-            other => return Err(super::bad_location(ctx, pointer, name, other)),
+            other => return Err(super::site::bad_location(ctx, pointer, name, other)),
         };
         // `content` instead of `schema`: the schema of its (single) media type, written in it
         let content = p

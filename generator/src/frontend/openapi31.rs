@@ -4,7 +4,8 @@
 
 use serde_json::Value;
 
-use super::{openapi3, Ctx, Document, Version};
+use super::site::Ctx;
+use super::{openapi3, Document, Version};
 use crate::error::{Result, Warning};
 
 /// Reads one resolved OpenAPI 3.1 document.

@@ -338,7 +338,7 @@ impl<'w> SchemaReader<'w> {
             Some(Value::Object(d)) => d.get("propertyName").and_then(Value::as_str).map(str::to_owned),
             _ => None,
         };
-        s.extensions = super::extensions(map);
+        s.extensions = super::values::extensions(map);
         s
     }
 

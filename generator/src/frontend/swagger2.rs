@@ -4,9 +4,11 @@
 
 use serde_json::{json, Map, Value};
 
+use super::site::{Ctx, Site};
+use super::values::{extensions, text};
 use super::{
-    extensions, text, Ctx, Dialect, Document, Header, MediaType, Operation, ParamIn, Parameter, RequestBody, Response,
-    SchemaRef, SecurityScheme, Serialization, Site, Status, Version,
+    Dialect, Document, Header, MediaType, ParamIn, Parameter, RequestBody, Response, SchemaRef, SecurityScheme,
+    Serialization, SpecOperation, Status, Version,
 };
 use crate::error::{push_token, Result, Warning};
 
@@ -26,7 +28,7 @@ pub fn read(ctx: &Ctx<'_>, doc: &Value, warnings: &mut Vec<Warning>) -> Result<D
             schemes.push((name.clone(), security_scheme(ctx, name, def)?));
         }
     }
-    let mut operations = super::operations(ctx, doc, &schemes, warnings, |site, warnings| {
+    let mut operations = super::site::operations(ctx, doc, &schemes, warnings, |site, warnings| {
         let oc = OpCtx {
             ctx,
             consumes: &consumes,
@@ -35,7 +37,7 @@ pub fn read(ctx: &Ctx<'_>, doc: &Value, warnings: &mut Vec<Warning>) -> Result<D
         };
         operation(&oc, site, warnings)
     })?;
-    super::undefined_schemes(&mut operations, &schemes, warnings);
+    super::site::undefined_schemes(&mut operations, &schemes, warnings);
     Ok(Document {
         file: ctx.file.to_owned(),
         version: Version::Swagger2,
@@ -101,7 +103,7 @@ struct OpCtx<'a> {
     schemes: &'a [(String, SecurityScheme)],
 }
 
-fn operation(oc: &OpCtx<'_>, site: &Site<'_>, warnings: &mut Vec<Warning>) -> Result<Operation> {
+fn operation(oc: &OpCtx<'_>, site: &Site<'_>, warnings: &mut Vec<Warning>) -> Result<SpecOperation> {
     let ctx = oc.ctx;
     let op = site.op;
     let consumes = match op.get("consumes") {
@@ -115,7 +117,7 @@ fn operation(oc: &OpCtx<'_>, site: &Site<'_>, warnings: &mut Vec<Warning>) -> Re
     let mut parameters = Vec::new();
     let mut body: Option<(String, &Map<String, Value>)> = None;
     for (pointer, p) in site.parameters() {
-        let (p, name, location) = super::parameter_head(ctx, &pointer, p)?;
+        let (p, name, location) = super::site::parameter_head(ctx, &pointer, p)?;
         let location = match location {
             Some("body") => {
                 if let Some((first, _)) = &body {
@@ -133,7 +135,7 @@ fn operation(oc: &OpCtx<'_>, site: &Site<'_>, warnings: &mut Vec<Warning>) -> Re
             Some("query") => ParamIn::Query,
             Some("header") => ParamIn::Header,
             Some("formData") => return Err(ctx.error(&pointer, "`formData` parameters are not supported yet")),
-            other => return Err(super::bad_location(ctx, &pointer, name, other)),
+            other => return Err(super::site::bad_location(ctx, &pointer, name, other)),
         };
         parameters.push(parameter(ctx, &pointer, name, location, p, warnings));
     }

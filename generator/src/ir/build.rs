@@ -207,7 +207,7 @@ fn operation(
     builder: &mut TypeBuilder<'_>,
     base_path: &str,
     markup: Markup,
-    op: &frontend::Operation,
+    op: &frontend::SpecOperation,
     names: &mut HashSet<String>,
     warnings: &mut Vec<Warning>,
 ) -> Result<Operation> {
