@@ -62,6 +62,7 @@ fn bench(c: &mut Criterion) {
         let info = stages::CrateInfo {
             name: "bench",
             version: "0.1.0",
+            placement: &stages::Placement::Whole,
         };
         // the files' token streams are made on the formatting threads; here on this one
         g.bench_function("6 emit (one thread)", |b| {

@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::output::{CrateInfo, Emitted, FileContent, Output};
+use super::output::{CrateInfo, Emitted, FileContent, Output, Placement};
 use super::rust::{ident, inner_doc_attrs};
 use super::{client, events, manifest, models, operations, server, support, surface};
-use crate::ir::{Api, Role};
+use crate::ir::Api;
 
 /// Every output, in the order their contributions are assembled.
 pub const OUTPUTS: &[&dyn Output] = &[
@@ -41,12 +41,12 @@ impl<'a> Files<'a> {
 }
 
 /// Every file of the generated crate, by path relative to the crate folder.
-pub fn emit<'a>(api: &'a Api, info: &CrateInfo<'_>) -> crate::error::Result<BTreeMap<String, FileContent<'a>>> {
+pub fn emit<'a>(api: &'a Api, info: &CrateInfo<'a>) -> crate::error::Result<BTreeMap<String, FileContent<'a>>> {
     let mut files = Files { files: BTreeMap::new() };
     let mut all = Emitted::default();
     for output in OUTPUTS {
-        let e = output.emit(api);
-        if matches!(api.role, Role::Shared { .. }) && output.per_api() {
+        let e = output.emit(api, info.placement);
+        if matches!(info.placement, Placement::Shared { .. }) && output.per_api() {
             all.runtime.extend(e.runtime);
             all.features.extend(e.features);
             all.dependencies.extend(e.dependencies);
@@ -69,15 +69,16 @@ pub fn emit<'a>(api: &'a Api, info: &CrateInfo<'_>) -> crate::error::Result<BTre
         "Cargo.toml".to_owned(),
         FileContent::Text(manifest::cargo_toml(api, info, &all)),
     )?;
+    let placement = info.placement;
     let all = std::sync::Arc::new(all);
     let assembled = std::sync::Arc::clone(&all);
     files.insert(
         "crate",
         "src/lib.rs".to_owned(),
-        FileContent::rust(move || lib_rs(api, &assembled)),
+        FileContent::rust(move || lib_rs(api, placement, &assembled)),
     )?;
     // an API of a set uses the shared crate's support code
-    if !matches!(api.role, Role::Member { .. }) {
+    if !info.placement.is_member() {
         let assembled = std::sync::Arc::clone(&all);
         files.insert(
             "crate",
@@ -112,7 +113,7 @@ fn cfg(feature: Option<&str>) -> TokenStream {
     }
 }
 
-fn lib_rs(api: &Api, all: &Emitted) -> TokenStream {
+fn lib_rs(api: &Api, placement: &Placement, all: &Emitted) -> TokenStream {
     let mut doc = format!("# {}\n\nRust types for the {}", api.title, api.title);
     if !api.version.is_empty() {
         doc.push_str(&format!(" (version {})", api.version));
@@ -130,10 +131,7 @@ fn lib_rs(api: &Api, all: &Emitted) -> TokenStream {
         doc.push_str(&format!("\n- `{s}`"));
     }
     let doc = inner_doc_attrs(&doc);
-    let shared = match &api.role {
-        Role::Member { shared_crate, .. } => Some(ident(&shared_crate.replace('-', "_"))),
-        _ => None,
-    };
+    let shared = placement.shared_crate().map(|krate| ident(&krate.replace('-', "_")));
     let mut modules: Vec<(&str, TokenStream)> = all
         .modules
         .iter()

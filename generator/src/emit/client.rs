@@ -4,10 +4,11 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::output::Placement;
 use super::rust::{doc_attrs, ident, inner_doc_attrs, method_doc};
 use super::{Dependency, Emitted, Feature, FileContent, Module, Output, RuntimeFile};
 use crate::ir::naming::pascal;
-use crate::ir::{Api, Body, Operation, Role, Shape};
+use crate::ir::{Api, Body, Operation, Shape};
 
 /// `src/client.rs` and the `client` feature.
 pub struct ClientOutput;
@@ -21,9 +22,12 @@ impl Output for ClientOutput {
         true
     }
 
-    fn emit<'a>(&self, api: &'a Api) -> Emitted<'a> {
+    fn emit<'a>(&self, api: &'a Api, placement: &'a Placement) -> Emitted<'a> {
         Emitted {
-            files: vec![("src/client.rs".to_owned(), FileContent::rust(move || client_file(api)))],
+            files: vec![(
+                "src/client.rs".to_owned(),
+                FileContent::rust(move || client_file(api, placement)),
+            )],
             modules: vec![Module {
                 name: "client",
                 feature: Some("client"),
@@ -104,8 +108,8 @@ fn request_is_empty(op: &Operation) -> bool {
         }
 }
 
-fn client_file(api: &Api) -> TokenStream {
-    if let Role::Member { crate_name, .. } = &api.role {
+fn client_file(api: &Api, placement: &Placement) -> TokenStream {
+    if let Placement::Member { crate_name, .. } = placement {
         return member_client_file(api, crate_name);
     }
     let methods = api.operations.iter().map(|op| {

@@ -3,6 +3,7 @@
 //! content is), and [`AnyEventContent`] tells them apart by the event's `type` (and by the field
 //! that names a variant, such as `msgtype`), keeping the content of any type it does not know.
 
+use super::output::Placement;
 use std::collections::{BTreeMap, HashSet};
 
 use proc_macro2::TokenStream;
@@ -12,7 +13,7 @@ use super::rust::{doc_attrs, ident, ty_tokens};
 use super::{Dependency, Emitted, FileContent, Module, Output, RuntimeFile};
 use crate::ir::events::EventDef;
 use crate::ir::EventSet;
-use crate::ir::{Api, Role, Ty, TypeKind, TypeSpace};
+use crate::ir::{Api, Ty, TypeKind, TypeSpace};
 
 /// `src/events.rs`, when the spec has event types.
 pub struct EventsOutput;
@@ -22,12 +23,12 @@ impl Output for EventsOutput {
         "events"
     }
 
-    fn emit<'a>(&self, api: &'a Api) -> Emitted<'a> {
+    fn emit<'a>(&self, api: &'a Api, placement: &'a Placement) -> Emitted<'a> {
         if api.events.is_empty() {
             return Emitted::default();
         }
         // an API of a set has the shared crate's events
-        let member = matches!(api.role, Role::Member { .. });
+        let member = placement.is_member();
         let files = if member {
             Vec::new()
         } else {

@@ -4,7 +4,7 @@
 use toml_edit::{value, Array, DocumentMut, InlineTable, Item, Table};
 
 use super::{CrateInfo, Dependency, Emitted};
-use crate::ir::{Api, Role};
+use crate::ir::Api;
 
 /// The manifest's text.
 pub fn cargo_toml(api: &Api, info: &CrateInfo<'_>, all: &Emitted) -> String {
@@ -26,10 +26,7 @@ pub fn cargo_toml(api: &Api, info: &CrateInfo<'_>, all: &Emitted) -> String {
     doc.insert("lib", Item::Table(lib));
 
     // an API of a set depends on the shared crate, beside it, and hands each feature on to it
-    let shared = match &api.role {
-        Role::Member { shared_crate, .. } => Some(shared_crate.as_str()),
-        _ => None,
-    };
+    let shared = info.placement.shared_crate();
     let mut features = Table::new();
     features.insert("default", value(Array::new()));
     for f in &all.features {
@@ -113,7 +110,6 @@ mod tests {
             types: TypeSpace::default(),
             events: Vec::new(),
             event_fields: Vec::new(),
-            role: Role::Whole,
         }
     }
 

@@ -21,4 +21,4 @@ mod surface;
 pub use assemble::emit;
 #[cfg(test)]
 pub use assemble::OUTPUTS;
-pub use output::{CrateInfo, Dependency, Emitted, Feature, FileContent, Module, Output, RuntimeFile};
+pub use output::{CrateInfo, Dependency, Emitted, Feature, FileContent, Module, Output, Placement, RuntimeFile};

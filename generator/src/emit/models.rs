@@ -1,6 +1,7 @@
 //! The models output: the named types of the type space (`types.rs`), and the struct bodies
 //! shared with operation modules.
 
+use super::output::Placement;
 use std::collections::BTreeSet;
 
 use proc_macro2::{Ident, TokenStream};
@@ -8,9 +9,7 @@ use quote::{format_ident, quote};
 
 use super::rust::{bare, doc_attrs, ident, ty_tokens};
 use super::{Emitted, FileContent, Module, Output};
-use crate::ir::{
-    Absent, Api, EnumDef, Field, Literal, Role, StructDef, Ty, TypeDef, TypeId, TypeKind, TypeSpace, UnionDef,
-};
+use crate::ir::{Absent, Api, EnumDef, Field, Literal, StructDef, Ty, TypeDef, TypeId, TypeKind, TypeSpace, UnionDef};
 
 /// `src/types.rs`.
 pub struct Models;
@@ -20,11 +19,11 @@ impl Output for Models {
         "models"
     }
 
-    fn emit<'a>(&self, api: &'a Api) -> Emitted<'a> {
+    fn emit<'a>(&self, api: &'a Api, placement: &'a Placement) -> Emitted<'a> {
         Emitted {
             files: vec![(
                 "src/types.rs".to_owned(),
-                FileContent::rust(move || types_file(api, &param_types(api))),
+                FileContent::rust(move || types_file(api, placement, &param_types(api, placement))),
             )],
             modules: vec![Module {
                 name: "types",
@@ -38,10 +37,10 @@ impl Output for Models {
 }
 
 /// The named types used as parameters: they need to be written as text.
-fn param_types(api: &Api) -> BTreeSet<TypeId> {
+fn param_types(api: &Api, placement: &Placement) -> BTreeSet<TypeId> {
     let mut out = api.param_types();
     // the shared crate writes them for its types the APIs of its set use as parameters
-    if let Role::Shared { param_types } = &api.role {
+    if let Placement::Shared { param_types } = placement {
         out.extend(param_types.iter().copied());
     }
     out
@@ -49,7 +48,7 @@ fn param_types(api: &Api) -> BTreeSet<TypeId> {
 
 /// The shared types an API of a set uses (re-exported in its `types`): those its operations and
 /// its own types reach.
-fn shared_used(api: &Api) -> Vec<&TypeDef> {
+fn shared_used<'a>(api: &'a Api, placement: &Placement) -> Vec<&'a TypeDef> {
     let space = &api.types;
     let mut roots: Vec<&Ty> = Vec::new();
     for op in &api.operations {
@@ -60,7 +59,7 @@ fn shared_used(api: &Api) -> Vec<&TypeDef> {
         }
     }
     let mut ids = space.reachable(roots);
-    ids.retain(|id| id.index() < space.shared);
+    ids.retain(|id| !placement.defines(*id));
     ids.sort();
     ids.into_iter().map(|id| space.get(id)).collect()
 }
@@ -462,23 +461,25 @@ fn type_doc(def: &TypeDef) -> String {
 }
 
 /// All named types, as the items of `types.rs`.
-fn types_file(api: &Api, param_types: &BTreeSet<TypeId>) -> TokenStream {
+fn types_file(api: &Api, placement: &Placement, param_types: &BTreeSet<TypeId>) -> TokenStream {
     let space = &api.types;
     // an API of a set re-exports the shared types it uses and defines the rest
-    let (shared, own_from) = match &api.role {
-        Role::Member { shared_crate, .. } => {
+    let shared = match placement.shared_crate() {
+        Some(shared_crate) => {
             let krate = ident(&shared_crate.replace('-', "_"));
-            let names: Vec<_> = shared_used(api).into_iter().map(|def| ident(&def.name)).collect();
-            let uses = if names.is_empty() {
+            let names: Vec<_> = shared_used(api, placement)
+                .into_iter()
+                .map(|def| ident(&def.name))
+                .collect();
+            if names.is_empty() {
                 quote!()
             } else {
                 quote!(pub use ::#krate::types::{#(#names),*};)
-            };
-            (uses, space.shared)
+            }
         }
-        _ => (quote!(), 0),
+        None => quote!(),
     };
-    let items = space.iter().skip(own_from).map(|(id, def)| {
+    let items = space.iter().filter(|(id, _)| placement.defines(*id)).map(|(id, def)| {
         let item = match &def.kind {
             TypeKind::Struct(s) => struct_item(def, s, space),
             TypeKind::Enum(e) => enum_item(def, e),

@@ -1,6 +1,7 @@
 //! The operations output: one module per operation (its metadata, `Request` and `Response`,
 //! and their conversions to and from `http` requests and responses), and `operations/mod.rs`.
 
+use super::output::Placement;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -26,7 +27,7 @@ impl Output for Operations {
         true
     }
 
-    fn emit<'a>(&self, api: &'a Api) -> Emitted<'a> {
+    fn emit<'a>(&self, api: &'a Api, _: &'a Placement) -> Emitted<'a> {
         let mut files = vec![(
             "src/operations/mod.rs".to_owned(),
             FileContent::rust(move || operations_mod(api)),

@@ -3,7 +3,9 @@
 
 use proc_macro2::TokenStream;
 
-use crate::ir::Api;
+use std::collections::BTreeSet;
+
+use crate::ir::{Api, TypeId};
 
 /// One kind of output of the generator.
 pub trait Output: Sync {
@@ -11,7 +13,7 @@ pub trait Output: Sync {
     fn name(&self) -> &'static str;
 
     /// What it contributes to the crate for `api`.
-    fn emit<'a>(&self, api: &'a Api) -> Emitted<'a>;
+    fn emit<'a>(&self, api: &'a Api, placement: &'a Placement) -> Emitted<'a>;
 
     /// Whether its files and modules are about the API's operations: the shared crate of a set
     /// of APIs (which has none) takes only its support code, features and dependencies.
@@ -140,4 +142,51 @@ pub struct CrateInfo<'a> {
     pub name: &'a str,
     /// The package version.
     pub version: &'a str,
+    /// Which crate of a set it is.
+    pub placement: &'a Placement,
+}
+
+/// Which crate an API's code goes into, and so what it defines itself and what it takes from
+/// the crate a set of APIs shares: decided where the crates are put together (one API alone, or
+/// a set), and handed to the outputs; the IR knows nothing of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Placement {
+    /// A crate of its own: support code, events and every type in it.
+    Whole,
+    /// The crate the APIs of a set share: the support code, the event types and the types of
+    /// the schemas two or more of them use; no operations.
+    Shared {
+        /// Its types the APIs use as parameters (which need to be written as text).
+        param_types: BTreeSet<TypeId>,
+    },
+    /// An API of a set: its operations and its own types; the rest (the `external` types, the
+    /// events, the support code) is the shared crate's, which it re-exports.
+    Member {
+        /// The shared crate's package name.
+        shared_crate: String,
+        /// This crate's package name.
+        crate_name: String,
+        /// The types of its type space that the shared crate defines.
+        external: BTreeSet<TypeId>,
+    },
+}
+
+impl Placement {
+    /// Whether the crate defines the type `id` itself.
+    pub fn defines(&self, id: TypeId) -> bool {
+        !matches!(self, Placement::Member { external, .. } if external.contains(&id))
+    }
+
+    /// Whether it is an API of a set.
+    pub fn is_member(&self) -> bool {
+        matches!(self, Placement::Member { .. })
+    }
+
+    /// The shared crate's package name, for an API of a set.
+    pub fn shared_crate(&self) -> Option<&str> {
+        match self {
+            Placement::Member { shared_crate, .. } => Some(shared_crate),
+            _ => None,
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! The server output: `server.rs` (feature `server`), the `Api` trait with one method per
 //! operation and the `axum` router that serves an implementation of it.
 
+use super::output::Placement;
 use std::collections::BTreeMap;
 
 use proc_macro2::TokenStream;
@@ -22,7 +23,7 @@ impl Output for ServerOutput {
         true
     }
 
-    fn emit<'a>(&self, api: &'a Api) -> Emitted<'a> {
+    fn emit<'a>(&self, api: &'a Api, _: &'a Placement) -> Emitted<'a> {
         Emitted {
             files: vec![("src/server.rs".to_owned(), FileContent::rust(move || server_file(api)))],
             modules: vec![Module {

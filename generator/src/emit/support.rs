@@ -1,8 +1,9 @@
 //! The support code every generated crate needs, whatever its other outputs: Matrix errors, the
 //! traits every operation implements and their conversions, operation metadata, open enums.
 
+use super::output::Placement;
 use super::{Dependency, Emitted, Output, RuntimeFile};
-use crate::ir::{Api, Auth, Role};
+use crate::ir::{Api, Auth};
 
 /// The support code and the dependencies of the types-only crate.
 pub struct Support;
@@ -12,7 +13,7 @@ impl Output for Support {
         "support"
     }
 
-    fn emit<'a>(&self, api: &'a Api) -> Emitted<'a> {
+    fn emit<'a>(&self, api: &'a Api, placement: &'a Placement) -> Emitted<'a> {
         let mut emitted = Emitted {
             docs: vec![
                 "[`MatrixError`] and [`ErrorCode`]: Matrix errors, paired with their HTTP status.",
@@ -86,7 +87,7 @@ impl Output for Support {
         // crate every API of Matrix can use), else where an operation is signed
         // (an API of a set re-exports the shared crate's)
         let signed = api.operations.iter().any(|op| op.auth == Auth::Signed);
-        if signed || api.role != Role::Whole {
+        if signed || *placement != Placement::Whole {
             emitted.docs.push("[`SigningKey`], [`VerifyKey`], [`canonical_json`], [`verify_json`], [`KeyLookup`], [`RequestSigner`]: signed JSON (canonical JSON, ed25519) and federation's `X-Matrix` request signatures.");
             emitted.runtime.push(RuntimeFile {
                 name: "signatures",
@@ -104,7 +105,7 @@ impl Output for Support {
                 ],
                 internal: &[],
             });
-            if !matches!(api.role, Role::Member { .. }) {
+            if !placement.is_member() {
                 emitted.dependencies.push(Dependency::new("base64", "0.22"));
                 emitted.dependencies.push(Dependency::new("ed25519-dalek", "2"));
             }

@@ -2,6 +2,7 @@
 //! [`crate::diff`]), kept beside the code so that the next generation can say what a spec change
 //! changes for that code.
 
+use super::output::Placement;
 use super::{Emitted, FileContent, Output};
 use crate::diff::{Surface, SURFACE_FILE};
 use crate::ir::Api;
@@ -18,7 +19,7 @@ impl Output for SurfaceOutput {
         true
     }
 
-    fn emit<'a>(&self, api: &'a Api) -> Emitted<'a> {
+    fn emit<'a>(&self, api: &'a Api, _: &'a Placement) -> Emitted<'a> {
         Emitted {
             files: vec![(SURFACE_FILE.to_owned(), FileContent::Text(Surface::of(api).to_json()))],
             ..Emitted::default()

@@ -33,7 +33,7 @@ pub fn build(spec: &Spec) -> Result<(Api, Vec<Warning>)> {
     if !spec.events.is_empty() {
         builder.events = Some(events::event_set);
     }
-    build_with(spec, builder, None, Role::Whole)
+    build_with(spec, builder, None)
 }
 
 /// The shared crate of a set of APIs: the types of the named schemas `keys` (those two or more
@@ -51,7 +51,6 @@ pub fn build_shared(spec: &Spec, keys: &[String]) -> Result<(Api, Seed, Vec<Warn
     let event_fields = events::envelope(spec, &mut builder)?;
     let (mut seed, warnings) = builder.finish_seed(&spec.names);
     events::keep_unknown_fields(&mut seed.space, &events, &event_fields);
-    seed.space.shared = seed.space.defs.len();
     let api = Api {
         title: "Matrix APIs: what they share".to_owned(),
         description: None,
@@ -61,32 +60,19 @@ pub fn build_shared(spec: &Spec, keys: &[String]) -> Result<(Api, Seed, Vec<Warn
         types: seed.space.clone(),
         events,
         event_fields,
-        role: Role::Shared {
-            param_types: Default::default(),
-        },
     };
     Ok((api, seed, warnings))
 }
 
 /// One API of a set: its type space starts from the shared crate's types (`shared`, whose events
 /// it carries too), which keep their names.
-pub fn build_member(
-    spec: &Spec,
-    shared: &Api,
-    seed: &Seed,
-    shared_crate: &str,
-    crate_name: &str,
-) -> Result<(Api, Vec<Warning>)> {
+pub fn build_member(spec: &Spec, shared: &Api, seed: &Seed) -> Result<(Api, Vec<Warning>)> {
     let mut builder = TypeBuilder::seeded(&spec.schemas, seed);
     if !shared.events.is_empty() {
         builder.events = Some(events::event_set);
     }
-    let role = Role::Member {
-        shared_crate: shared_crate.to_owned(),
-        crate_name: crate_name.to_owned(),
-    };
     let events = (shared.events.clone(), shared.event_fields.clone());
-    build_with(spec, builder, Some(events), role)
+    build_with(spec, builder, Some(events))
 }
 
 /// The API of `spec`, its types built by `builder`; its event types read from `spec` (after its
@@ -95,7 +81,6 @@ fn build_with(
     spec: &Spec,
     mut builder: TypeBuilder<'_>,
     events: Option<(Vec<events::EventDef>, Vec<Field>)>,
-    role: Role,
 ) -> Result<(Api, Vec<Warning>)> {
     let mut operations = Vec::new();
     let mut names = HashSet::new();
@@ -108,6 +93,8 @@ fn build_with(
     for key in spec.schemas.keys().filter(|k| !spec.events.contains(k)) {
         builder.ty(&SchemaRef::Ref(key.clone()), &Naming::new("Type"))?;
     }
+    // an API with its own events keeps their unknown fields; a set's are kept in its shared crate
+    let own_events = events.is_none();
     let (events, event_fields) = match events {
         Some(given) => given,
         None => (events::read(spec, &mut builder)?, events::envelope(spec, &mut builder)?),
@@ -156,7 +143,7 @@ fn build_with(
     }
     warnings.extend(unstated_security(spec));
     let (mut types, type_warnings) = builder.finish(&spec.names);
-    if role == Role::Whole {
+    if own_events {
         events::keep_unknown_fields(&mut types, &events, &event_fields);
     }
     warnings.extend(type_warnings);
@@ -170,7 +157,6 @@ fn build_with(
         types,
         events,
         event_fields,
-        role,
     };
     Ok((api, warnings))
 }

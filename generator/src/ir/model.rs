@@ -28,29 +28,6 @@ pub struct Api {
     pub events: Vec<events::EventDef>,
     /// The fields of an event beside `type` and `content`, from the core event schemas.
     pub event_fields: Vec<Field>,
-    /// Which crate of a set of APIs this is.
-    pub role: Role,
-}
-
-/// Which crate of a set of APIs an [`Api`] is generated into.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Role {
-    /// A crate of its own: support code, events and every type in it.
-    Whole,
-    /// The crate the APIs of a set share: the support code, the event types and the types of
-    /// the schemas two or more of them use; no operations.
-    Shared {
-        /// Its types the APIs use as parameters (which need to be written as text).
-        param_types: std::collections::BTreeSet<TypeId>,
-    },
-    /// An API of a set: its operations and its own types; the rest (the first
-    /// [`TypeSpace::shared`] types, the events, the support code) is the shared crate's.
-    Member {
-        /// The shared crate's package name.
-        shared_crate: String,
-        /// This crate's package name.
-        crate_name: String,
-    },
 }
 
 impl Api {
@@ -66,7 +43,6 @@ impl Api {
             types: TypeSpace::default(),
             events: Vec::new(),
             event_fields: Vec::new(),
-            role: Role::Whole,
         }
     }
 

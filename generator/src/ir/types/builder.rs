@@ -670,7 +670,7 @@ impl<'a> TypeBuilder<'a> {
                 };
             }
         }
-        let mut space = TypeSpace { defs, shared: seeded };
+        let mut space = TypeSpace { defs };
         box_cycles(&mut space);
         (space, self.warnings)
     }

@@ -335,9 +335,6 @@ pub struct TypeDef {
 pub struct TypeSpace {
     /// The types, by [`TypeId`].
     pub defs: Vec<TypeDef>,
-    /// How many of the first types are defined in the shared crate of a set of APIs (see
-    /// [`Seed`]), not in this crate.
-    pub shared: usize,
 }
 
 /// The types a set of APIs shares (those of the schemas two or more of them use, and the event
