@@ -8,6 +8,7 @@ pub mod docs;
 pub mod events;
 mod model;
 pub mod naming;
+mod operation;
 pub mod params;
 pub mod path;
 pub mod types;
