@@ -460,80 +460,9 @@ fn separator(style: ParamStyle) -> TokenStream {
 /// `impl OutgoingRequest`: the client side.
 fn outgoing_request(op: &Operation) -> TokenStream {
     let path = path_expr(op);
-    let mut query = Vec::new();
-    let mut headers = Vec::new();
-    for p in &op.params {
-        let field = ident(&p.name);
-        let wire = &p.wire;
-        match p.location {
-            ParamLocation::Path => {}
-            ParamLocation::Query if p.style == ParamStyle::Entries => {
-                query.push(quote!(for (name, value) in &self.#field { query.push(name, value); }));
-            }
-            ParamLocation::Query => {
-                let push = |value: TokenStream| match p.style {
-                    ParamStyle::List(None) => quote!(for v in #value { query.push(#wire, v); }),
-                    ParamStyle::List(Some(c)) => {
-                        quote!(if !#value.is_empty() { query.push_joined(#wire, #value, #c); })
-                    }
-                    _ => quote!(query.push(#wire, #value);),
-                };
-                match &p.absent {
-                    _ if p.required => query.push(push(quote!(&self.#field))),
-                    // the default is what leaving the parameter out says
-                    Absent::Default(lit) => {
-                        let inner = push(quote!(&self.#field));
-                        let differs = match lit {
-                            Literal::Bool(true) => quote!(!self.#field),
-                            Literal::Bool(false) => quote!(self.#field),
-                            Literal::Text(t) if p.ty == Ty::String => quote!(self.#field != #t),
-                            _ => {
-                                let value = literal(lit, &p.ty);
-                                quote!(self.#field != #value)
-                            }
-                        };
-                        query.push(quote!(if #differs { #inner }));
-                    }
-                    Absent::Nothing | Absent::Empty => {
-                        let inner = push(quote!(value));
-                        query.push(quote!(if let ::std::option::Option::Some(value) = &self.#field { #inner }));
-                    }
-                }
-            }
-            ParamLocation::Header => {
-                if p.required {
-                    let text = param_text(p, quote!(&self.#field));
-                    headers.push(quote!(headers.push((#wire, #text));));
-                } else {
-                    let text = param_text(p, quote!(value));
-                    headers.push(quote!(if let ::std::option::Option::Some(value) = &self.#field { headers.push((#wire, #text)); }));
-                }
-            }
-        }
-    }
-    let body = match body_mode(op) {
-        BodyMode::None => quote!(::std::option::Option::None),
-        BodyMode::Binary => quote!(::std::option::Option::Some(::std::clone::Clone::clone(&self.body))),
-        BodyMode::SelfIsBody => quote!(::std::option::Option::Some(crate::runtime::convert::to_json(self)?)),
-        BodyMode::Whole => quote!(::std::option::Option::Some(crate::runtime::convert::to_json(
-            &self.body
-        )?)),
-        BodyMode::Helper(def) => {
-            let inits = def.fields.iter().map(|f| {
-                let n = ident(&f.name);
-                if f.is_option() {
-                    quote!(#n: self.#n.as_ref(),)
-                } else {
-                    quote!(#n: &self.#n,)
-                }
-            });
-            let add = def.additional.as_ref().map(|_| {
-                let n = additional_name(def);
-                quote!(#n: &self.#n,)
-            });
-            quote!(::std::option::Option::Some(crate::runtime::convert::to_json(&RequestBodyRef { #(#inits)* #add })?))
-        }
-    };
+    let query: Vec<TokenStream> = op.params.iter().filter_map(query_write).collect();
+    let headers: Vec<TokenStream> = op.params.iter().filter_map(header_write).collect();
+    let body = body_write(op);
     let query_mut = if query.is_empty() { quote!() } else { quote!(mut) };
     let json = !matches!(body_mode(op), BodyMode::Binary);
     let headers_decl = if headers.is_empty() {
@@ -562,6 +491,90 @@ fn outgoing_request(op: &Operation) -> TokenStream {
     }
 }
 
+/// The statement adding a query parameter to the query, as its style writes it; `None` for a
+/// parameter sent elsewhere.
+fn query_write(p: &Param) -> Option<TokenStream> {
+    if p.location != ParamLocation::Query {
+        return None;
+    }
+    let field = ident(&p.name);
+    let wire = &p.wire;
+    if p.style == ParamStyle::Entries {
+        return Some(quote!(for (name, value) in &self.#field { query.push(name, value); }));
+    }
+    let push = |value: TokenStream| match p.style {
+        ParamStyle::List(None) => quote!(for v in #value { query.push(#wire, v); }),
+        ParamStyle::List(Some(c)) => {
+            quote!(if !#value.is_empty() { query.push_joined(#wire, #value, #c); })
+        }
+        _ => quote!(query.push(#wire, #value);),
+    };
+    Some(match &p.absent {
+        _ if p.required => push(quote!(&self.#field)),
+        // the default is what leaving the parameter out says
+        Absent::Default(lit) => {
+            let inner = push(quote!(&self.#field));
+            let differs = match lit {
+                Literal::Bool(true) => quote!(!self.#field),
+                Literal::Bool(false) => quote!(self.#field),
+                Literal::Text(t) if p.ty == Ty::String => quote!(self.#field != #t),
+                _ => {
+                    let value = literal(lit, &p.ty);
+                    quote!(self.#field != #value)
+                }
+            };
+            quote!(if #differs { #inner })
+        }
+        Absent::Nothing | Absent::Empty => {
+            let inner = push(quote!(value));
+            quote!(if let ::std::option::Option::Some(value) = &self.#field { #inner })
+        }
+    })
+}
+
+/// The statement adding a header parameter to the headers; `None` for one sent elsewhere.
+fn header_write(p: &Param) -> Option<TokenStream> {
+    if p.location != ParamLocation::Header {
+        return None;
+    }
+    let field = ident(&p.name);
+    let wire = &p.wire;
+    Some(if p.required {
+        let text = param_text(p, quote!(&self.#field));
+        quote!(headers.push((#wire, #text));)
+    } else {
+        let text = param_text(p, quote!(value));
+        quote!(if let ::std::option::Option::Some(value) = &self.#field { headers.push((#wire, #text)); })
+    })
+}
+
+/// The request body's bytes, as its body mode writes them.
+fn body_write(op: &Operation) -> TokenStream {
+    match body_mode(op) {
+        BodyMode::None => quote!(::std::option::Option::None),
+        BodyMode::Binary => quote!(::std::option::Option::Some(::std::clone::Clone::clone(&self.body))),
+        BodyMode::SelfIsBody => quote!(::std::option::Option::Some(crate::runtime::convert::to_json(self)?)),
+        BodyMode::Whole => quote!(::std::option::Option::Some(crate::runtime::convert::to_json(
+            &self.body
+        )?)),
+        BodyMode::Helper(def) => {
+            let inits = def.fields.iter().map(|f| {
+                let n = ident(&f.name);
+                if f.is_option() {
+                    quote!(#n: self.#n.as_ref(),)
+                } else {
+                    quote!(#n: &self.#n,)
+                }
+            });
+            let add = def.additional.as_ref().map(|_| {
+                let n = additional_name(def);
+                quote!(#n: &self.#n,)
+            });
+            quote!(::std::option::Option::Some(crate::runtime::convert::to_json(&RequestBodyRef { #(#inits)* #add })?))
+        }
+    }
+}
+
 /// Whether a body is a JSON object read into a struct (which serde would also read from a list).
 fn is_struct(shape: &Shape, space: &TypeSpace) -> bool {
     match shape {
@@ -573,6 +586,17 @@ fn is_struct(shape: &Shape, space: &TypeSpace) -> bool {
 
 /// `impl IncomingRequest`: the server side.
 fn incoming_request(op: &Operation, space: &TypeSpace) -> TokenStream {
+    // the JSON body: decoded into `Request` itself, into a helper beside the parameters, or into
+    // a `body` field
+    let Some((body_decl, body_inits)) = body_read(op, space) else {
+        return quote! {
+            impl crate::IncomingRequest for Request {
+                fn try_from_http_request<B: ::std::convert::AsRef<[u8]>>(request: &::http::Request<B>) -> ::std::result::Result<Self, crate::MatrixError> {
+                    crate::runtime::convert::json_object_body(request.body().as_ref())
+                }
+            }
+        };
+    };
     let has_path = op.params.iter().any(|p| p.location == ParamLocation::Path);
     let has_query = op.params.iter().any(|p| p.location == ParamLocation::Query);
     let path_decl = if has_path {
@@ -585,84 +609,89 @@ fn incoming_request(op: &Operation, space: &TypeSpace) -> TokenStream {
     } else {
         quote!()
     };
-    let mut inits = Vec::new();
-    for p in &op.params {
+    let inits = op.params.iter().map(|p| {
         let field = ident(&p.name);
-        let wire = &p.wire;
-        let value = match p.location {
-            ParamLocation::Path => {
-                let i = op.path.param_index(&p.wire).unwrap_or_default();
-                let v = match p.style {
-                    ParamStyle::List(_) => {
-                        let separator = separator(p.style);
-                        quote!(crate::runtime::convert::path_param_list(&path, #i, #wire, #separator)?)
-                    }
-                    _ => quote!(crate::runtime::convert::path_param(&path, #i, #wire)?),
-                };
-                if p.required {
-                    v
-                } else {
-                    quote!(::std::option::Option::Some(#v))
-                }
+        let value = param_read(op, p);
+        quote!(#field: #value,)
+    });
+    // an operation with neither parameters nor body does not look at the request
+    let unused = if op.params.is_empty() && body_inits.is_empty() {
+        quote!(let _ = request;)
+    } else {
+        quote!()
+    };
+    quote! {
+        impl crate::IncomingRequest for Request {
+            fn try_from_http_request<B: ::std::convert::AsRef<[u8]>>(request: &::http::Request<B>) -> ::std::result::Result<Self, crate::MatrixError> {
+                #unused
+                #path_decl
+                #query_decl
+                #body_decl
+                ::std::result::Result::Ok(Self { #(#inits)* #body_inits })
             }
-            ParamLocation::Query if p.style == ParamStyle::Entries => {
-                let known: Vec<&str> = op
-                    .params
-                    .iter()
-                    .filter(|q| q.location == ParamLocation::Query && q.style != ParamStyle::Entries)
-                    .map(|q| q.wire.as_str())
-                    .collect();
-                quote!(crate::runtime::convert::query_rest(&query, &[#(#known),*]))
-            }
-            ParamLocation::Query => {
-                let separator = separator(p.style);
-                let is_list = matches!(p.style, ParamStyle::List(_));
-                match (is_list, p.required, &p.absent) {
-                    (true, true, _) => quote!(crate::runtime::convert::query_list(&query, #wire, #separator)?),
-                    (false, false, Absent::Default(lit)) => {
-                        let value = literal(lit, &p.ty);
-                        if matches!(lit, Literal::Text(_)) {
-                            quote!(crate::runtime::convert::query_opt(&query, #wire)?.unwrap_or_else(|| #value))
-                        } else {
-                            quote!(crate::runtime::convert::query_opt(&query, #wire)?.unwrap_or(#value))
-                        }
-                    }
-                    (true, false, _) => quote!({
-                        let values = crate::runtime::convert::query_list(&query, #wire, #separator)?;
-                        if values.is_empty() { ::std::option::Option::None } else { ::std::option::Option::Some(values) }
-                    }),
-                    (false, true, _) => quote!(crate::runtime::convert::query_req(&query, #wire)?),
-                    (false, false, _) => quote!(crate::runtime::convert::query_opt(&query, #wire)?),
-                }
-            }
-            ParamLocation::Header => {
-                let separator = separator(p.style);
-                match (p.style, p.required) {
-                    (ParamStyle::List(_), true) => {
-                        quote!(crate::runtime::convert::header_list_req(request.headers(), #wire, #separator)?)
-                    }
-                    (ParamStyle::List(_), false) => {
-                        quote!(crate::runtime::convert::header_list_opt(request.headers(), #wire, #separator)?)
-                    }
-                    (_, true) => quote!(crate::runtime::convert::header_req(request.headers(), #wire)?),
-                    (_, false) => quote!(crate::runtime::convert::header_opt(request.headers(), #wire)?),
-                }
-            }
-        };
-        inits.push(quote!(#field: #value,));
-    }
-    // the JSON body: decoded into `Request` itself, into a helper beside the parameters, or into
-    // a `body` field
-    let (body_decl, body_inits) = match body_mode(op) {
-        BodyMode::SelfIsBody => {
-            return quote! {
-                impl crate::IncomingRequest for Request {
-                    fn try_from_http_request<B: ::std::convert::AsRef<[u8]>>(request: &::http::Request<B>) -> ::std::result::Result<Self, crate::MatrixError> {
-                        crate::runtime::convert::json_object_body(request.body().as_ref())
-                    }
-                }
-            };
         }
+    }
+}
+
+/// The expression reading a parameter from the request, as its location and style write it.
+fn param_read(op: &Operation, p: &Param) -> TokenStream {
+    let wire = &p.wire;
+    let separator = separator(p.style);
+    let is_list = matches!(p.style, ParamStyle::List(_));
+    match p.location {
+        ParamLocation::Path => {
+            let i = op.path.param_index(&p.wire).unwrap_or_default();
+            let v = if is_list {
+                quote!(crate::runtime::convert::path_param_list(&path, #i, #wire, #separator)?)
+            } else {
+                quote!(crate::runtime::convert::path_param(&path, #i, #wire)?)
+            };
+            if p.required {
+                v
+            } else {
+                quote!(::std::option::Option::Some(#v))
+            }
+        }
+        ParamLocation::Query if p.style == ParamStyle::Entries => {
+            let known: Vec<&str> = op
+                .params
+                .iter()
+                .filter(|q| q.location == ParamLocation::Query && q.style != ParamStyle::Entries)
+                .map(|q| q.wire.as_str())
+                .collect();
+            quote!(crate::runtime::convert::query_rest(&query, &[#(#known),*]))
+        }
+        ParamLocation::Query => match (is_list, p.required, &p.absent) {
+            (true, true, _) => quote!(crate::runtime::convert::query_list(&query, #wire, #separator)?),
+            (false, false, Absent::Default(lit)) => {
+                let value = literal(lit, &p.ty);
+                if matches!(lit, Literal::Text(_)) {
+                    quote!(crate::runtime::convert::query_opt(&query, #wire)?.unwrap_or_else(|| #value))
+                } else {
+                    quote!(crate::runtime::convert::query_opt(&query, #wire)?.unwrap_or(#value))
+                }
+            }
+            (true, false, _) => quote!({
+                let values = crate::runtime::convert::query_list(&query, #wire, #separator)?;
+                if values.is_empty() { ::std::option::Option::None } else { ::std::option::Option::Some(values) }
+            }),
+            (false, true, _) => quote!(crate::runtime::convert::query_req(&query, #wire)?),
+            (false, false, _) => quote!(crate::runtime::convert::query_opt(&query, #wire)?),
+        },
+        ParamLocation::Header => match (is_list, p.required) {
+            (true, true) => quote!(crate::runtime::convert::header_list_req(request.headers(), #wire, #separator)?),
+            (true, false) => quote!(crate::runtime::convert::header_list_opt(request.headers(), #wire, #separator)?),
+            (false, true) => quote!(crate::runtime::convert::header_req(request.headers(), #wire)?),
+            (false, false) => quote!(crate::runtime::convert::header_opt(request.headers(), #wire)?),
+        },
+    }
+}
+
+/// How the server reads the body: a statement before `Self` is built and the fields it gives
+/// `Self`; `None` where the body is `Request` itself.
+fn body_read(op: &Operation, space: &TypeSpace) -> Option<(TokenStream, TokenStream)> {
+    Some(match body_mode(op) {
+        BodyMode::SelfIsBody => return None,
         BodyMode::None => (quote!(), quote!()),
         BodyMode::Binary => (quote!(), quote!(body: request.body().as_ref().to_vec(),)),
         BodyMode::Whole if op.body.as_ref().is_some_and(|b| b.synthesized) => (
@@ -691,24 +720,7 @@ fn incoming_request(op: &Operation, space: &TypeSpace) -> TokenStream {
                 quote!(#(#names)* #add),
             )
         }
-    };
-    // an operation with neither parameters nor body does not look at the request
-    let unused = if op.params.is_empty() && body_inits.is_empty() {
-        quote!(let _ = request;)
-    } else {
-        quote!()
-    };
-    quote! {
-        impl crate::IncomingRequest for Request {
-            fn try_from_http_request<B: ::std::convert::AsRef<[u8]>>(request: &::http::Request<B>) -> ::std::result::Result<Self, crate::MatrixError> {
-                #unused
-                #path_decl
-                #query_decl
-                #body_decl
-                ::std::result::Result::Ok(Self { #(#inits)* #body_inits })
-            }
-        }
-    }
+    })
 }
 
 /// The helper structs carrying body fields beside parameters.
