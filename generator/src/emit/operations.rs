@@ -8,7 +8,7 @@ use quote::{format_ident, quote};
 use super::models::{
     accessors, additional_name, constructor, debug_impl, derive_default, literal, skip_when_absent, struct_fields,
 };
-use super::rust::{bare, doc_attrs, ident, inner_doc_attrs, ty_tokens};
+use super::rust::{auth_kind, bare, doc_attrs, ident, inner_doc_attrs, ty_tokens};
 use super::{Emitted, FileContent, Module, Output};
 use crate::ir::{
     Absent, Api, Auth, Body, Field, Literal, Method, Operation, Param, ParamLocation, ParamStyle, ResponseDef, Segment,
@@ -870,12 +870,7 @@ fn operation_file(op: &Operation, space: &TypeSpace) -> TokenStream {
     let base = &op.base_path;
     let id = &op.id;
     let name = bare(&op.name);
-    let auth = match op.auth {
-        Auth::None => quote!(None),
-        Auth::Required => quote!(AccessToken),
-        Auth::Optional => quote!(OptionalAccessToken),
-        Auth::Signed => quote!(ServerSignatures),
-    };
+    let auth = auth_kind(op.auth);
     let deprecated = op.deprecated;
     let added = match &op.versions.added {
         Some(v) => quote!(::std::option::Option::Some(#v)),

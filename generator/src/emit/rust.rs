@@ -20,6 +20,18 @@ pub fn bare(name: &str) -> &str {
     name.strip_prefix("r#").unwrap_or(name)
 }
 
+/// The support code's `AuthKind` variant of how an operation authenticates (`AccessToken`, ...):
+/// what its metadata says and what its route checks.
+pub fn auth_kind(auth: crate::ir::Auth) -> TokenStream {
+    use crate::ir::Auth;
+    match auth {
+        Auth::None => quote!(None),
+        Auth::Required => quote!(AccessToken),
+        Auth::Optional => quote!(OptionalAccessToken),
+        Auth::Signed => quote!(ServerSignatures),
+    }
+}
+
 /// The Rust type of a type expression.
 pub fn ty_tokens(ty: &Ty, space: &TypeSpace) -> TokenStream {
     match ty {

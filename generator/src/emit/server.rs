@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::rust::{bare, doc_attrs, ident, method_doc};
+use super::rust::{auth_kind, bare, doc_attrs, ident, method_doc};
 use super::{Dependency, Emitted, Feature, FileContent, Module, Output, RuntimeFile};
 use crate::ir::{Api, Auth, Method, Operation, PathTemplate, Segment, Shape};
 
@@ -172,48 +172,8 @@ fn literal(text: &str) -> String {
 }
 
 fn server_file(api: &Api) -> TokenStream {
-    let methods = api.operations.iter().map(|op| {
-        let name = ident(&op.name);
-        let method = method_name(op);
-        let doc = doc_attrs(&method_doc(op, " Unless implemented, answers 404 `M_UNRECOGNIZED`."));
-        let (identity_param, unused) = match op.auth {
-            Auth::Required => (quote!(identity: Self::Identity,), quote!((identity, context, request))),
-            Auth::Optional => (
-                quote!(identity: ::std::option::Option<Self::Identity>,),
-                quote!((identity, context, request)),
-            ),
-            Auth::Signed => (quote!(origin: crate::ServerName,), quote!((origin, context, request))),
-            Auth::None => (quote!(), quote!((context, request))),
-        };
-        quote! {
-            #doc
-            fn #method(&self, #identity_param context: crate::RequestContext, request: crate::operations::#name::Request)
-                -> impl ::std::future::Future<Output = ::std::result::Result<crate::operations::#name::Response, crate::MatrixError>> + ::std::marker::Send {
-                let _ = #unused;
-                async { ::std::result::Result::Err(crate::MatrixError::unrecognized()) }
-            }
-        }
-    });
-
-    // where no operation takes a token there is nothing to authenticate
-    let authentication = if api
-        .operations
-        .iter()
-        .any(|op| matches!(op.auth, Auth::Required | Auth::Optional))
-    {
-        quote! {
-            /// Who an access token stands for: what [`Api::authenticate`] returns.
-            type Identity: ::std::marker::Send + 'static;
-
-            /// Checks the access token of a request (from `Authorization: Bearer` or
-            /// `?access_token=`) before its handler runs. An error is the answer: 401
-            /// `M_UNKNOWN_TOKEN` (with `soft_logout` where it applies) for a token nobody knows.
-            fn authenticate(&self, token: crate::AccessToken, context: &crate::RequestContext)
-                -> impl ::std::future::Future<Output = ::std::result::Result<Self::Identity, crate::MatrixError>> + ::std::marker::Send;
-        }
-    } else {
-        quote!()
-    };
+    let methods = api.operations.iter().map(trait_method);
+    let authentication = authentication(api);
     // where operations are signed by the sending server, the implementation finds servers' keys
     let supertraits = if api.operations.iter().any(|op| op.auth == Auth::Signed) {
         quote!(crate::KeyLookup+)
@@ -223,87 +183,8 @@ fn server_file(api: &Api) -> TokenStream {
     let mut routes: Vec<TokenStream> = Vec::new();
     let mut dispatchers = Vec::new();
     for ((base, route), ops) in &route_table(api) {
-        let mut chain = Vec::new();
-        let mut allow: Vec<&str> = Vec::new();
-        for (i, (method, op)) in ops.iter().enumerate() {
-            let name = ident(&op.name);
-            let trait_method = method_name(op);
-            let call = match op.auth {
-                Auth::Required => quote! {
-                    match token {
-                        ::std::option::Option::Some(token) => {
-                            let identity = api.authenticate(token, &context).await?;
-                            api.#trait_method(identity, context, request).await
-                        }
-                        ::std::option::Option::None => ::std::result::Result::Err(crate::MatrixError::missing_token("Missing access token.")),
-                    }
-                },
-                Auth::Optional => quote! {{
-                    let identity = match token {
-                        ::std::option::Option::Some(token) => ::std::option::Option::Some(api.authenticate(token, &context).await?),
-                        ::std::option::Option::None => ::std::option::Option::None,
-                    };
-                    api.#trait_method(identity, context, request).await
-                }},
-                Auth::Signed => quote! {{
-                    let _ = token;
-                    let uri = context.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-                    let origin = crate::runtime::signatures::verify_request(&*api, context.method.as_str(), uri, &context.headers, &context.body).await?;
-                    let origin = crate::ServerName::parse(&origin).map_err(|e| crate::MatrixError::new(::http::StatusCode::UNAUTHORIZED, crate::ErrorCode::Unauthorized, e.to_string()))?;
-                    api.#trait_method(origin, context, request).await
-                }},
-                Auth::None => quote! {{
-                    let _ = token;
-                    api.#trait_method(context, request).await
-                }},
-            };
-            let auth = match op.auth {
-                Auth::None => quote!(None),
-                Auth::Required => quote!(AccessToken),
-                Auth::Optional => quote!(OptionalAccessToken),
-                Auth::Signed => quote!(ServerSignatures),
-            };
-            let dispatch = format_ident!("dispatch_{}", bare(&op.name));
-            dispatchers.push(quote! {
-                async fn #dispatch<A: Api>(
-                    api: ::std::sync::Arc<A>,
-                    token: ::std::option::Option<crate::AccessToken>,
-                    context: crate::RequestContext,
-                    request: crate::operations::#name::Request,
-                ) -> ::std::result::Result<crate::operations::#name::Response, crate::MatrixError> {
-                    #call
-                }
-            });
-            // an upload (a body of bytes) may be as large as media are; JSON as large as JSON is
-            let limit = if matches!(op.body.as_ref().map(|b| &b.shape), Some(Shape::Binary)) {
-                quote!(config.upload_limit)
-            } else {
-                quote!(config.body_limit)
-            };
-            let handler =
-                quote!(crate::runtime::server::endpoint(&api, #limit, crate::AuthKind::#auth, #dispatch::<A>));
-            let routing = ident(method.key());
-            chain.push(if i == 0 {
-                quote!(::axum::routing::#routing(#handler))
-            } else {
-                quote!(.#routing(#handler))
-            });
-            allow.push(method.as_str());
-            if *method == Method::Get {
-                allow.push("HEAD");
-            }
-        }
-        // a CORS preflight, unless the spec defines OPTIONS itself
-        if !ops.iter().any(|(m, _)| *m == Method::Options) {
-            allow.push("OPTIONS");
-            chain.push(quote!(.options(crate::runtime::server::preflight)));
-        }
-        allow.sort_unstable();
-        allow.dedup();
-        let allow = allow.join(", ");
-        routes.push(quote! {
-            (#base, #route, #(#chain)*.fallback(|| async { crate::runtime::server::method_not_allowed(#allow) }))
-        });
+        dispatchers.extend(ops.iter().map(|(_, op)| dispatcher(op)));
+        routes.push(route_entry(base, route, ops));
     }
     let count = proc_macro2::Literal::usize_unsuffixed(routes.len());
     quote! {
@@ -350,5 +231,138 @@ fn server_file(api: &Api) -> TokenStream {
             let router = crate::runtime::server::mount(::axum::Router::new().without_v07_checks(), ::std::vec::Vec::from(routes), &config);
             crate::runtime::server::with_layers(router.fallback(crate::runtime::server::not_found), &config)
         }
+    }
+}
+
+/// The trait's method of an operation, its default answering 404 `M_UNRECOGNIZED`.
+fn trait_method(op: &Operation) -> TokenStream {
+    let name = ident(&op.name);
+    let method = method_name(op);
+    let doc = doc_attrs(&method_doc(op, " Unless implemented, answers 404 `M_UNRECOGNIZED`."));
+    let (identity_param, unused) = match op.auth {
+        Auth::Required => (quote!(identity: Self::Identity,), quote!((identity, context, request))),
+        Auth::Optional => (
+            quote!(identity: ::std::option::Option<Self::Identity>,),
+            quote!((identity, context, request)),
+        ),
+        Auth::Signed => (quote!(origin: crate::ServerName,), quote!((origin, context, request))),
+        Auth::None => (quote!(), quote!((context, request))),
+    };
+    quote! {
+        #doc
+        fn #method(&self, #identity_param context: crate::RequestContext, request: crate::operations::#name::Request)
+            -> impl ::std::future::Future<Output = ::std::result::Result<crate::operations::#name::Response, crate::MatrixError>> + ::std::marker::Send {
+            let _ = #unused;
+            async { ::std::result::Result::Err(crate::MatrixError::unrecognized()) }
+        }
+    }
+}
+
+/// The trait's `Identity` and `authenticate`, where an operation takes an access token.
+fn authentication(api: &Api) -> TokenStream {
+    // where no operation takes a token there is nothing to authenticate
+    if api
+        .operations
+        .iter()
+        .any(|op| matches!(op.auth, Auth::Required | Auth::Optional))
+    {
+        quote! {
+            /// Who an access token stands for: what [`Api::authenticate`] returns.
+            type Identity: ::std::marker::Send + 'static;
+
+            /// Checks the access token of a request (from `Authorization: Bearer` or
+            /// `?access_token=`) before its handler runs. An error is the answer: 401
+            /// `M_UNKNOWN_TOKEN` (with `soft_logout` where it applies) for a token nobody knows.
+            fn authenticate(&self, token: crate::AccessToken, context: &crate::RequestContext)
+                -> impl ::std::future::Future<Output = ::std::result::Result<Self::Identity, crate::MatrixError>> + ::std::marker::Send;
+        }
+    } else {
+        quote!()
+    }
+}
+
+/// The function a route calls for an operation: authenticates as the operation asks, then calls
+/// the implementation.
+fn dispatcher(op: &Operation) -> TokenStream {
+    let name = ident(&op.name);
+    let trait_method = method_name(op);
+    let call = match op.auth {
+        Auth::Required => quote! {
+            match token {
+                ::std::option::Option::Some(token) => {
+                    let identity = api.authenticate(token, &context).await?;
+                    api.#trait_method(identity, context, request).await
+                }
+                ::std::option::Option::None => ::std::result::Result::Err(crate::MatrixError::missing_token("Missing access token.")),
+            }
+        },
+        Auth::Optional => quote! {{
+            let identity = match token {
+                ::std::option::Option::Some(token) => ::std::option::Option::Some(api.authenticate(token, &context).await?),
+                ::std::option::Option::None => ::std::option::Option::None,
+            };
+            api.#trait_method(identity, context, request).await
+        }},
+        Auth::Signed => quote! {{
+            let _ = token;
+            let uri = context.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+            let origin = crate::runtime::signatures::verify_request(&*api, context.method.as_str(), uri, &context.headers, &context.body).await?;
+            let origin = crate::ServerName::parse(&origin).map_err(|e| crate::MatrixError::new(::http::StatusCode::UNAUTHORIZED, crate::ErrorCode::Unauthorized, e.to_string()))?;
+            api.#trait_method(origin, context, request).await
+        }},
+        Auth::None => quote! {{
+            let _ = token;
+            api.#trait_method(context, request).await
+        }},
+    };
+    let dispatch = format_ident!("dispatch_{}", bare(&op.name));
+    quote! {
+        async fn #dispatch<A: Api>(
+            api: ::std::sync::Arc<A>,
+            token: ::std::option::Option<crate::AccessToken>,
+            context: crate::RequestContext,
+            request: crate::operations::#name::Request,
+        ) -> ::std::result::Result<crate::operations::#name::Response, crate::MatrixError> {
+            #call
+        }
+    }
+}
+
+/// One entry of the router's routes: a path under a base path, each of its methods' handlers,
+/// a CORS preflight unless the spec defines OPTIONS, and 405 with `Allow` for other methods.
+fn route_entry(base: &str, route: &str, ops: &[(Method, &Operation)]) -> TokenStream {
+    let mut chain = Vec::new();
+    let mut allow: Vec<&str> = Vec::new();
+    for (i, (method, op)) in ops.iter().enumerate() {
+        let auth = auth_kind(op.auth);
+        let dispatch = format_ident!("dispatch_{}", bare(&op.name));
+        // an upload (a body of bytes) may be as large as media are; JSON as large as JSON is
+        let limit = if matches!(op.body.as_ref().map(|b| &b.shape), Some(Shape::Binary)) {
+            quote!(config.upload_limit)
+        } else {
+            quote!(config.body_limit)
+        };
+        let handler = quote!(crate::runtime::server::endpoint(&api, #limit, crate::AuthKind::#auth, #dispatch::<A>));
+        let routing = ident(method.key());
+        chain.push(if i == 0 {
+            quote!(::axum::routing::#routing(#handler))
+        } else {
+            quote!(.#routing(#handler))
+        });
+        allow.push(method.as_str());
+        if *method == Method::Get {
+            allow.push("HEAD");
+        }
+    }
+    // a CORS preflight, unless the spec defines OPTIONS itself
+    if !ops.iter().any(|(m, _)| *m == Method::Options) {
+        allow.push("OPTIONS");
+        chain.push(quote!(.options(crate::runtime::server::preflight)));
+    }
+    allow.sort_unstable();
+    allow.dedup();
+    let allow = allow.join(", ");
+    quote! {
+        (#base, #route, #(#chain)*.fallback(|| async { crate::runtime::server::method_not_allowed(#allow) }))
     }
 }
