@@ -114,7 +114,7 @@ mod tests {
         for output in crate::emit::OUTPUTS {
             // (the files are emitted lazily: asking for the contributions emits nothing)
             let api = crate::ir::Api::empty();
-            let e = output.emit(&api);
+            let e = output.emit(&api, &crate::emit::Placement::Whole);
             for d in e.dependencies.iter().chain(&e.dev_dependencies) {
                 assert!(
                     TAKEN.contains(&rust_name(d.name).as_str()),

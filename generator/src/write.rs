@@ -120,14 +120,43 @@ pub fn write(out_dir: &Path, files: &BTreeMap<String, String>) -> Result<WriteRe
             ));
         }
     }
-    // 1. every new file beside its target; on failure remove them all
-    let mut temps: Vec<(PathBuf, PathBuf)> = Vec::new();
-    let remove_temps = |temps: &[(PathBuf, PathBuf)]| {
-        for (tmp, _) in temps {
-            let _ = std::fs::remove_file(tmp);
+    // 1. every new file beside its target; 2. old files aside, new files in place, files no
+    // longer generated aside too; on a failure every step taken is undone
+    let temps = stage(out_dir, files, &stale)?;
+    let mut done = swap_in(&temps)?;
+    if let Err(e) = set_aside(out_dir, &orphans, &mut done) {
+        undo(&done);
+        return Err(e);
+    }
+    // 3. committed: drop the old files
+    for (_, backup) in &done {
+        if let Some(b) = backup {
+            let _ = std::fs::remove_file(b);
         }
-    };
-    for rel in &stale {
+    }
+    Ok(WriteReport {
+        unchanged: files.len() - stale.len(),
+        written: stale,
+        removed: orphans,
+    })
+}
+
+/// A file written beside its target: (the temporary file, the target).
+type Staged = (PathBuf, PathBuf);
+
+/// A step taken: the target, and where its old file was set aside (none where there was none).
+type Done = (PathBuf, Option<PathBuf>);
+
+fn remove_temps(temps: &[Staged]) {
+    for (tmp, _) in temps {
+        let _ = std::fs::remove_file(tmp);
+    }
+}
+
+/// Writes each file of `stale` beside its target; on a failure removes them all.
+fn stage(out_dir: &Path, files: &BTreeMap<String, String>, stale: &[String]) -> Result<Vec<Staged>> {
+    let mut temps: Vec<Staged> = Vec::new();
+    for rel in stale {
         let target = out_dir.join(rel);
         let tmp = sibling(&target, "gen-tmp");
         let result = (|| -> std::io::Result<()> {
@@ -143,20 +172,13 @@ pub fn write(out_dir: &Path, files: &BTreeMap<String, String>) -> Result<WriteRe
         }
         temps.push((tmp, target));
     }
-    // 2. old files aside, new files in place; on failure undo every step taken
-    let mut done: Vec<(PathBuf, Option<PathBuf>)> = Vec::new();
-    let undo = |done: &[(PathBuf, Option<PathBuf>)]| {
-        for (target, backup) in done.iter().rev() {
-            match backup {
-                Some(b) => {
-                    let _ = std::fs::rename(b, target);
-                }
-                None => {
-                    let _ = std::fs::remove_file(target);
-                }
-            }
-        }
-    };
+    Ok(temps)
+}
+
+/// Sets each target's old file aside and renames its new one into place; on a failure undoes
+/// every step taken and removes the files not yet in place.
+fn swap_in(temps: &[Staged]) -> Result<Vec<Done>> {
+    let mut done: Vec<Done> = Vec::new();
     for (i, (tmp, target)) in temps.iter().enumerate() {
         let step = (|| -> std::io::Result<Option<PathBuf>> {
             let backup = if target.exists() {
@@ -183,27 +205,32 @@ pub fn write(out_dir: &Path, files: &BTreeMap<String, String>) -> Result<WriteRe
             }
         }
     }
-    // files no longer generated are set aside too, so that a failure can restore them
-    for rel in &orphans {
+    Ok(done)
+}
+
+/// Sets aside the files no longer generated, so that a failure can restore them.
+fn set_aside(out_dir: &Path, orphans: &[String], done: &mut Vec<Done>) -> Result<()> {
+    for rel in orphans {
         let path = out_dir.join(rel);
         let b = sibling(&path, "gen-old");
-        if let Err(e) = std::fs::rename(&path, &b) {
-            undo(&done);
-            return Err(Error::io(&path, "cannot remove", &e));
-        }
+        std::fs::rename(&path, &b).map_err(|e| Error::io(&path, "cannot remove", &e))?;
         done.push((path, Some(b)));
     }
-    // 3. committed: drop the old files
-    for (_, backup) in &done {
-        if let Some(b) = backup {
-            let _ = std::fs::remove_file(b);
+    Ok(())
+}
+
+/// Undoes the steps taken, last first.
+fn undo(done: &[Done]) {
+    for (target, backup) in done.iter().rev() {
+        match backup {
+            Some(b) => {
+                let _ = std::fs::rename(b, target);
+            }
+            None => {
+                let _ = std::fs::remove_file(target);
+            }
         }
     }
-    Ok(WriteReport {
-        unchanged: files.len() - stale.len(),
-        written: stale,
-        removed: orphans,
-    })
 }
 
 /// `dir/.name.SUFFIX`, a hidden file beside `path`.

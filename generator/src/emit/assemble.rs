@@ -250,6 +250,7 @@ mod tests {
             &CrateInfo {
                 name: "x",
                 version: "0.1.0",
+                placement: &Placement::Whole,
             },
         )
         .unwrap();

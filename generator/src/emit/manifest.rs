@@ -98,6 +98,7 @@ fn dependencies(deps: &[Dependency]) -> Table {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::emit::Placement;
     use crate::ir::TypeSpace;
 
     fn api(title: &str) -> Api {
@@ -131,6 +132,7 @@ mod tests {
                 &CrateInfo {
                     name: "x",
                     version: "0.1.0",
+                    placement: &Placement::Whole,
                 },
                 &emitted,
             );

@@ -252,49 +252,7 @@ impl<'w> SchemaReader<'w> {
             markup: self.dialect.markup(),
             ..Schema::default()
         };
-        let text = |k: &str| map.get(k).and_then(Value::as_str).map(str::to_owned);
-        s.title = text("title");
-        s.description = text("description");
-        s.format = text("format");
-        s.pattern = text("pattern");
-        s.deprecated = map.get("deprecated").and_then(Value::as_bool).unwrap_or(false);
-        match map.get("type") {
-            Some(Value::String(t)) => s.types.extend(self.type_name(t, &mut s.format)),
-            Some(Value::Array(ts)) => {
-                for t in ts.iter().filter_map(Value::as_str) {
-                    if let Some(t) = self.type_name(t, &mut s.format) {
-                        if !s.types.contains(&t) {
-                            s.types.push(t);
-                        }
-                    }
-                }
-            }
-            _ => {}
-        }
-        let nullable_key = match self.dialect {
-            Dialect::Swagger2 => Some("x-nullable"),
-            Dialect::OpenApi30 => Some("nullable"),
-            Dialect::OpenApi31 => None,
-        };
-        // the Matrix spec's Swagger 2.0 also writes `nullable`; accept both spellings there
-        let nullable = nullable_key.is_some_and(|k| map.get(k).and_then(Value::as_bool).unwrap_or(false))
-            || (self.dialect == Dialect::Swagger2 && map.get("nullable").and_then(Value::as_bool).unwrap_or(false));
-        if nullable && !s.types.is_empty() && !s.types.contains(&JsonType::Null) {
-            s.types.push(JsonType::Null);
-        }
-        if let Some(Value::Array(values)) = map.get("enum") {
-            s.enumeration = values.clone();
-        }
-        s.constant = map.get("const").cloned();
-        s.default = map.get("default").cloned();
-        if let Some(e) = map.get("example") {
-            s.examples.push(e.clone());
-        }
-        if self.dialect == Dialect::OpenApi31 {
-            if let Some(Value::Array(es)) = map.get("examples") {
-                s.examples.extend(es.iter().cloned());
-            }
-        }
+        self.read_values(map, &mut s);
         s.properties = self.read_map(map, "properties");
         s.pattern_properties = self.read_map(map, "patternProperties");
         match map.get("required") {
@@ -340,6 +298,54 @@ impl<'w> SchemaReader<'w> {
         };
         s.extensions = super::values::extensions(map);
         s
+    }
+
+    /// The keywords of a schema that are values, not schemas: texts, types, `nullable`, enum,
+    /// const, default, examples.
+    fn read_values(&mut self, map: &serde_json::Map<String, Value>, s: &mut Schema) {
+        let text = |k: &str| map.get(k).and_then(Value::as_str).map(str::to_owned);
+        s.title = text("title");
+        s.description = text("description");
+        s.format = text("format");
+        s.pattern = text("pattern");
+        s.deprecated = map.get("deprecated").and_then(Value::as_bool).unwrap_or(false);
+        match map.get("type") {
+            Some(Value::String(t)) => s.types.extend(self.type_name(t, &mut s.format)),
+            Some(Value::Array(ts)) => {
+                for t in ts.iter().filter_map(Value::as_str) {
+                    if let Some(t) = self.type_name(t, &mut s.format) {
+                        if !s.types.contains(&t) {
+                            s.types.push(t);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        let nullable_key = match self.dialect {
+            Dialect::Swagger2 => Some("x-nullable"),
+            Dialect::OpenApi30 => Some("nullable"),
+            Dialect::OpenApi31 => None,
+        };
+        // the Matrix spec's Swagger 2.0 also writes `nullable`; accept both spellings there
+        let nullable = nullable_key.is_some_and(|k| map.get(k).and_then(Value::as_bool).unwrap_or(false))
+            || (self.dialect == Dialect::Swagger2 && map.get("nullable").and_then(Value::as_bool).unwrap_or(false));
+        if nullable && !s.types.is_empty() && !s.types.contains(&JsonType::Null) {
+            s.types.push(JsonType::Null);
+        }
+        if let Some(Value::Array(values)) = map.get("enum") {
+            s.enumeration = values.clone();
+        }
+        s.constant = map.get("const").cloned();
+        s.default = map.get("default").cloned();
+        if let Some(e) = map.get("example") {
+            s.examples.push(e.clone());
+        }
+        if self.dialect == Dialect::OpenApi31 {
+            if let Some(Value::Array(es)) = map.get("examples") {
+                s.examples.extend(es.iter().cloned());
+            }
+        }
     }
 
     /// A mapping of schemas by name (`properties`); anything else is none.
