@@ -12,6 +12,14 @@ use super::bundle::Bundle;
 
 /// Merges the hoisted schemas of `bundle` that are the same schema.
 pub fn merge(bundle: &mut Bundle) {
+    let renamed = same_schemas(bundle);
+    if !renamed.is_empty() {
+        rename(bundle, &renamed);
+    }
+}
+
+/// Each hoisted schema that is the same as another, by key, with the key its group keeps.
+fn same_schemas(bundle: &Bundle) -> HashMap<String, String> {
     let keys: Vec<&String> = bundle.schemas.keys().collect();
     // candidates: the same pointer of files of the same text
     let mut label: HashMap<(&str, &str), usize> = HashMap::new();
@@ -24,9 +32,34 @@ pub fn merge(bundle: &mut Bundle) {
         class.push(*label.entry((text, pointer)).or_insert(next));
     }
     if label.len() == keys.len() {
-        return;
+        return HashMap::new();
     }
-    // refined until stable: the same candidate, referring to the same classes in order
+    let class = refined(bundle, &keys, class);
+    // each group's key
+    let mut chosen: HashMap<usize, usize> = HashMap::new();
+    for (i, key) in keys.iter().enumerate() {
+        let better = |j: usize| {
+            let (a, b) = (key.as_str(), keys[j].as_str());
+            let events = |k: &str| bundle.events.iter().any(|e| e == k);
+            (events(a), std::cmp::Reverse(a.len())) > (events(b), std::cmp::Reverse(b.len()))
+        };
+        match chosen.get(&class[i]) {
+            Some(&j) if !better(j) => {}
+            _ => {
+                chosen.insert(class[i], i);
+            }
+        }
+    }
+    keys.iter()
+        .enumerate()
+        .filter(|(i, _)| chosen[&class[*i]] != *i)
+        .map(|(i, k)| ((*k).clone(), keys[chosen[&class[i]]].clone()))
+        .collect()
+}
+
+/// The candidates' classes refined until stable: the same candidate, referring to the same
+/// classes in order.
+fn refined(bundle: &Bundle, keys: &[&String], mut class: Vec<usize>) -> Vec<usize> {
     let index: HashMap<&str, usize> = keys.iter().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
     let refs: Vec<Vec<usize>> = keys
         .iter()
@@ -46,7 +79,7 @@ pub fn merge(bundle: &mut Bundle) {
         .collect();
     loop {
         let mut labels: HashMap<(usize, Vec<usize>), usize> = HashMap::new();
-        let refined: Vec<usize> = (0..keys.len())
+        let next_class: Vec<usize> = (0..keys.len())
             .map(|i| {
                 let signature = (class[i], refs[i].iter().map(|r| class[*r]).collect());
                 let next = labels.len();
@@ -54,36 +87,16 @@ pub fn merge(bundle: &mut Bundle) {
             })
             .collect();
         let stable = labels.len() == class.iter().collect::<std::collections::HashSet<_>>().len();
-        class = refined;
+        class = next_class;
         if stable {
-            break;
+            return class;
         }
     }
-    // each group's key
-    let mut chosen: HashMap<usize, usize> = HashMap::new();
-    for (i, key) in keys.iter().enumerate() {
-        let better = |j: usize| {
-            let (a, b) = (key.as_str(), keys[j].as_str());
-            let events = |k: &str| bundle.events.iter().any(|e| e == k);
-            (events(a), std::cmp::Reverse(a.len())) > (events(b), std::cmp::Reverse(b.len()))
-        };
-        match chosen.get(&class[i]) {
-            Some(&j) if !better(j) => {}
-            _ => {
-                chosen.insert(class[i], i);
-            }
-        }
-    }
-    let renamed: HashMap<String, String> = keys
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| chosen[&class[*i]] != *i)
-        .map(|(i, k)| ((*k).clone(), keys[chosen[&class[i]]].clone()))
-        .collect();
-    if renamed.is_empty() {
-        return;
-    }
-    // the group's key keeps its place: the first reached of its group's places
+}
+
+/// Drops the schemas `renamed` names and points every reference to them at the key their
+/// group keeps, which keeps the place of the first reached of its group.
+fn rename(bundle: &mut Bundle, renamed: &HashMap<String, String>) {
     let mut schemas = std::mem::take(&mut bundle.schemas);
     let mut merged = indexmap::IndexMap::with_capacity(schemas.len());
     let order: Vec<String> = schemas.keys().cloned().collect();

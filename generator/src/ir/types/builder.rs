@@ -15,6 +15,16 @@ use super::schemas::{string_enum, ObjectParts, SchemaKind, Schemas};
 use crate::error::{Location, Result, Warning};
 use crate::frontend::{Additional, JsonType, NamedSchema, Schema, SchemaRef};
 
+/// What a property's schemas say of it beside its type (see [`TypeBuilder::field_docs`]).
+struct FieldDocs<'s> {
+    doc: Option<String>,
+    example: Option<Example>,
+    nullable: bool,
+    deprecated: bool,
+    default: Option<&'s serde_json::Value>,
+    description: Option<&'s str>,
+}
+
 /// How the builder recognises the events a schema stands for (see [`TypeBuilder::events`]).
 pub type EventRecogniser = fn(&Schemas<'_>, &Schema) -> Result<Option<EventSet>>;
 
@@ -431,46 +441,15 @@ impl<'a> TypeBuilder<'a> {
             if wire == "errcode" && ty == Ty::String {
                 ty = Ty::ErrorCode;
             }
-            let inline = schemas.iter().filter_map(|s| match s {
-                SchemaRef::Inline(s) => Some(s),
-                SchemaRef::Ref(_) => None,
-            });
-            let (mut doc, mut example, mut nullable, mut deprecated) = (None, None, false, false);
-            let (mut default, mut description) = (None, None);
-            for s in inline.clone() {
-                default = default.or(s.default.as_ref());
-                description = description.or(s.description.as_deref());
-            }
-            if let (None, [one, ..]) = (default, schemas.as_slice()) {
-                default = self.schemas.deref(one)?.default.as_ref();
-            }
-            for s in inline {
-                doc = doc.or_else(|| s.description.as_deref().map(|t| render(t, s.markup)));
-                example = example.or_else(|| s.example().map(Example::new));
-                nullable |= s.is_nullable();
-                deprecated |= s.deprecated;
-                if let Some(keys) = key_doc(s) {
-                    doc = Some(match doc {
-                        Some(d) if !d.is_empty() => format!("{d}\n\n{keys}"),
-                        _ => keys,
-                    });
-                }
-                let versions = super::super::versions::Versions::from_extensions(&s.extensions, s.markup).doc();
-                if !versions.is_empty() {
-                    doc = Some(match doc {
-                        Some(d) if !d.is_empty() => format!("{d}\n\n{versions}"),
-                        _ => versions,
-                    });
-                }
-            }
             let required = parts.required.contains(wire);
-            if let Some(d) = default {
-                let line = format!("When absent: `{d}`.");
-                doc = Some(match doc {
-                    Some(text) if !text.is_empty() => format!("{text}\n\n{line}"),
-                    _ => line,
-                });
-            }
+            let FieldDocs {
+                doc,
+                example,
+                nullable,
+                deprecated,
+                default,
+                description,
+            } = self.field_docs(schemas)?;
             def.fields.push(Field {
                 wire: wire.to_owned(),
                 name: unique(&snake(wire), &mut taken),
@@ -494,6 +473,62 @@ impl<'a> TypeBuilder<'a> {
             None => {}
         }
         Ok(def)
+    }
+
+    /// What the schemas of a property say of it beside its type: its documentation (with what
+    /// its keys are, when it was added or changed, and its default), example, whether it may be
+    /// `null` or is deprecated, its default and description.
+    fn field_docs<'s>(&self, schemas: &[&'s SchemaRef]) -> Result<FieldDocs<'s>>
+    where
+        'a: 's,
+    {
+        let inline = schemas.iter().filter_map(|s| match s {
+            SchemaRef::Inline(s) => Some(s),
+            SchemaRef::Ref(_) => None,
+        });
+        let (mut doc, mut example, mut nullable, mut deprecated) = (None, None, false, false);
+        let (mut default, mut description) = (None, None);
+        for s in inline.clone() {
+            default = default.or(s.default.as_ref());
+            description = description.or(s.description.as_deref());
+        }
+        if let (None, [one, ..]) = (default, schemas) {
+            default = self.schemas.deref(one)?.default.as_ref();
+        }
+        for s in inline {
+            doc = doc.or_else(|| s.description.as_deref().map(|t| render(t, s.markup)));
+            example = example.or_else(|| s.example().map(Example::new));
+            nullable |= s.is_nullable();
+            deprecated |= s.deprecated;
+            if let Some(keys) = key_doc(s) {
+                doc = Some(match doc {
+                    Some(d) if !d.is_empty() => format!("{d}\n\n{keys}"),
+                    _ => keys,
+                });
+            }
+            let versions = super::super::versions::Versions::from_extensions(&s.extensions, s.markup).doc();
+            if !versions.is_empty() {
+                doc = Some(match doc {
+                    Some(d) if !d.is_empty() => format!("{d}\n\n{versions}"),
+                    _ => versions,
+                });
+            }
+        }
+        if let Some(d) = default {
+            let line = format!("When absent: `{d}`.");
+            doc = Some(match doc {
+                Some(text) if !text.is_empty() => format!("{text}\n\n{line}"),
+                _ => line,
+            });
+        }
+        Ok(FieldDocs {
+            doc,
+            example,
+            nullable,
+            deprecated,
+            default,
+            description,
+        })
     }
 
     /// The fields of an inline object schema, for a struct the caller declares itself (an
