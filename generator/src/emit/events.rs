@@ -201,46 +201,7 @@ fn content_enum(set: EventSet, members: &[(&EventDef, &TokenStream)], space: &Ty
             None => {}
         }
     }
-    // an event type the enum does not know: its content kept whole
-    let unknown = quote!(::std::result::Result::Ok(Self::Unknown {
-        event_type: ::std::string::String::from(event_type),
-        content,
-    }));
-    let arms = by_type.iter().map(|(event_type, d)| {
-        let fallback = match d.base {
-            Some(base) => {
-                let v = ident(&variant_name(base));
-                quote!(::serde_json::from_value(content).map(Self::#v))
-            }
-            None => unknown.clone(),
-        };
-        if d.variants.is_empty() {
-            return quote!(#event_type => #fallback,);
-        }
-        let checks = d.variants.iter().map(|(e, field)| {
-            let v = ident(&variant_name(e));
-            let value = e.variant.as_deref().unwrap_or_default();
-            // a content naming the variant but not of its shape is read by the type's own
-            // schema (the generic `m.key.verification.start` names `m.sas.v1` too)
-            quote! {
-                if content.get(#field).and_then(::serde_json::Value::as_str) == ::std::option::Option::Some(#value) {
-                    if let ::std::result::Result::Ok(c) = ::serde::Deserialize::deserialize(&content) {
-                        return ::std::result::Result::Ok(Self::#v(c));
-                    }
-                }
-            }
-        });
-        quote!(#event_type => { #(#checks)* #fallback })
-    });
-    // a kind of which the spec describes no event type knows none
-    let from_parts = if by_type.is_empty() {
-        unknown
-    } else {
-        quote!(match event_type {
-            #(#arms)*
-            _ => #unknown,
-        })
-    };
+    let from_parts = from_parts(&by_type);
     let doc = doc_attrs(&format!(
         "The content of {}, by its type: one variant per event type of the kind (and per variant of one, such as each `msgtype` of `m.room.message`) of the spec's event schemas, and `Unknown` for any other, kept whole.",
         set.noun()
@@ -297,6 +258,51 @@ fn content_enum(set: EventSet, members: &[(&EventDef, &TokenStream)], space: &Ty
                 }
             }
         }
+    }
+}
+
+/// The body of an enum's `from_parts`: each event type to its variant (by the field that names
+/// a variant, else the type's own schema), and any other kept whole as `Unknown`.
+fn from_parts(by_type: &BTreeMap<&str, Dispatch<'_>>) -> TokenStream {
+    // an event type the enum does not know: its content kept whole
+    let unknown = quote!(::std::result::Result::Ok(Self::Unknown {
+        event_type: ::std::string::String::from(event_type),
+        content,
+    }));
+    let arms = by_type.iter().map(|(event_type, d)| {
+        let fallback = match d.base {
+            Some(base) => {
+                let v = ident(&variant_name(base));
+                quote!(::serde_json::from_value(content).map(Self::#v))
+            }
+            None => unknown.clone(),
+        };
+        if d.variants.is_empty() {
+            return quote!(#event_type => #fallback,);
+        }
+        let checks = d.variants.iter().map(|(e, field)| {
+            let v = ident(&variant_name(e));
+            let value = e.variant.as_deref().unwrap_or_default();
+            // a content naming the variant but not of its shape is read by the type's own
+            // schema (the generic `m.key.verification.start` names `m.sas.v1` too)
+            quote! {
+                if content.get(#field).and_then(::serde_json::Value::as_str) == ::std::option::Option::Some(#value) {
+                    if let ::std::result::Result::Ok(c) = ::serde::Deserialize::deserialize(&content) {
+                        return ::std::result::Result::Ok(Self::#v(c));
+                    }
+                }
+            }
+        });
+        quote!(#event_type => { #(#checks)* #fallback })
+    });
+    // a kind of which the spec describes no event type knows none
+    if by_type.is_empty() {
+        unknown
+    } else {
+        quote!(match event_type {
+            #(#arms)*
+            _ => #unknown,
+        })
     }
 }
 
