@@ -19,59 +19,7 @@ impl Output for Support {
                 "[`MatrixError`] and [`ErrorCode`]: Matrix errors, paired with their HTTP status.",
                 "[`UserId`], [`RoomId`], [`EventId`], [`RoomAlias`], [`ServerName`], [`MxcUri`]: the identifiers of the spec's `mx-*` string formats, checked when decoded.",
             ],
-            runtime: vec![
-                RuntimeFile {
-                    name: "convert",
-                    text: include_str!("../../runtime/convert.rs"),
-                    feature: None,
-                    exports: &[
-                        "AccessToken",
-                        "Base",
-                        "Endpoint",
-                        "IncomingRequest",
-                        "IncomingResponse",
-                        "OutgoingRequest",
-                        "OutgoingResponse",
-                        "ParamValue",
-                    ],
-                    internal: &["deserialize_some", "bool_default", "is_bool_default", "int_default", "is_int_default"],
-                },
-                RuntimeFile {
-                    name: "error",
-                    text: include_str!("../../runtime/error.rs"),
-                    feature: None,
-                    exports: &[
-                        "AuthFlow",
-                        "ErrorCode",
-                        "FromHttpResponseError",
-                        "IntoHttpError",
-                        "MatrixError",
-                        "UiaaResponse",
-                    ],
-                    internal: &[],
-                },
-                RuntimeFile {
-                    name: "identifiers",
-                    text: include_str!("../../runtime/identifiers.rs"),
-                    feature: None,
-                    exports: &["EventId", "IdError", "MxcUri", "RoomAlias", "RoomId", "ServerName", "UserId"],
-                    internal: &[],
-                },
-                RuntimeFile {
-                    name: "metadata",
-                    text: include_str!("../../runtime/metadata.rs"),
-                    feature: None,
-                    exports: &["AuthKind", "Metadata", "Method", "PathSegment"],
-                    internal: &[],
-                },
-                RuntimeFile {
-                    name: "open_enum",
-                    text: include_str!("../../runtime/open_enum.rs"),
-                    feature: None,
-                    exports: &[],
-                    internal: &["deserialize_open_enum", "PrivOwnedStr"],
-                },
-            ],
+            runtime: runtime_files(),
             dependencies: vec![
                 Dependency::new("http", "1"),
                 Dependency {
@@ -112,4 +60,75 @@ impl Output for Support {
         }
         emitted
     }
+}
+
+/// The support code every crate has: conversions, errors, identifiers, metadata, open enums.
+fn runtime_files() -> Vec<RuntimeFile> {
+    vec![
+        RuntimeFile {
+            name: "convert",
+            text: include_str!("../../runtime/convert.rs"),
+            feature: None,
+            exports: &[
+                "AccessToken",
+                "Base",
+                "Endpoint",
+                "IncomingRequest",
+                "IncomingResponse",
+                "OutgoingRequest",
+                "OutgoingResponse",
+                "ParamValue",
+            ],
+            internal: &[
+                "deserialize_some",
+                "bool_default",
+                "is_bool_default",
+                "int_default",
+                "is_int_default",
+            ],
+        },
+        RuntimeFile {
+            name: "error",
+            text: include_str!("../../runtime/error.rs"),
+            feature: None,
+            exports: &[
+                "AuthFlow",
+                "ErrorCode",
+                "FromHttpResponseError",
+                "IntoHttpError",
+                "MatrixError",
+                "UiaaResponse",
+            ],
+            internal: &[],
+        },
+        RuntimeFile {
+            name: "identifiers",
+            text: include_str!("../../runtime/identifiers.rs"),
+            feature: None,
+            exports: &[
+                "EventId",
+                "IdError",
+                "MxcUri",
+                "RoomAlias",
+                "RoomId",
+                "ServerName",
+                "UserId",
+            ],
+            internal: &[],
+        },
+        RuntimeFile {
+            name: "metadata",
+            text: include_str!("../../runtime/metadata.rs"),
+            feature: None,
+            exports: &["AuthKind", "Metadata", "Method", "PathSegment"],
+            internal: &[],
+        },
+        RuntimeFile {
+            name: "open_enum",
+            text: include_str!("../../runtime/open_enum.rs"),
+            feature: None,
+            exports: &[],
+            internal: &["deserialize_open_enum", "PrivOwnedStr"],
+        },
+    ]
 }
