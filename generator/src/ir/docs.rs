@@ -24,34 +24,39 @@ pub fn render(text: &str, markup: Markup) -> String {
 /// CommonMark made safe for rustdoc.
 pub fn commonmark(text: &str) -> String {
     let text = text.replace("\r\n", "\n").replace('\t', "    ");
-    let mut out: Vec<String> = Vec::new();
-    let mut fence: Option<String> = None;
-    let mut indented = false;
-    let mut in_list = false;
-    let mut prev_blank = true;
-    // the column of the current list item's text
-    let mut item_text: Option<usize> = None;
+    let mut state = CommonMark {
+        out: Vec::new(),
+        fence: None,
+        indented: false,
+        in_list: false,
+        prev_blank: true,
+        item_text: None,
+    };
     for line in text.lines() {
+        state.line(line);
+    }
+    state.finish()
+}
+
+/// Where [`commonmark`] is in a text, line by line.
+struct CommonMark {
+    out: Vec<String>,
+    /// The marker of the fenced block it is in.
+    fence: Option<String>,
+    /// Whether it is in an indented code block (shown as a fenced one).
+    indented: bool,
+    in_list: bool,
+    prev_blank: bool,
+    /// The column of the current list item's text.
+    item_text: Option<usize>,
+}
+
+impl CommonMark {
+    fn line(&mut self, line: &str) {
         let trimmed = line.trim_start();
         let indent = line.len() - trimmed.len();
-        if let Some(marker) = &fence {
-            if trimmed.starts_with(marker.as_str()) {
-                fence = None;
-            }
-            out.push(line.to_owned());
-            continue;
-        }
-        if indented {
-            if trimmed.is_empty() || indent >= 4 {
-                out.push(line.get(4..).unwrap_or("").to_owned());
-                continue;
-            }
-            while out.last().is_some_and(|l| l.is_empty()) {
-                out.pop();
-            }
-            out.push("```".to_owned());
-            out.push(String::new());
-            indented = false;
+        if self.in_block(line, trimmed, indent) {
+            return;
         }
         if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
             let marker: String = trimmed.chars().take_while(|c| *c == '`' || *c == '~').collect();
@@ -62,16 +67,47 @@ pub fn commonmark(text: &str) -> String {
             } else {
                 info
             };
-            out.push(format!("{}{marker}{info}", &line[..indent]));
-            fence = Some(marker);
-            prev_blank = false;
-            continue;
+            self.out.push(format!("{}{marker}{info}", &line[..indent]));
+            self.fence = Some(marker);
+            self.prev_blank = false;
+            return;
         }
         if trimmed.is_empty() {
-            out.push(String::new());
-            prev_blank = true;
-            continue;
+            self.out.push(String::new());
+            self.prev_blank = true;
+            return;
         }
+        self.text_line(line, trimmed, indent);
+    }
+
+    /// A line inside a fenced or an indented block; `false` when it is not (or ends the
+    /// indented block).
+    fn in_block(&mut self, line: &str, trimmed: &str, indent: usize) -> bool {
+        if let Some(marker) = &self.fence {
+            if trimmed.starts_with(marker.as_str()) {
+                self.fence = None;
+            }
+            self.out.push(line.to_owned());
+            return true;
+        }
+        if self.indented {
+            if trimmed.is_empty() || indent >= 4 {
+                self.out.push(line.get(4..).unwrap_or("").to_owned());
+                return true;
+            }
+            while self.out.last().is_some_and(|l| l.is_empty()) {
+                self.out.pop();
+            }
+            self.out.push("```".to_owned());
+            self.out.push(String::new());
+            self.indented = false;
+        }
+        false
+    }
+
+    /// A line of text: a list item, its continuation, the start of an indented block, or a
+    /// paragraph's line.
+    fn text_line(&mut self, line: &str, trimmed: &str, indent: usize) {
         let marker = if trimmed.starts_with("- ") || trimmed.starts_with("* ") || trimmed.starts_with("+ ") {
             Some(1)
         } else {
@@ -84,47 +120,51 @@ pub fn commonmark(text: &str) -> String {
         // a line that goes on with a list item's text without its indentation (a "lazy
         // continuation") is indented to the item's text, as rustdoc asks
         let mut line = std::borrow::Cow::Borrowed(line);
-        match (marker, item_text) {
+        match (marker, self.item_text) {
             (Some(width), _) => {
                 let rest = &trimmed[width..];
-                item_text = Some(indent + width + (rest.len() - rest.trim_start().len()));
+                self.item_text = Some(indent + width + (rest.len() - rest.trim_start().len()));
             }
             // short of the item's text, or past it (rustdoc asks for the column exactly; the
             // paragraph goes on either way)
-            (None, Some(column)) if !prev_blank && indent != column => {
+            (None, Some(column)) if !self.prev_blank && indent != column => {
                 line = std::borrow::Cow::Owned(format!("{}{trimmed}", " ".repeat(column)));
             }
-            (None, Some(column)) if indent < column => item_text = None,
+            (None, Some(column)) if indent < column => self.item_text = None,
             _ => {}
         }
         let indent = line.len() - trimmed.len();
         if list_item {
-            in_list = true;
+            self.in_list = true;
         } else if indent == 0 {
-            in_list = false;
+            self.in_list = false;
         }
-        if indent >= 4 && prev_blank && !in_list {
-            out.push("```text".to_owned());
-            out.push(line.get(4..).unwrap_or("").to_owned());
-            indented = true;
-            continue;
+        if indent >= 4 && self.prev_blank && !self.in_list {
+            self.out.push("```text".to_owned());
+            self.out.push(line.get(4..).unwrap_or("").to_owned());
+            self.indented = true;
+            return;
         }
-        out.push(commonmark_inline(&line));
-        prev_blank = false;
+        self.out.push(commonmark_inline(&line));
+        self.prev_blank = false;
     }
-    if fence.is_some() || indented {
-        while indented && out.last().is_some_and(|l| l.is_empty()) {
+
+    fn finish(mut self) -> String {
+        let out = &mut self.out;
+        if self.fence.is_some() || self.indented {
+            while self.indented && out.last().is_some_and(|l| l.is_empty()) {
+                out.pop();
+            }
+            out.push("```".to_owned());
+        }
+        while out.last().is_some_and(|l| l.trim().is_empty()) {
             out.pop();
         }
-        out.push("```".to_owned());
+        while out.first().is_some_and(|l| l.trim().is_empty()) {
+            out.remove(0);
+        }
+        out.iter().map(|l| l.trim_end()).collect::<Vec<_>>().join("\n")
     }
-    while out.last().is_some_and(|l| l.trim().is_empty()) {
-        out.pop();
-    }
-    while out.first().is_some_and(|l| l.trim().is_empty()) {
-        out.remove(0);
-    }
-    out.iter().map(|l| l.trim_end()).collect::<Vec<_>>().join("\n")
 }
 
 /// One line of CommonMark: code spans and links kept, the rest escaped where rustdoc would
