@@ -283,30 +283,7 @@ pub fn markdown(rst: &str) -> String {
         let trimmed = &line[indent..];
         // directives: `.. code:: json`, `.. note::`, link targets `.. _name: url`
         if let Some(rest) = trimmed.strip_prefix(".. ") {
-            if rest.starts_with("code") || rest.starts_with("sourcecode") {
-                let lang = rest.split("::").nth(1).map(str::trim).unwrap_or("");
-                let lang = if lang == "json" { "json" } else { "text" };
-                i += 1;
-                let (block, next) = take_block(&lines, i, indent);
-                push_fence(&mut out, lang, &block);
-                i = next;
-                continue;
-            }
-            if let Some(name) = rest.split("::").next().filter(|_| rest.contains("::")) {
-                let title = capitalise(name.trim());
-                let after = rest.split_once("::").map(|x| x.1.trim()).unwrap_or("");
-                out.push(format!("**{title}:** {}", inline(after)).trim_end().to_owned());
-                i += 1;
-                continue;
-            }
-            // comments and link targets carry nothing for a reader of the rustdoc
-            i += 1;
-            while i < lines.len() && (lines[i].trim().is_empty() || indent_of(&lines[i]) > indent) {
-                if lines[i].trim().is_empty() && i + 1 < lines.len() && indent_of(&lines[i + 1]) <= indent {
-                    break;
-                }
-                i += 1;
-            }
+            i = directive(&lines, i, indent, rest, &mut out);
             continue;
         }
         if line.trim().is_empty() {
@@ -334,36 +311,16 @@ pub fn markdown(rst: &str) -> String {
             i = next;
             continue;
         }
-        // interpreted text that goes on over the next lines (`` `migration guide\n<url>`_ ``)
-        // is read as one line
-        let mut joined = line.clone();
-        while open_backtick(&joined) && i + 1 < lines.len() && !lines[i + 1].trim().is_empty() && joined.len() < 2000 {
-            i += 1;
-            joined = format!("{} {}", joined.trim_end(), lines[i].trim());
-        }
-        // an auto-numbered item (`#.`) is a Markdown one (Markdown numbers `1.` items itself)
-        let joined = match joined.trim_start().strip_prefix("#. ") {
-            Some(rest) => format!("{}1. {rest}", &joined[..indent_of(&joined)]),
-            None => joined,
-        };
-        let mut converted = inline(&joined);
-        literal_next = false;
-        if converted.ends_with("::") {
-            converted.pop();
-            if converted.trim() == ":" {
-                converted.clear();
-            }
-            literal_next = true;
-        }
+        let (converted, literal, next) = text_line(&lines, i);
+        literal_next = literal;
+        i = next;
         // RST section adornments become Markdown ones
         if is_adornment(trimmed) && !out.is_empty() {
             let c = trimmed.chars().next().unwrap_or('=');
             out.push(if c == '=' { "===".to_owned() } else { "---".to_owned() });
-            i += 1;
             continue;
         }
         out.push(converted);
-        i += 1;
     }
     // trim blank lines at the ends and collapse runs of them
     let mut result: Vec<String> = Vec::new();
@@ -377,6 +334,61 @@ pub fn markdown(rst: &str) -> String {
         result.pop();
     }
     result.join("\n")
+}
+
+/// An RST directive at line `i` (`rest` after its `.. `): a code block, an admonition, or a
+/// comment or link target (left out). Returns the line after it.
+fn directive(lines: &[String], mut i: usize, indent: usize, rest: &str, out: &mut Vec<String>) -> usize {
+    if rest.starts_with("code") || rest.starts_with("sourcecode") {
+        let lang = rest.split("::").nth(1).map(str::trim).unwrap_or("");
+        let lang = if lang == "json" { "json" } else { "text" };
+        let (block, next) = take_block(lines, i + 1, indent);
+        push_fence(out, lang, &block);
+        return next;
+    }
+    if let Some(name) = rest.split("::").next().filter(|_| rest.contains("::")) {
+        let title = capitalise(name.trim());
+        let after = rest.split_once("::").map(|x| x.1.trim()).unwrap_or("");
+        out.push(format!("**{title}:** {}", inline(after)).trim_end().to_owned());
+        return i + 1;
+    }
+    // comments and link targets carry nothing for a reader of the rustdoc
+    i += 1;
+    while i < lines.len() && (lines[i].trim().is_empty() || indent_of(&lines[i]) > indent) {
+        if lines[i].trim().is_empty() && i + 1 < lines.len() && indent_of(&lines[i + 1]) <= indent {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// The text line at `i`, its inline markup converted (joined with the next lines where
+/// interpreted text goes on over them): the Markdown, whether it ends in `::` (a literal block
+/// follows), and the line after it.
+fn text_line(lines: &[String], mut i: usize) -> (String, bool, usize) {
+    // interpreted text that goes on over the next lines (`` `migration guide\n<url>`_ ``)
+    // is read as one line
+    let mut joined = lines[i].clone();
+    while open_backtick(&joined) && i + 1 < lines.len() && !lines[i + 1].trim().is_empty() && joined.len() < 2000 {
+        i += 1;
+        joined = format!("{} {}", joined.trim_end(), lines[i].trim());
+    }
+    // an auto-numbered item (`#.`) is a Markdown one (Markdown numbers `1.` items itself)
+    let joined = match joined.trim_start().strip_prefix("#. ") {
+        Some(rest) => format!("{}1. {rest}", &joined[..indent_of(&joined)]),
+        None => joined,
+    };
+    let mut converted = inline(&joined);
+    let mut literal = false;
+    if converted.ends_with("::") {
+        converted.pop();
+        if converted.trim() == ":" {
+            converted.clear();
+        }
+        literal = true;
+    }
+    (converted, literal, i + 1)
 }
 
 /// The columns of a simple table's border (`=====  ====  ==`): each run of `=`, as byte
