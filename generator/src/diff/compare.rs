@@ -197,6 +197,17 @@ pub struct Report {
 
 /// Lists what changed from `from` to `to`.
 pub fn compare(from: &Surface, to: &Surface) -> Report {
+    let mut changes = operation_changes(from, to);
+    changes.extend(type_changes(from, to));
+    Report {
+        from: from.api.clone(),
+        to: to.api.clone(),
+        changes,
+    }
+}
+
+/// The changes of the operations, by operation id.
+fn operation_changes(from: &Surface, to: &Surface) -> Vec<Change> {
     let mut changes = Vec::new();
     let names: BTreeSet<&String> = from.operations.keys().chain(to.operations.keys()).collect();
     for id in names {
@@ -249,6 +260,12 @@ pub fn compare(from: &Surface, to: &Surface) -> Report {
             (None, None) => {}
         }
     }
+    changes
+}
+
+/// The changes of the types, by type name.
+fn type_changes(from: &Surface, to: &Surface) -> Vec<Change> {
+    let mut changes = Vec::new();
     let names: BTreeSet<&String> = from.types.keys().chain(to.types.keys()).collect();
     for name in names {
         let (a, b) = (from.types.get(name), to.types.get(name));
@@ -291,11 +308,7 @@ pub fn compare(from: &Surface, to: &Surface) -> Report {
             (None, None) => {}
         }
     }
-    Report {
-        from: from.api.clone(),
-        to: to.api.clone(),
-        changes,
-    }
+    changes
 }
 
 /// `a struct`, `an enum`.
@@ -342,6 +355,52 @@ fn field_changes(a: &BTreeMap<String, FieldSurface>, b: &BTreeMap<String, FieldS
     }
     out
 }
+
+/// The report's sections: a title, whether it is about operations (else types), its rules.
+const SECTIONS: [(&str, bool, &[Rule]); 6] = [
+    ("Operations added", true, &[Rule::OperationAdded]),
+    ("Operations removed", true, &[Rule::OperationRemoved]),
+    (
+        "Operations deprecated, moved or authenticated otherwise",
+        true,
+        &[
+            Rule::OperationDeprecated,
+            Rule::OperationUndeprecated,
+            Rule::OperationMoved,
+            Rule::AuthChanged,
+        ],
+    ),
+    (
+        "Changes to operations' requests and responses",
+        true,
+        &[
+            Rule::RequiredFieldAdded,
+            Rule::OptionalFieldAdded,
+            Rule::FieldRemoved,
+            Rule::FieldNowRequired,
+            Rule::FieldNowOptional,
+            Rule::FieldTypeChanged,
+            Rule::FieldDeprecated,
+        ],
+    ),
+    ("Types added or removed", false, &[Rule::TypeAdded, Rule::TypeRemoved]),
+    (
+        "Changes to types",
+        false,
+        &[
+            Rule::TypeKindChanged,
+            Rule::RequiredFieldAdded,
+            Rule::OptionalFieldAdded,
+            Rule::FieldRemoved,
+            Rule::FieldNowRequired,
+            Rule::FieldNowOptional,
+            Rule::FieldTypeChanged,
+            Rule::FieldDeprecated,
+            Rule::EnumValueAdded,
+            Rule::EnumValueRemoved,
+        ],
+    ),
+];
 
 impl Report {
     /// Whether nothing changed.
@@ -399,51 +458,7 @@ impl Report {
         let mut out = String::new();
         let _ = writeln!(out, "# API changes: {} → {}\n", self.from, self.to);
         let _ = writeln!(out, "{}\n", self.summary());
-        let sections: [(&str, bool, &[Rule]); 6] = [
-            ("Operations added", true, &[Rule::OperationAdded]),
-            ("Operations removed", true, &[Rule::OperationRemoved]),
-            (
-                "Operations deprecated, moved or authenticated otherwise",
-                true,
-                &[
-                    Rule::OperationDeprecated,
-                    Rule::OperationUndeprecated,
-                    Rule::OperationMoved,
-                    Rule::AuthChanged,
-                ],
-            ),
-            (
-                "Changes to operations' requests and responses",
-                true,
-                &[
-                    Rule::RequiredFieldAdded,
-                    Rule::OptionalFieldAdded,
-                    Rule::FieldRemoved,
-                    Rule::FieldNowRequired,
-                    Rule::FieldNowOptional,
-                    Rule::FieldTypeChanged,
-                    Rule::FieldDeprecated,
-                ],
-            ),
-            ("Types added or removed", false, &[Rule::TypeAdded, Rule::TypeRemoved]),
-            (
-                "Changes to types",
-                false,
-                &[
-                    Rule::TypeKindChanged,
-                    Rule::RequiredFieldAdded,
-                    Rule::OptionalFieldAdded,
-                    Rule::FieldRemoved,
-                    Rule::FieldNowRequired,
-                    Rule::FieldNowOptional,
-                    Rule::FieldTypeChanged,
-                    Rule::FieldDeprecated,
-                    Rule::EnumValueAdded,
-                    Rule::EnumValueRemoved,
-                ],
-            ),
-        ];
-        for (title, operations, rules) in sections {
+        for (title, operations, rules) in SECTIONS {
             let mut lines: Vec<&Change> = self
                 .changes
                 .iter()
