@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::ir::{
-    self, Api, Auth, Body, Operation, ParamLocation, ResponseDef, Shape, StructDef, Ty, TypeKind, TypeSpace,
+    self, Api, Auth, Body, Operation, ParamLocation, ResponseDef, Shape, StructDef, Ty, TyLevel, TypeKind, TypeSpace,
 };
 
 /// The file of the generated crate that holds its surface.
@@ -246,23 +246,25 @@ fn struct_fields(def: &StructDef, space: &TypeSpace, prefix: &str) -> BTreeMap<S
 
 /// A type as the generated crate writes it, in short.
 fn ty_text(ty: &Ty, space: &TypeSpace) -> String {
-    match ty {
-        Ty::String => "String".to_owned(),
-        Ty::Bool => "bool".to_owned(),
-        Ty::I32 => "i32".to_owned(),
-        Ty::I64 => "i64".to_owned(),
-        Ty::Number => "Number".to_owned(),
-        Ty::Json => "JsonValue".to_owned(),
-        Ty::JsonObject => "JsonObject".to_owned(),
-        Ty::Vec(t) => format!("Vec<{}>", ty_text(t, space)),
-        Ty::Map(t) => format!("Map<String, {}>", ty_text(t, space)),
-        Ty::Named(id) => space.get(*id).name.clone(),
-        Ty::Nullable(t) => format!("Option<{}>", ty_text(t, space)),
-        Ty::ErrorCode => "ErrorCode".to_owned(),
-        Ty::Bytes => "Bytes".to_owned(),
-        Ty::Event(set) => format!("Raw<{}Event>", set.words()),
-        Ty::Id(kind) => kind.type_name().to_owned(),
-    }
+    ty.render(space, &mut |level| match level {
+        TyLevel::Leaf(leaf) => match leaf {
+            Ty::Bool => "bool".to_owned(),
+            Ty::I32 => "i32".to_owned(),
+            Ty::I64 => "i64".to_owned(),
+            Ty::Number => "Number".to_owned(),
+            Ty::Json => "JsonValue".to_owned(),
+            Ty::JsonObject => "JsonObject".to_owned(),
+            Ty::ErrorCode => "ErrorCode".to_owned(),
+            Ty::Bytes => "Bytes".to_owned(),
+            _ => "String".to_owned(),
+        },
+        TyLevel::Vec(t) => format!("Vec<{t}>"),
+        TyLevel::Map(t) => format!("Map<String, {t}>"),
+        TyLevel::Named(name) => name.to_owned(),
+        TyLevel::Nullable(t) => format!("Option<{t}>"),
+        TyLevel::Event(set) => format!("Raw<{}Event>", set.words()),
+        TyLevel::Id(kind) => kind.type_name().to_owned(),
+    })
 }
 
 /// The types reachable from the requests and from the responses, by index.

@@ -5,7 +5,7 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::ir::{Operation, Ty, TypeSpace};
+use crate::ir::{Operation, Ty, TyLevel, TypeSpace};
 
 /// An identifier, raw (`r#type`) where the name says so.
 pub fn ident(name: &str) -> Ident {
@@ -34,41 +34,34 @@ pub fn auth_kind(auth: crate::ir::Auth) -> TokenStream {
 
 /// The Rust type of a type expression.
 pub fn ty_tokens(ty: &Ty, space: &TypeSpace) -> TokenStream {
-    match ty {
-        Ty::String => quote!(::std::string::String),
-        Ty::Id(kind) => {
+    ty.render(space, &mut |level| match level {
+        TyLevel::Leaf(leaf) => match leaf {
+            Ty::Bool => quote!(bool),
+            Ty::I32 => quote!(i32),
+            Ty::I64 => quote!(i64),
+            Ty::Number => quote!(::serde_json::Number),
+            Ty::Json => quote!(::serde_json::Value),
+            Ty::JsonObject => quote!(::serde_json::Map<::std::string::String, ::serde_json::Value>),
+            Ty::ErrorCode => quote!(crate::ErrorCode),
+            Ty::Bytes => quote!(::std::vec::Vec<u8>),
+            _ => quote!(::std::string::String),
+        },
+        TyLevel::Id(kind) => {
             let name = format_ident!("{}", kind.type_name());
             quote!(crate::runtime::#name)
         }
-        Ty::Bool => quote!(bool),
-        Ty::I32 => quote!(i32),
-        Ty::I64 => quote!(i64),
-        Ty::Number => quote!(::serde_json::Number),
-        Ty::Json => quote!(::serde_json::Value),
-        Ty::JsonObject => quote!(::serde_json::Map<::std::string::String, ::serde_json::Value>),
-        Ty::Vec(inner) => {
-            let inner = ty_tokens(inner, space);
-            quote!(::std::vec::Vec<#inner>)
-        }
-        Ty::Map(inner) => {
-            let inner = ty_tokens(inner, space);
-            quote!(::std::collections::BTreeMap<::std::string::String, #inner>)
-        }
-        Ty::Named(id) => {
-            let name = ident(&space.get(*id).name);
+        TyLevel::Vec(inner) => quote!(::std::vec::Vec<#inner>),
+        TyLevel::Map(inner) => quote!(::std::collections::BTreeMap<::std::string::String, #inner>),
+        TyLevel::Named(name) => {
+            let name = ident(name);
             quote!(crate::types::#name)
         }
-        Ty::Nullable(inner) => {
-            let inner = ty_tokens(inner, space);
-            quote!(::std::option::Option<#inner>)
-        }
-        Ty::ErrorCode => quote!(crate::ErrorCode),
-        Ty::Bytes => quote!(::std::vec::Vec<u8>),
-        Ty::Event(set) => {
+        TyLevel::Nullable(inner) => quote!(::std::option::Option<#inner>),
+        TyLevel::Event(set) => {
             let name = format_ident!("{}Event", set.words());
             quote!(crate::runtime::Raw<crate::events::#name>)
         }
-    }
+    })
 }
 
 /// `#[doc = "..."]` attributes for a Markdown text (none for an empty one).

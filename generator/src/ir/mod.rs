@@ -18,6 +18,6 @@ pub use build::{build, build_member, build_shared};
 pub use model::*;
 pub use path::{PathTemplate, Segment};
 pub use types::{
-    defined_at, Absent, EnumDef, EventSet, Field, Literal, Seed, StructDef, Ty, TypeDef, TypeId, TypeKind, TypeSpace,
-    UnionDef, NAMES_FILE,
+    defined_at, Absent, EnumDef, EventSet, Field, Literal, Seed, StructDef, Ty, TyLevel, TypeDef, TypeId, TypeKind,
+    TypeSpace, UnionDef, NAMES_FILE,
 };

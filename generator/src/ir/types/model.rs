@@ -56,6 +56,51 @@ pub enum Ty {
     Event(EventSet),
 }
 
+/// One level of a type expression, its inner types already rendered: what a renderer of type
+/// expressions (the emitted Rust, the surface's text) gives a name to. [`Ty::render`] walks the
+/// expression, so that each renderer says only what each level is called.
+pub enum TyLevel<'a, T> {
+    /// A type without inner types: `String`, `bool`, `i32`, `i64`, any JSON number, any JSON, any
+    /// JSON object, `ErrorCode`, bytes.
+    Leaf(&'a Ty),
+    /// A list of the inner type.
+    Vec(T),
+    /// A map from strings to the inner type.
+    Map(T),
+    /// The inner type or `null`.
+    Nullable(T),
+    /// The named type of this name.
+    Named(&'a str),
+    /// A Matrix identifier.
+    Id(IdKind),
+    /// An event of a kind.
+    Event(EventSet),
+}
+
+impl Ty {
+    /// The expression rendered by `name`, which names one level given its inner types rendered.
+    pub fn render<T>(&self, space: &TypeSpace, name: &mut impl FnMut(TyLevel<'_, T>) -> T) -> T {
+        let level = match self {
+            Ty::Vec(inner) => TyLevel::Vec(inner.render(space, name)),
+            Ty::Map(inner) => TyLevel::Map(inner.render(space, name)),
+            Ty::Nullable(inner) => TyLevel::Nullable(inner.render(space, name)),
+            Ty::Named(id) => TyLevel::Named(&space.get(*id).name),
+            Ty::Id(kind) => TyLevel::Id(*kind),
+            Ty::Event(set) => TyLevel::Event(*set),
+            Ty::String
+            | Ty::Bool
+            | Ty::I32
+            | Ty::I64
+            | Ty::Number
+            | Ty::Json
+            | Ty::JsonObject
+            | Ty::ErrorCode
+            | Ty::Bytes => TyLevel::Leaf(self),
+        };
+        name(level)
+    }
+}
+
 /// The Matrix identifier formats that have a type of their own (the spec's
 /// `string-formats.yaml`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
