@@ -16,6 +16,14 @@
 //! Generated from:
 //!
 //! - `administrative_contact.yaml`
+#![cfg_attr(
+    feature = "client",
+    doc = "\n# A client (feature `client`)\n\nA [`Client`] holds the homeserver's URL, an access token where the operations take one, and an HTTP client; each operation is a method of it, taking the operation's `Request` and giving its `Response`. A Matrix error answer is [`ClientError::Matrix`] with the [`MatrixError`] (its `errcode` an [`ErrorCode`]); [`Client::send`] sends any request.\n\n```rust,no_run\nuse matrix_client_server_api::operations::get_account_3pids;\n\nasync fn call() -> Result<get_account_3pids::Response, matrix_client_server_api::ClientError> {\n    let client = matrix_client_server_api::Client::new(\"https://matrix.example.org\")?.with_access_token(\"syt_...\");\n    let response = client.get_account_3pids().await?;\n    Ok(response)\n}\n```\n"
+)]
+#![cfg_attr(
+    feature = "server",
+    doc = "\n# A server (feature `server`)\n\nImplement [`server::Api`]: one method per operation, each answering 404 `M_UNRECOGNIZED` until implemented, so an implementation overrides only what it serves. The router decodes each request (token, parameters, body) before the method runs, and answers the spec's errors (`M_MISSING_TOKEN`, `M_NOT_JSON`, `M_BAD_JSON`, ...) itself.\n\n```rust,no_run\nuse std::sync::Arc;\n\nuse matrix_client_server_api::operations::get_account_3pids;\nuse matrix_client_server_api::{MatrixError, RequestContext};\n\nstruct Homeserver;\n\nimpl matrix_client_server_api::server::Api for Homeserver {\n    type Identity = String;\n\n    async fn authenticate(&self, token: matrix_client_server_api::AccessToken, _: &RequestContext) -> Result<String, MatrixError> {\n        // who the token stands for, or `MatrixError::unknown_token`\n        Ok(token.as_str().to_owned())\n    }\n\n    async fn get_account_3pids(&self, identity: String, context: RequestContext, request: get_account_3pids::Request) -> Result<get_account_3pids::Response, MatrixError> {\n        let _ = (identity, context, request);\n        Err(MatrixError::unrecognized())\n    }\n}\n\nasync fn run() -> std::io::Result<()> {\n    let router = matrix_client_server_api::server::router(Arc::new(Homeserver));\n    let listener = tokio::net::TcpListener::bind(\"127.0.0.1:8008\").await?;\n    matrix_client_server_api::serve(listener, router, &matrix_client_server_api::ServerConfig::default(), std::future::pending()).await;\n    Ok(())\n}\n```\n"
+)]
 #![forbid(unsafe_code)]
 #![allow(deprecated)]
 #![allow(clippy::type_complexity)]

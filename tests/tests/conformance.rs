@@ -224,6 +224,7 @@ fn whole_api(
         &["doc", "--offline", "--quiet", "--no-deps", "--all-features"],
         Some("-D warnings"),
     );
+    let lib = crate_name.replace('-', "_");
     matrix_api_tests::write_router_test(dir.path(), &generated.files);
     cargo(
         dir.path(),

@@ -8,7 +8,7 @@ use quote::quote;
 
 use super::output::{CrateInfo, Emitted, FileContent, Output, Placement};
 use super::rust::{ident, inner_doc_attrs};
-use super::{client, events, manifest, models, operations, server, support, surface};
+use super::{client, events, guide, manifest, models, operations, server, support, surface};
 use crate::ir::Api;
 
 /// Every output, in the order their contributions are assembled.
@@ -70,12 +70,13 @@ pub fn emit<'a>(api: &'a Api, info: &CrateInfo<'a>) -> crate::error::Result<BTre
         FileContent::Text(manifest::cargo_toml(api, info, &all)),
     )?;
     let placement = info.placement;
+    let lib = info.name.replace('-', "_");
     let all = std::sync::Arc::new(all);
     let assembled = std::sync::Arc::clone(&all);
     files.insert(
         "crate",
         "src/lib.rs".to_owned(),
-        FileContent::rust(move || lib_rs(api, placement, &assembled)),
+        FileContent::rust(move || lib_rs(api, placement, &assembled, &lib)),
     )?;
     // an API of a set uses the shared crate's support code
     if !info.placement.is_member() {
@@ -113,7 +114,7 @@ fn cfg(feature: Option<&str>) -> TokenStream {
     }
 }
 
-fn lib_rs(api: &Api, placement: &Placement, all: &Emitted) -> TokenStream {
+fn lib_rs(api: &Api, placement: &Placement, all: &Emitted, lib: &str) -> TokenStream {
     let mut doc = format!("# {}\n\nRust types for the {}", api.title, api.title);
     if !api.version.is_empty() {
         doc.push_str(&format!(" (version {})", api.version));
@@ -165,8 +166,10 @@ fn lib_rs(api: &Api, placement: &Placement, all: &Emitted) -> TokenStream {
         let cfg = cfg(r.feature);
         quote!(#cfg pub use runtime::#module::{#(#items),*};)
     });
+    let guide = guide::guide(api, placement, lib);
     quote! {
         #doc
+        #guide
         #![forbid(unsafe_code)]
         // what the spec deprecates is marked for the crate's users; the crate itself still
         // encodes and decodes it

@@ -96,7 +96,7 @@ impl Output for ClientOutput {
 }
 
 /// Whether an operation's `Request` has no fields, so that its method takes no argument.
-fn request_is_empty(op: &Operation) -> bool {
+pub(super) fn request_is_empty(op: &Operation) -> bool {
     op.params.is_empty()
         && match &op.body {
             None => true,

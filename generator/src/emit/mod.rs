@@ -9,6 +9,7 @@
 mod assemble;
 mod client;
 mod events;
+mod guide;
 mod manifest;
 mod models;
 mod operations;
