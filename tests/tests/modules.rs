@@ -1,6 +1,6 @@
-//! The design's walls, checked: the modules of `generator/src` form no cycle (a module that uses
-//! another module's items, both ways, directly or around a ring), and no function of it is
-//! longer than 80 lines. Each file is a module; a module uses another where it names one of its
+//! A wall of the design, checked: the modules of `generator/src` form no cycle (a module that
+//! uses another module's items, both ways, directly or around a ring). (That no function is over
+//! 80 lines is clippy's `too_many_lines`, at the threshold of `clippy.toml`.) Each file is a module; a module uses another where it names one of its
 //! items in a `use` or a path (`crate::ir::Ty`, `super::docs::render`), a re-export followed to
 //! the module that defines the item. Code under `#[cfg(test)]` and inside macros (the emitted
 //! `quote!` code) is not the design's and is left out.
