@@ -10,6 +10,7 @@ use super::models::{
 };
 use super::rust::{auth_kind, bare, doc_attrs, ident, inner_doc_attrs, ty_tokens};
 use super::{Emitted, FileContent, Module, Output};
+use crate::ir::path::on_the_wire;
 use crate::ir::{
     Absent, Api, Auth, Body, Field, Literal, Method, Operation, Param, ParamLocation, ParamStyle, ResponseDef, Segment,
     Shape, Status, StructDef, Ty, TypeSpace,
@@ -409,7 +410,7 @@ fn path_expr(op: &Operation) -> TokenStream {
     for segment in &op.path.segments {
         fmt.push('/');
         match segment {
-            Segment::Literal(text) => fmt.push_str(&text.replace('{', "{{").replace('}', "}}")),
+            Segment::Literal(text) => fmt.push_str(&on_the_wire(text).replace('{', "{{").replace('}', "}}")),
             Segment::Param(name) => {
                 fmt.push_str("{}");
                 let local = format_ident!("p{}", args.len());
@@ -864,7 +865,10 @@ fn operation_file(op: &Operation, space: &TypeSpace) -> TokenStream {
     });
     let path = op.path.to_string();
     let segments = op.path.segments.iter().map(|s| match s {
-        Segment::Literal(text) => quote!(crate::PathSegment::Literal(#text)),
+        Segment::Literal(text) => {
+            let text = on_the_wire(text);
+            quote!(crate::PathSegment::Literal(#text))
+        }
         Segment::Param(name) => quote!(crate::PathSegment::Param(#name)),
     });
     let base = &op.base_path;

@@ -9,6 +9,7 @@ use quote::{format_ident, quote};
 
 use super::rust::{auth_kind, bare, doc_attrs, ident, method_doc};
 use super::{Dependency, Emitted, Feature, FileContent, Module, Output, RuntimeFile};
+use crate::ir::path::on_the_wire;
 use crate::ir::{Api, Auth, Method, Operation, PathTemplate, Segment, Shape};
 
 /// `src/server.rs` and the `server` feature.
@@ -116,7 +117,7 @@ fn route_path(path: &PathTemplate) -> String {
         match segment {
             // the router is also built without axum's 0.7 checks, so that a literal segment may
             // start with `:` or `*`
-            Segment::Literal(text) => out.push_str(&literal(text)),
+            Segment::Literal(text) => out.push_str(&literal(&on_the_wire(text))),
             Segment::Param(_) => {
                 out.push_str(&format!("{{p{i}}}"));
                 i += 1;

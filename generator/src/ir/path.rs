@@ -12,6 +12,32 @@ pub enum Segment {
     Param(String),
 }
 
+/// A literal segment as a URI carries it: every character a path segment may not hold as it is
+/// (RFC 3986's `pchar`: unreserved, sub-delims, `:`, `@`) percent-encoded, a `%` already starting
+/// an escape kept. The server routes, and the client sends, this form.
+pub fn on_the_wire(text: &str) -> std::borrow::Cow<'_, str> {
+    let plain = |b: u8| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&b);
+    let bytes = text.as_bytes();
+    let escape_at = |i: usize| {
+        bytes[i] == b'%'
+            && bytes
+                .get(i + 1..i + 3)
+                .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
+    };
+    if (0..bytes.len()).all(|i| plain(bytes[i]) || escape_at(i)) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for (i, &b) in bytes.iter().enumerate() {
+        if plain(b) || escape_at(i) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// A parsed path template.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct PathTemplate {
@@ -83,6 +109,22 @@ impl fmt::Display for PathTemplate {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod wire {
+    use super::on_the_wire;
+
+    #[test]
+    fn literals_are_encoded_as_a_uri_carries_them() {
+        assert_eq!(on_the_wire("account"), "account");
+        assert_eq!(on_the_wire("m.room.member"), "m.room.member");
+        assert_eq!(on_the_wire(" "), "%20");
+        assert_eq!(on_the_wire("%7Bp%7D"), "%7Bp%7D");
+        assert_eq!(on_the_wire("100%"), "100%25");
+        assert_eq!(on_the_wire("é"), "%C3%A9");
+        assert_eq!(on_the_wire("a|b"), "a%7Cb");
     }
 }
 
