@@ -65,7 +65,7 @@ pub struct GeneratedSet {
 
 impl GeneratedSet {
     /// Every file of every crate, by path relative to the output folder (`{crate}/{path}`): one
-    /// map for [`write::write`], so that the set is written all or nothing.
+    /// map for [`write::write`](crate::write::write), so that the set is written all or nothing.
     pub fn files(&self) -> BTreeMap<String, String> {
         let mut out = BTreeMap::new();
         for (dir, generated) in &self.crates {

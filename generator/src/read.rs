@@ -55,7 +55,7 @@ pub fn read_spec(settings: &Settings, timings: &mut Timings) -> Result<frontend:
     Ok(spec)
 }
 
-/// Loads each event schema of `paths` (as [`event_schemas`] lists them) and resolves it.
+/// Loads each event schema of `paths` (as `inputs::event_schemas` lists them) and resolves it.
 fn add_event_schemas(resolver: &mut resolve::Resolver, paths: Vec<PathBuf>) -> Result<()> {
     for path in paths {
         let file = resolver.loader().load(&path)?;

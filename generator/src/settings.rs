@@ -36,7 +36,7 @@ impl Settings {
     }
 }
 
-/// One API of a set generated together (see [`generate_set`]).
+/// One API of a set generated together (see [`generate_set`](crate::generate_set)).
 #[derive(Clone, Debug)]
 pub struct ApiSettings {
     /// The API's spec folder: every top-level `*.yaml` in it is one of its documents.

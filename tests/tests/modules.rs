@@ -349,12 +349,13 @@ fn cycles(edges: &BTreeMap<Vec<String>, BTreeSet<Vec<String>>>) -> Vec<Vec<Vec<S
     s.out
 }
 
-fn module_graph(
-    src: &Path,
-) -> (
-    BTreeMap<Vec<String>, Module>,
-    BTreeMap<Vec<String>, BTreeSet<Vec<String>>>,
-) {
+/// A module's path from the crate (`["ir", "types"]`).
+type ModulePath = Vec<String>;
+
+/// Each module and the modules it uses.
+type Edges = BTreeMap<ModulePath, BTreeSet<ModulePath>>;
+
+fn module_graph(src: &Path) -> (BTreeMap<ModulePath, Module>, Edges) {
     let mods = modules(src);
     let mut edges: BTreeMap<Vec<String>, BTreeSet<Vec<String>>> = BTreeMap::new();
     for (name, module) in &mods {

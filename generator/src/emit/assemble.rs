@@ -219,7 +219,6 @@ fn runtime_mod(all: &Emitted) -> TokenStream {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ir::Api;
 
     #[test]
     fn two_outputs_writing_one_path_is_an_internal_error_naming_both() {
