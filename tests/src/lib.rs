@@ -168,6 +168,16 @@ async fn the_router_serves_every_route() {
         // (an operation a server signs refuses the bearer token first: 401 M_UNAUTHORIZED)
         let signed = meta.auth == api::AuthKind::ServerSignatures && status == 401;
         assert!(status == 404 || status == 400 || signed, "{} {}: {status}", meta.method, meta.path);
+        // and the path is routed (a 404 above could be the router's own, for a path it lacks):
+        // a method no operation has is 405, with `Allow`
+        let probe = http::Request::builder()
+            .method(http::Method::from_bytes(b"X-PROBE").unwrap())
+            .uri(format!("{}{}", meta.base_path, path))
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let response = app.clone().oneshot(probe).await.unwrap();
+        assert_eq!(response.status().as_u16(), 405, "{} {}: not routed", meta.method, meta.path);
+        assert!(response.headers().contains_key("allow"), "{}", meta.path);
     }
 }
 "#;
