@@ -129,6 +129,57 @@ async fn bodies_that_are_not_json_are_m_not_json() {
     }
 }
 
+/// What a typed decode alone would skip: invalid JSON inside a field the type does not know.
+#[tokio::test]
+async fn invalid_json_inside_an_unknown_field_is_m_not_json() {
+    let wrap = |inner: &[u8]| {
+        let mut body = br#"{"three_pid_creds": {"client_secret": "s", "id_server": "i", "sid": "valid"}, "unknown": "#.to_vec();
+        body.extend_from_slice(inner);
+        body.push(b'}');
+        body
+    };
+    for inner in [
+        &b"\"\xff\xfe\""[..],
+        b"\"\\ud800\"",
+        b"\"\\udc00\\ud800\"",
+        b"1e999999",
+        b"-1e400",
+        b"01",
+        b"1.",
+        b"\"a\tb\"",
+        b"\"\\x41\"",
+        b"[1,]",
+        b"{\"a\" 1}",
+        b"tru",
+        b"NaN",
+    ] {
+        let a = post_body(wrap(inner)).await;
+        assert_eq!(
+            (a.status, a.errcode().as_str()),
+            (400, "M_NOT_JSON"),
+            "{:?}",
+            String::from_utf8_lossy(inner)
+        );
+    }
+    // nested past any Matrix body, inside an unknown field
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let a = send_to(app_with_limit(1024 * 1024), post(()).body(Body::from(wrap(deep.as_bytes()))).unwrap()).await;
+    assert_eq!((a.status, a.errcode().as_str()), (400, "M_BAD_JSON"));
+    // and what JSON allows is accepted there
+    for inner in [
+        &br#""\ud83d\ude00 \u00e9 \/ \b\f\n\r\t \" \\""#[..],
+        "\"\u{e9}\u{1f600}\"".as_bytes(),
+        b"-0.0e+1",
+        b"18446744073709551616123",
+        b"1E308",
+        b"[[[[[[[[[[[[[[[[{}]]]]]]]]]]]]]]]]",
+        b" { \"a\" : [ true , false , null ] } ",
+    ] {
+        let a = post_body(wrap(inner)).await;
+        assert_eq!(a.status, 200, "{:?}: {}", String::from_utf8_lossy(inner), String::from_utf8_lossy(&a.body));
+    }
+}
+
 #[tokio::test]
 async fn json_of_the_wrong_shape_is_m_bad_json_with_the_reason() {
     let cases = [

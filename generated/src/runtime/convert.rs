@@ -423,6 +423,7 @@ pub fn header_req<T: ParamValue>(headers: &http::HeaderMap, name: &str) -> Resul
 /// Decodes a JSON request body: 400 `M_NOT_JSON` when it is not JSON, 400 `M_BAD_JSON` (with
 /// the reason) when it is JSON of the wrong shape.
 pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, MatrixError> {
+    strict(body)?;
     serde_json::from_slice(body).map_err(|e| match e.classify() {
         serde_json::error::Category::Data => MatrixError::bad_json(decode_error::<T>(body, &e)),
         _ => json_error(e),
@@ -438,6 +439,18 @@ pub fn decode_error<T: serde::de::DeserializeOwned>(body: &[u8], e: &serde_json:
         Err(tracked) if tracked.path().iter().next().is_some() => format!("{}: {e}", tracked.path()),
         _ => e.to_string(),
     }
+}
+
+/// Whether the whole body is JSON (RFC 8259), before it is decoded: decoding skips what the
+/// type does not know without looking inside it.
+fn strict(body: &[u8]) -> Result<(), MatrixError> {
+    super::json::check(body).map_err(|fault| match fault {
+        super::json::Fault::NotJson(why) => MatrixError::not_json(format!("Content not JSON: {why}")),
+        super::json::Fault::TooDeep => MatrixError::bad_json(format!(
+            "JSON nested too deeply: more than {} lists and objects",
+            super::json::MAX_DEPTH
+        )),
+    })
 }
 
 fn json_error(e: serde_json::Error) -> MatrixError {
@@ -459,10 +472,10 @@ pub fn json_object_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T
         // no body where every field is optional (`POST /logout`): the empty object; else the
         // body is missing, which is not JSON
         None => serde_json::from_slice(b"{}").or_else(|_| json_body(body)),
-        Some(_) => match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
-            Ok(_) => Err(MatrixError::bad_json("the body must be a JSON object")),
-            Err(e) => Err(json_error(e)),
-        },
+        Some(_) => {
+            strict(body)?;
+            Err(MatrixError::bad_json("the body must be a JSON object"))
+        }
     }
 }
 

@@ -9,6 +9,7 @@ pub mod client;
 pub mod convert;
 pub mod error;
 pub mod identifiers;
+pub mod json;
 pub mod metadata;
 pub mod open_enum;
 #[cfg(feature = "server")]

@@ -117,6 +117,13 @@ fn runtime_files() -> Vec<RuntimeFile> {
             internal: &[],
         },
         RuntimeFile {
+            name: "json",
+            text: include_str!("../../runtime/json.rs"),
+            feature: None,
+            exports: &[],
+            internal: &[],
+        },
+        RuntimeFile {
             name: "metadata",
             text: include_str!("../../runtime/metadata.rs"),
             feature: None,
