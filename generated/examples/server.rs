@@ -21,7 +21,7 @@ mod homeserver {
     };
     use matrix_client_server_api::server::{router_with_config, Api};
     use matrix_client_server_api::types::{Medium, ThirdPartyIdentifier};
-    use matrix_client_server_api::{serve, AccessToken, ErrorCode, MatrixError, RequestContext, ServerConfig};
+    use matrix_client_server_api::{bind, serve, AccessToken, ErrorCode, MatrixError, RequestContext, ServerConfig};
 
     #[derive(Default)]
     pub struct Homeserver {
@@ -164,7 +164,9 @@ mod homeserver {
         }
         let config = ServerConfig::default().with_version("v3");
         let app = router_with_config(Arc::new(Homeserver::default()), config.clone());
-        let listener = tokio::net::TcpListener::bind(&listen).await?;
+        let addr: std::net::SocketAddr = listen.parse().map_err(|e| format!("--listen {listen}: {e}"))?;
+        // binds with the listen queue (backlog) of the configuration
+        let listener = bind(addr, &config)?;
         println!("listening on http://{}", listener.local_addr()?);
         // serves until Ctrl-C or SIGTERM, then lets the requests in flight finish
         serve(listener, app, &config, shutdown_signal()).await;

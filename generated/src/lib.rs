@@ -39,6 +39,8 @@ pub mod types;
 pub use runtime::client::{
     Client, ClientError, RetryPolicy, SignRequest, TransportError, TransportErrorKind,
 };
+#[cfg(feature = "server")]
+pub use runtime::connections::{bind, serve};
 pub use runtime::convert::{
     AccessToken, Base, Endpoint, IncomingRequest, IncomingResponse, OutgoingRequest,
     OutgoingResponse, ParamValue,
@@ -51,4 +53,4 @@ pub use runtime::identifiers::{
 };
 pub use runtime::metadata::{AuthKind, Metadata, Method, PathSegment};
 #[cfg(feature = "server")]
-pub use runtime::server::{serve, RequestContext, ServerConfig};
+pub use runtime::server::{RequestContext, ServerConfig};

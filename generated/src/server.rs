@@ -4,15 +4,20 @@
 
 //! The server side: implement [`Api`] (any subset of it) and serve it with [`router`].
 //!
-//! The router decodes each request before calling the implementation: the access token
-//! (from `Authorization: Bearer` or the `access_token` query parameter; both at once, or
-//! none on an operation that needs one, is 401 `M_MISSING_TOKEN`), the path, query and
-//! header parameters, and the JSON body (400 `M_NOT_JSON` when it is not JSON, 400
-//! `M_BAD_JSON` with the reason when it has the wrong shape, 413 `M_TOO_LARGE` past the
-//! body limit). A known path with another method is 405 `M_UNRECOGNIZED` with an `Allow`
-//! header; an unknown path is 404 `M_UNRECOGNIZED`. Every answer carries CORS headers, and
-//! `OPTIONS` on a known path is a CORS preflight, as the spec asks. Where the spec defines
-//! the same method and path twice, the first definition is served.
+//! The router decodes each request before calling the implementation, doing no work a
+//! request has not earned: first what the headers settle, the access token (from
+//! `Authorization: Bearer` or the `access_token` query parameter: none on an operation
+//! that needs one is 401 `M_MISSING_TOKEN`, two of them 400 `M_INVALID_PARAM`) checked
+//! by `Api::authenticate`, or a server's `X-Matrix` authorization present; only then
+//! the body (413 `M_TOO_LARGE` past the body limit, 408 when it stalls or arrives too
+//! slowly), then the path, query and header parameters and the JSON body (400
+//! `M_NOT_JSON` when it is not JSON, 400 `M_BAD_JSON` with the reason when it has the
+//! wrong shape); a server's signature, which covers the body, is checked last.
+//!
+//! A known path with another method is 405 `M_UNRECOGNIZED` with an `Allow` header; an
+//! unknown path is 404 `M_UNRECOGNIZED`. Every answer carries CORS headers, and `OPTIONS`
+//! on a known path is a CORS preflight, as the spec asks. Where the spec defines the same
+//! method and path twice, the first definition is served.
 /// One method per operation. Each has a default answering 404 `M_UNRECOGNIZED`, so an
 /// implementation overrides only the operations it serves.
 ///
@@ -26,8 +31,9 @@ pub trait Api: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Who an access token stands for: what [`Api::authenticate`] returns.
     type Identity: ::std::marker::Send + 'static;
     /// Checks the access token of a request (from `Authorization: Bearer` or
-    /// `?access_token=`) before its handler runs. An error is the answer: 401
-    /// `M_UNKNOWN_TOKEN` (with `soft_logout` where it applies) for a token nobody knows.
+    /// `?access_token=`) before its handler runs, and before its body is read (the
+    /// context's `body` is empty here). An error is the answer: 401 `M_UNKNOWN_TOKEN`
+    /// (with `soft_logout` where it applies) for a token nobody knows.
     fn authenticate(
         &self,
         token: crate::AccessToken,
@@ -121,16 +127,15 @@ pub trait Api: ::std::marker::Send + ::std::marker::Sync + 'static {
 }
 async fn dispatch_get_account_3pids<A: Api>(
     api: ::std::sync::Arc<A>,
-    token: ::std::option::Option<crate::AccessToken>,
+    identity: ::std::option::Option<A::Identity>,
     context: crate::RequestContext,
     request: crate::operations::get_account_3pids::Request,
 ) -> ::std::result::Result<
     crate::operations::get_account_3pids::Response,
     crate::MatrixError,
 > {
-    match token {
-        ::std::option::Option::Some(token) => {
-            let identity = api.authenticate(token, &context).await?;
+    match identity {
+        ::std::option::Option::Some(identity) => {
             api.get_account_3pids(identity, context, request).await
         }
         ::std::option::Option::None => {
@@ -142,13 +147,12 @@ async fn dispatch_get_account_3pids<A: Api>(
 }
 async fn dispatch_post_3pids<A: Api>(
     api: ::std::sync::Arc<A>,
-    token: ::std::option::Option<crate::AccessToken>,
+    identity: ::std::option::Option<A::Identity>,
     context: crate::RequestContext,
     request: crate::operations::post_3pids::Request,
 ) -> ::std::result::Result<crate::operations::post_3pids::Response, crate::MatrixError> {
-    match token {
-        ::std::option::Option::Some(token) => {
-            let identity = api.authenticate(token, &context).await?;
+    match identity {
+        ::std::option::Option::Some(identity) => {
             api.post_3pids(identity, context, request).await
         }
         ::std::option::Option::None => {
@@ -160,16 +164,15 @@ async fn dispatch_post_3pids<A: Api>(
 }
 async fn dispatch_delete_3pid_from_account<A: Api>(
     api: ::std::sync::Arc<A>,
-    token: ::std::option::Option<crate::AccessToken>,
+    identity: ::std::option::Option<A::Identity>,
     context: crate::RequestContext,
     request: crate::operations::delete_3pid_from_account::Request,
 ) -> ::std::result::Result<
     crate::operations::delete_3pid_from_account::Response,
     crate::MatrixError,
 > {
-    match token {
-        ::std::option::Option::Some(token) => {
-            let identity = api.authenticate(token, &context).await?;
+    match identity {
+        ::std::option::Option::Some(identity) => {
             api.delete_3pid_from_account(identity, context, request).await
         }
         ::std::option::Option::None => {
@@ -181,7 +184,7 @@ async fn dispatch_delete_3pid_from_account<A: Api>(
 }
 async fn dispatch_request_token_to_3pid_email<A: Api>(
     api: ::std::sync::Arc<A>,
-    token: ::std::option::Option<crate::AccessToken>,
+    identity: ::std::option::Option<A::Identity>,
     context: crate::RequestContext,
     request: crate::operations::request_token_to_3pid_email::Request,
 ) -> ::std::result::Result<
@@ -189,13 +192,13 @@ async fn dispatch_request_token_to_3pid_email<A: Api>(
     crate::MatrixError,
 > {
     {
-        let _ = token;
+        let _ = identity;
         api.request_token_to_3pid_email(context, request).await
     }
 }
 async fn dispatch_request_token_to_3pid_msisdn<A: Api>(
     api: ::std::sync::Arc<A>,
-    token: ::std::option::Option<crate::AccessToken>,
+    identity: ::std::option::Option<A::Identity>,
     context: crate::RequestContext,
     request: crate::operations::request_token_to_3pid_msisdn::Request,
 ) -> ::std::result::Result<
@@ -203,9 +206,18 @@ async fn dispatch_request_token_to_3pid_msisdn<A: Api>(
     crate::MatrixError,
 > {
     {
-        let _ = token;
+        let _ = identity;
         api.request_token_to_3pid_msisdn(context, request).await
     }
+}
+/// Checks a request's access token with the implementation, before its body is read.
+async fn authenticate_token<A: Api>(
+    api: ::std::sync::Arc<A>,
+    token: crate::AccessToken,
+    context: crate::RequestContext,
+) -> (crate::RequestContext, ::std::result::Result<A::Identity, crate::MatrixError>) {
+    let identity = api.authenticate(token, &context).await;
+    (context, identity)
 }
 /// A router serving `api` under the spec's base paths, with the default configuration.
 pub fn router<A: Api>(api: ::std::sync::Arc<A>) -> ::axum::Router {
@@ -224,16 +236,18 @@ pub fn router_with_config<A: Api>(
             ::axum::routing::get(
                     crate::runtime::server::endpoint(
                         &api,
-                        config.body_limit,
+                        crate::runtime::server::BodyRules::json(&config),
                         crate::AuthKind::AccessToken,
+                        authenticate_token::<A>,
                         dispatch_get_account_3pids::<A>,
                     ),
                 )
                 .post(
                     crate::runtime::server::endpoint(
                         &api,
-                        config.body_limit,
+                        crate::runtime::server::BodyRules::json(&config),
                         crate::AuthKind::AccessToken,
+                        authenticate_token::<A>,
                         dispatch_post_3pids::<A>,
                     ),
                 )
@@ -250,8 +264,9 @@ pub fn router_with_config<A: Api>(
             ::axum::routing::post(
                     crate::runtime::server::endpoint(
                         &api,
-                        config.body_limit,
+                        crate::runtime::server::BodyRules::json(&config),
                         crate::AuthKind::AccessToken,
+                        authenticate_token::<A>,
                         dispatch_delete_3pid_from_account::<A>,
                     ),
                 )
@@ -266,8 +281,9 @@ pub fn router_with_config<A: Api>(
             ::axum::routing::post(
                     crate::runtime::server::endpoint(
                         &api,
-                        config.body_limit,
+                        crate::runtime::server::BodyRules::json(&config),
                         crate::AuthKind::None,
+                        authenticate_token::<A>,
                         dispatch_request_token_to_3pid_email::<A>,
                     ),
                 )
@@ -282,8 +298,9 @@ pub fn router_with_config<A: Api>(
             ::axum::routing::post(
                     crate::runtime::server::endpoint(
                         &api,
-                        config.body_limit,
+                        crate::runtime::server::BodyRules::json(&config),
                         crate::AuthKind::None,
+                        authenticate_token::<A>,
                         dispatch_request_token_to_3pid_msisdn::<A>,
                     ),
                 )

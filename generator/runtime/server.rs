@@ -4,6 +4,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use axum::response::IntoResponse;
 
@@ -11,8 +12,11 @@ use super::error::{ErrorCode, MatrixError};
 use super::convert::{access_token, AccessToken, IncomingRequest, OutgoingResponse};
 use super::metadata::AuthKind;
 
-/// How the router and [`serve`] serve the API. Every limit has a default fit for a public
+/// How the router and [`serve`](crate::serve) serve the API. Every limit has a default fit for a public
 /// homeserver; each can be changed with its `with_` method.
+///
+/// Behind a reverse proxy every connection comes from the proxy's address: raise
+/// `max_connections_per_peer` to `max_connections` there, and limit peers at the proxy.
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
     /// The largest JSON request body accepted, in bytes; a larger one is 413 `M_TOO_LARGE`.
@@ -28,13 +32,29 @@ pub struct ServerConfig {
     pub request_timeout: Option<std::time::Duration>,
     /// How long the body may go without a byte arriving: past it the client gets 408 `M_UNKNOWN`.
     pub body_timeout: Option<std::time::Duration>,
-    /// ([`serve`]) How long a connection may take to send a request's headers, counted from
-    /// when it opens or when the previous answer was sent: past it the connection is closed.
+    /// The slowest a request body may arrive once `body_grace` has passed, in bytes a second
+    /// on average since its headers: a slower body is cut off with 408 `M_UNKNOWN`, however
+    /// its bytes are spaced. 0 is no minimum.
+    pub body_min_rate: u64,
+    /// How long a body may take before `body_min_rate` applies.
+    pub body_grace: std::time::Duration,
+    /// ([`serve`](crate::serve)) How long a new connection may take to send its first byte: past it the
+    /// connection is answered 408 `M_UNKNOWN` and closed.
+    pub first_request_timeout: std::time::Duration,
+    /// ([`serve`](crate::serve)) How long a connection may take to send a request's headers, counted from
+    /// its first byte or from when the previous answer was sent: past it the connection is
+    /// closed.
     pub header_timeout: std::time::Duration,
-    /// ([`serve`]) The most connections open at once; further ones wait in the listen queue
-    /// until one closes.
+    /// ([`serve`](crate::serve)) The most connections open at once. When they are all open, the one idle the
+    /// longest (no request in flight) is closed to make room for the next; when none is idle,
+    /// further connections wait in the listen queue until one closes.
     pub max_connections: usize,
-    /// ([`serve`]) On shutdown, how long requests in flight may take to finish before their
+    /// ([`serve`](crate::serve)) The most connections open at once from one peer (an IPv4 address, an IPv6
+    /// /64): a further one is answered 429 `M_LIMIT_EXCEEDED` and closed.
+    pub max_connections_per_peer: usize,
+    /// ([`bind`](crate::bind)) How many connections the kernel queues before they are accepted.
+    pub backlog: u32,
+    /// ([`serve`](crate::serve)) On shutdown, how long requests in flight may take to finish before their
     /// connections are closed.
     pub shutdown_grace: std::time::Duration,
 }
@@ -49,8 +69,14 @@ impl Default for ServerConfig {
             // longer than the long polls of `/sync` and `/events` (30 s is what clients ask)
             request_timeout: Some(std::time::Duration::from_secs(120)),
             body_timeout: Some(std::time::Duration::from_secs(30)),
+            // a phone on a poor link sends far faster; a byte every few seconds is an attack
+            body_min_rate: 1024,
+            body_grace: std::time::Duration::from_secs(10),
+            first_request_timeout: std::time::Duration::from_secs(10),
             header_timeout: std::time::Duration::from_secs(30),
             max_connections: 4096,
+            max_connections_per_peer: 128,
+            backlog: 1024,
             shutdown_grace: std::time::Duration::from_secs(30),
         }
     }
@@ -87,6 +113,20 @@ impl ServerConfig {
         self
     }
 
+    /// Sets the slowest a body may arrive (bytes a second, 0: no minimum) and the time before
+    /// that applies.
+    pub fn with_body_min_rate(mut self, bytes_per_second: u64, grace: std::time::Duration) -> Self {
+        self.body_min_rate = bytes_per_second;
+        self.body_grace = grace;
+        self
+    }
+
+    /// Sets the time a new connection may take to send its first byte.
+    pub fn with_first_request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.first_request_timeout = timeout;
+        self
+    }
+
     /// Sets the time a connection may take to send a request's headers.
     pub fn with_header_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.header_timeout = timeout;
@@ -96,6 +136,18 @@ impl ServerConfig {
     /// Sets the most connections open at once (at least one).
     pub fn with_max_connections(mut self, connections: usize) -> Self {
         self.max_connections = connections.max(1);
+        self
+    }
+
+    /// Sets the most connections open at once from one peer (at least one).
+    pub fn with_max_connections_per_peer(mut self, connections: usize) -> Self {
+        self.max_connections_per_peer = connections.max(1);
+        self
+    }
+
+    /// Sets the length of the listen queue.
+    pub fn with_backlog(mut self, backlog: u32) -> Self {
+        self.backlog = backlog.max(1);
         self
     }
 
@@ -175,25 +227,18 @@ fn claim(taken: &mut std::collections::HashSet<String>, path: &str) -> bool {
 
 /// The layers every generated router gets, from `tower` and `tower-http`: a handler that panics
 /// answers 500 `M_UNKNOWN` (and the server goes on), a request past `request_timeout` answers 503
-/// `M_UNKNOWN`, a body stalled past `body_timeout` answers 408 `M_UNKNOWN`.
+/// `M_UNKNOWN`. (Slow bodies are cut off where they are read, by [`BodyRules`].)
 pub fn with_layers(router: axum::Router, config: &ServerConfig) -> axum::Router {
     let mut router = router;
-    if let Some(stall) = config.body_timeout {
-        router = router.layer(
-            tower::ServiceBuilder::new()
-                .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(stall))
-                .map_request(|r: http::Request<tower_http::timeout::TimeoutBody<axum::body::Body>>| {
-                    r.map(axum::body::Body::new)
-                }),
-        );
-    }
     if let Some(limit) = config.request_timeout {
         router = router.layer(
             tower::ServiceBuilder::new()
                 .layer(axum::error_handling::HandleErrorLayer::new(move |e: tower::BoxError| async move {
                     let message = if e.is::<tower::timeout::error::Elapsed>() {
+                        tracing::info!(timeout_ms = limit.as_millis() as u64, "request timed out");
                         format!("The request was not answered within {} ms", limit.as_millis())
                     } else {
+                        tracing::warn!(error = %e, "request failed");
                         format!("The request failed: {e}")
                     };
                     error_response(&MatrixError::new(http::StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unknown, message))
@@ -205,63 +250,8 @@ pub fn with_layers(router: axum::Router, config: &ServerConfig) -> axum::Router 
 }
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    tracing::error!("a handler panicked");
     error_response(&MatrixError::unknown("Internal server error"))
-}
-
-/// Serves `router` on `listener` until `shutdown` completes, then stops accepting, lets the
-/// requests in flight finish (up to `config.shutdown_grace`) and returns.
-///
-/// Unlike `axum::serve`, it bounds what a slow or idle client may hold: a connection that has not
-/// sent a request's headers within `config.header_timeout` is closed, and at most
-/// `config.max_connections` are open at once (the others wait in the listen queue). Handlers
-/// can read the peer's address as the request extension `axum::extract::ConnectInfo<SocketAddr>`.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    router: axum::Router,
-    config: &ServerConfig,
-    shutdown: impl Future<Output = ()> + Send,
-) {
-    let slots = Arc::new(tokio::sync::Semaphore::new(config.max_connections.max(1)));
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let mut http1 = hyper::server::conn::http1::Builder::new();
-    http1.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(config.header_timeout);
-    let mut shutdown = std::pin::pin!(shutdown);
-    loop {
-        let slot = tokio::select! {
-            () = &mut shutdown => break,
-            slot = slots.clone().acquire_owned() => slot,
-        };
-        // the semaphore is never closed
-        let Ok(slot) = slot else { break };
-        let (stream, peer) = tokio::select! {
-            () = &mut shutdown => break,
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(_) => {
-                    // out of file descriptors, or a connection reset before it was accepted:
-                    // wait a little rather than spin, and go on
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-        };
-        let _ = stream.set_nodelay(true);
-        let service = tower::ServiceExt::map_request(router.clone(), move |mut r: http::Request<hyper::body::Incoming>| {
-            r.extensions_mut().insert(axum::extract::ConnectInfo(peer));
-            r
-        });
-        let connection = http1.serve_connection(
-            hyper_util::rt::TokioIo::new(stream),
-            hyper_util::service::TowerToHyperService::new(service),
-        );
-        let connection = graceful.watch(connection);
-        tokio::spawn(async move {
-            let _ = connection.await;
-            drop(slot);
-        });
-    }
-    drop(listener);
-    let _ = tokio::time::timeout(config.shutdown_grace, graceful.shutdown()).await;
 }
 
 /// The response to a Matrix error.
@@ -276,7 +266,8 @@ fn into_axum(response: http::Response<Vec<u8>>) -> axum::response::Response {
     axum::response::Response::from_parts(parts, axum::body::Body::from(body))
 }
 
-fn add_cors(headers: &mut http::HeaderMap) {
+/// The CORS headers every answer carries.
+pub fn add_cors(headers: &mut http::HeaderMap) {
     use http::header::{ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN};
     headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, http::HeaderValue::from_static("*"));
     headers.insert(ACCESS_CONTROL_ALLOW_METHODS, http::HeaderValue::from_static("GET, POST, PUT, DELETE, OPTIONS"));
@@ -318,19 +309,34 @@ pub struct RequestContext {
     pub uri: http::Uri,
     /// The headers.
     pub headers: http::HeaderMap,
-    /// The peer's address, when served by [`serve`] (or by axum with `ConnectInfo`).
+    /// The peer's address, when served by [`serve`](crate::serve) (or by axum with `ConnectInfo`).
     pub peer: Option<std::net::SocketAddr>,
-    /// The body as received (what a server's signature covers).
+    /// The body as received (what a server's signature covers). Empty in
+    /// `Api::authenticate`, which runs before the body is read.
     pub body: axum::body::Bytes,
 }
 
 impl RequestContext {
-    /// The context of a request whose body has been read: its parts, taken, not copied.
+    /// The context of a request: its parts, taken, not copied.
     fn new(parts: http::request::Parts, body: axum::body::Bytes) -> Self {
         let peer = parts
             .extensions
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
             .map(|c| c.0);
+        RequestContext { method: parts.method, uri: parts.uri, headers: parts.headers, peer, body }
+    }
+
+    /// The request again (to be decoded), and the peer: moved, not copied.
+    fn into_request(self) -> (http::Request<axum::body::Bytes>, Option<std::net::SocketAddr>) {
+        let mut request = http::Request::new(self.body);
+        *request.method_mut() = self.method;
+        *request.uri_mut() = self.uri;
+        *request.headers_mut() = self.headers;
+        (request, self.peer)
+    }
+
+    fn from_request(request: http::Request<axum::body::Bytes>, peer: Option<std::net::SocketAddr>) -> Self {
+        let (parts, body) = request.into_parts();
         RequestContext { method: parts.method, uri: parts.uri, headers: parts.headers, peer, body }
     }
 
@@ -365,39 +371,59 @@ impl std::fmt::Debug for RequestContext {
     }
 }
 
-/// The handler of one operation: the implementation, the body limit, what the operation needs
-/// of the access token, and the function that calls the implementation's method. One generic
-/// type instead of a closure per operation, so that routers compile fast.
-pub struct Endpoint<A, R, Fut> {
+/// The handler of one operation: the implementation, how its body is read, what the
+/// operation needs of the access token, the function that authenticates a token and the one
+/// that calls the implementation's method. One generic type instead of a closure per operation,
+/// so that routers compile fast.
+pub struct Endpoint<A, I, Auth, R, Fut> {
     api: Arc<A>,
-    limit: usize,
+    body: BodyRules,
     auth: AuthKind,
-    call: fn(Arc<A>, Option<AccessToken>, RequestContext, R) -> Fut,
+    authenticate: fn(Arc<A>, AccessToken, RequestContext) -> Auth,
+    call: fn(Arc<A>, Option<I>, RequestContext, R) -> Fut,
 }
 
-impl<A, R, Fut> Clone for Endpoint<A, R, Fut> {
+impl<A, I, Auth, R, Fut> Clone for Endpoint<A, I, Auth, R, Fut> {
     fn clone(&self) -> Self {
-        Endpoint { api: self.api.clone(), limit: self.limit, auth: self.auth, call: self.call }
+        Endpoint {
+            api: self.api.clone(),
+            body: self.body,
+            auth: self.auth,
+            authenticate: self.authenticate,
+            call: self.call,
+        }
     }
 }
 
 /// The handler of one operation (see [`Endpoint`]).
-pub fn endpoint<A, R, Fut>(
+pub fn endpoint<A, I, Auth, R, Fut>(
     api: &Arc<A>,
-    limit: usize,
+    body: BodyRules,
     auth: AuthKind,
-    call: fn(Arc<A>, Option<AccessToken>, RequestContext, R) -> Fut,
-) -> Endpoint<A, R, Fut> {
-    Endpoint { api: api.clone(), limit, auth, call }
+    authenticate: fn(Arc<A>, AccessToken, RequestContext) -> Auth,
+    call: fn(Arc<A>, Option<I>, RequestContext, R) -> Fut,
+) -> Endpoint<A, I, Auth, R, Fut> {
+    Endpoint { api: api.clone(), body, auth, authenticate, call }
+}
+
+/// The `authenticate` of an API none of whose operations takes an access token: never called.
+pub fn unauthenticated<A>(
+    _: Arc<A>,
+    _: AccessToken,
+    context: RequestContext,
+) -> std::future::Ready<(RequestContext, Result<(), MatrixError>)> {
+    std::future::ready((context, Err(MatrixError::unrecognized())))
 }
 
 /// Marks the [`axum::handler::Handler`] implementation of [`Endpoint`].
 #[doc(hidden)]
 pub struct EndpointHandler;
 
-impl<A, R, Fut, T, S> axum::handler::Handler<EndpointHandler, S> for Endpoint<A, R, Fut>
+impl<A, I, Auth, R, Fut, T, S> axum::handler::Handler<EndpointHandler, S> for Endpoint<A, I, Auth, R, Fut>
 where
     A: Send + Sync + 'static,
+    I: Send + 'static,
+    Auth: Future<Output = (RequestContext, Result<I, MatrixError>)> + Send + 'static,
     R: IncomingRequest + Send + 'static,
     Fut: Future<Output = Result<T, MatrixError>> + Send + 'static,
     T: OutgoingResponse + Send + 'static,
@@ -407,31 +433,65 @@ where
 
     fn call(self, request: axum::extract::Request, _state: S) -> Self::Future {
         Box::pin(async move {
-            let Endpoint { api, limit, auth, call } = self;
-            handle(request, limit, auth, move |token, context, decoded: R| call(api, token, context, decoded)).await
+            let Endpoint { api, body, auth, authenticate, call } = self;
+            let for_auth = api.clone();
+            handle(
+                request,
+                body,
+                auth,
+                move |token, context| authenticate(for_auth, token, context),
+                move |identity, context, decoded: R| call(api, identity, context, decoded),
+            )
+            .await
         })
     }
 }
 
-/// Serves one operation: reads the body (up to `limit`), takes the access token, decodes the
-/// request and calls `call` with the token, the request's context and the decoded request.
-pub async fn handle<R, F, Fut, T>(request: axum::extract::Request, limit: usize, auth: AuthKind, call: F) -> axum::response::Response
+/// Serves one operation, doing no work a request has not earned: first what its headers settle
+/// (the credentials the operation needs, present and unambiguous, and the access token
+/// authenticated by `authenticate`), then the body, read as [`BodyRules`] allow, then the
+/// request decoded and `call` called with the identity, the request's context and the request.
+pub async fn handle<I, Auth, R, F, Fut, T>(
+    request: axum::extract::Request,
+    rules: BodyRules,
+    auth: AuthKind,
+    authenticate: impl FnOnce(AccessToken, RequestContext) -> Auth,
+    call: F,
+) -> axum::response::Response
 where
+    Auth: Future<Output = (RequestContext, Result<I, MatrixError>)>,
     R: IncomingRequest,
-    F: FnOnce(Option<AccessToken>, RequestContext, R) -> Fut,
+    F: FnOnce(Option<I>, RequestContext, R) -> Fut,
     Fut: Future<Output = Result<T, MatrixError>>,
     T: OutgoingResponse,
 {
-    let (token, request) = match prepare(request, limit, auth).await {
-        Ok(prepared) => prepared,
-        Err(response) => return response,
-    };
-    let decoded = match R::try_from_http_request(&request) {
-        Ok(r) => r,
-        Err(e) => return error_response(&e),
-    };
     let (parts, body) = request.into_parts();
-    match call(token, RequestContext::new(parts, body), decoded).await {
+    let token = credentials(&parts, auth);
+    let mut context = RequestContext::new(parts, axum::body::Bytes::new());
+    let identity = match token {
+        Err(e) => return refused(&context, &e),
+        Ok(None) => None,
+        Ok(Some(token)) => {
+            let (back, identity) = authenticate(token, context).await;
+            context = back;
+            match identity {
+                Ok(identity) => Some(identity),
+                Err(e) => return refused(&context, &e),
+            }
+        }
+    };
+    match read_body(body, &context, rules).await {
+        Ok(bytes) => context.body = bytes,
+        Err(e) => return refused(&context, &e),
+    }
+    let (request, peer) = context.into_request();
+    let decoded = R::try_from_http_request(&request);
+    let context = RequestContext::from_request(request, peer);
+    let decoded = match decoded {
+        Ok(decoded) => decoded,
+        Err(e) => return refused(&context, &e),
+    };
+    match call(identity, context, decoded).await {
         Ok(response) => match response.try_into_http_response() {
             Ok(r) => into_axum(r),
             Err(e) => error_response(&e),
@@ -440,53 +500,161 @@ where
     }
 }
 
-/// What every operation does first: the body read within the limit, the access token taken and
-/// checked against what the operation needs. Not generic, so that it is compiled once.
-async fn prepare(
-    request: axum::extract::Request,
-    limit: usize,
-    auth: AuthKind,
-) -> Result<(Option<AccessToken>, http::Request<axum::body::Bytes>), axum::response::Response> {
-    let (parts, body) = request.into_parts();
-    let declared = parts.headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return Err(error_response(&MatrixError::too_large(format!("The request body is larger than {limit} bytes"))));
-    }
-    // a request that says it has no body (a GET) is not read at all
-    let empty = axum::body::HttpBody::size_hint(&body).exact() == Some(0);
-    let read = if empty { Ok(axum::body::Bytes::new()) } else { axum::body::to_bytes(body, limit).await };
-    let bytes = match read {
-        Ok(b) => b,
-        Err(e) => {
-            let too_large = sources(&e).any(|s| s.to_string().contains("length limit exceeded"));
-            let stalled = sources(&e).any(|s| s.is::<tower_http::timeout::TimeoutError>());
-            let error = if too_large {
-                MatrixError::too_large(format!("The request body is larger than {limit} bytes"))
-            } else if stalled {
-                MatrixError::new(http::StatusCode::REQUEST_TIMEOUT, ErrorCode::Unknown, "The request body stopped arriving")
-            } else {
-                MatrixError::not_json(format!("Cannot read the request body: {e}"))
-            };
-            return Err(error_response(&error));
-        }
-    };
-    let request = http::Request::from_parts(parts, bytes);
-    // a server's signature is checked with the implementation's keys, by the operation's handler
-    if auth == AuthKind::ServerSignatures {
-        return Ok((None, request));
-    }
-    let token = access_token(&request).map_err(|e| error_response(&e))?;
-    let token = match (auth, token) {
-        (AuthKind::AccessToken, None) => return Err(error_response(&MatrixError::missing_token("Missing access token."))),
-        (AuthKind::None, _) => None,
-        (_, t) => t,
-    };
-    Ok((token, request))
+/// The answer to a request refused before the implementation saw it, recorded as a `tracing`
+/// event (never with the query, where a token may be).
+fn refused(context: &RequestContext, error: &MatrixError) -> axum::response::Response {
+    tracing::debug!(
+        peer = ?context.peer,
+        method = %context.method,
+        path = context.uri.path(),
+        status = error.status.as_u16(),
+        errcode = error.errcode.as_str(),
+        "request refused"
+    );
+    error_response(error)
 }
 
-/// An error and its sources, outermost first.
-fn sources<'e>(e: &'e (dyn std::error::Error + 'static)) -> impl Iterator<Item = &'e (dyn std::error::Error + 'static)> {
-    std::iter::successors(Some(e), |s| s.source())
+/// What the headers settle of the credentials `auth` needs: the access token (present where it
+/// is required, at most one of it), or a server's `X-Matrix` authorization (present; its
+/// signature covers the body, so it is checked once that is read). Not generic, so that it is
+/// compiled once.
+fn credentials(parts: &http::request::Parts, auth: AuthKind) -> Result<Option<AccessToken>, MatrixError> {
+    match auth {
+        AuthKind::None => Ok(None),
+        AuthKind::ServerSignatures => {
+            let signed = parts.headers.get_all(http::header::AUTHORIZATION).iter().any(|v| {
+                let text = v.to_str().unwrap_or_default().trim_start();
+                text.split_once(char::is_whitespace).is_some_and(|(scheme, _)| scheme.eq_ignore_ascii_case("x-matrix"))
+            });
+            if signed {
+                Ok(None)
+            } else {
+                Err(MatrixError::new(
+                    http::StatusCode::UNAUTHORIZED,
+                    ErrorCode::Unauthorized,
+                    "Missing X-Matrix authorization: this request must be signed by the sending server.",
+                ))
+            }
+        }
+        AuthKind::AccessToken => match access_token(&parts.headers, &parts.uri)? {
+            Some(token) => Ok(Some(token)),
+            None => Err(MatrixError::missing_token("Missing access token.")),
+        },
+        AuthKind::OptionalAccessToken => access_token(&parts.headers, &parts.uri),
+    }
+}
+
+/// How a request body is read: its limit, and how slowly it may arrive. Made from the
+/// [`ServerConfig`] by [`BodyRules::json`] and [`BodyRules::upload`].
+#[derive(Clone, Copy, Debug)]
+pub struct BodyRules {
+    /// The most bytes.
+    pub limit: usize,
+    /// The longest wait for a byte.
+    pub stall: Option<Duration>,
+    /// The slowest average rate once `grace` has passed, in bytes a second (0: none).
+    pub min_rate: u64,
+    /// See `min_rate`.
+    pub grace: Duration,
+}
+
+impl BodyRules {
+    /// The rules of a JSON body.
+    pub fn json(config: &ServerConfig) -> Self {
+        BodyRules { limit: config.body_limit, ..Self::upload(config) }
+    }
+
+    /// The rules of a body of bytes (an upload).
+    pub fn upload(config: &ServerConfig) -> Self {
+        BodyRules {
+            limit: config.upload_limit,
+            stall: config.body_timeout,
+            min_rate: config.body_min_rate,
+            grace: config.body_grace,
+        }
+    }
+
+    /// When the next byte must have arrived, `received` bytes in: the stall's end, or when the
+    /// average rate since `start` falls below the minimum, whichever is first.
+    fn deadline(&self, start: Instant, last: Instant, received: usize) -> Option<(Instant, &'static str)> {
+        let stall = self.stall.map(|s| (last + s, "The request body stopped arriving"));
+        let rate = (self.min_rate > 0).then(|| {
+            let earned = Duration::from_secs_f64(received as f64 / self.min_rate as f64);
+            (start + self.grace + earned, "The request body arrives too slowly")
+        });
+        match (stall, rate) {
+            (Some(a), Some(b)) => Some(if a.0 <= b.0 { a } else { b }),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+/// Reads a body as `rules` allow, into one buffer: the memory it holds is its bytes (at most
+/// twice, as the buffer grows), however they were framed (hyper's frames of a body sent a byte
+/// at a time each keep a block of its read buffer alive). A body said or found to be past the
+/// limit is 413 `M_TOO_LARGE`; a stalled or too slow one 408 `M_UNKNOWN`. Not generic, so that
+/// it is compiled once.
+async fn read_body(
+    mut body: axum::body::Body,
+    context: &RequestContext,
+    rules: BodyRules,
+) -> Result<axum::body::Bytes, MatrixError> {
+    use axum::body::HttpBody;
+    let limit = rules.limit;
+    let too_large = || MatrixError::too_large(format!("The request body is larger than {limit} bytes"));
+    let declared = context.headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    // a request that says it has no body (a GET) is not read at all
+    if body.size_hint().exact() == Some(0) {
+        return Ok(axum::body::Bytes::new());
+    }
+    let start = Instant::now();
+    let mut last = start;
+    // the first frame as it came (a body in one frame is not copied), then all in `buffer`
+    let mut first: Option<axum::body::Bytes> = None;
+    let mut buffer: Vec<u8> = Vec::new();
+    let mut received = 0usize;
+    loop {
+        let frame = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx));
+        let next = match rules.deadline(start, last, received) {
+            None => frame.await,
+            Some((deadline, why)) => match tokio::time::timeout_at(deadline.into(), frame).await {
+                Ok(next) => next,
+                Err(_) => {
+                    tracing::info!(peer = ?context.peer, path = context.uri.path(), received, "{why}");
+                    return Err(MatrixError::new(http::StatusCode::REQUEST_TIMEOUT, ErrorCode::Unknown, why));
+                }
+            },
+        };
+        let data = match next {
+            None => break,
+            Some(Err(e)) => return Err(MatrixError::not_json(format!("Cannot read the request body: {e}"))),
+            Some(Ok(frame)) => match frame.into_data() {
+                Ok(data) if !data.is_empty() => data,
+                // trailers, or an empty frame
+                _ => continue,
+            },
+        };
+        received = received.saturating_add(data.len());
+        if received > limit {
+            return Err(too_large());
+        }
+        last = Instant::now();
+        match first.take() {
+            None if buffer.is_empty() => first = Some(data),
+            held => {
+                if let Some(held) = held {
+                    // room by what has come, not by what the headers say will
+                    buffer.reserve((2 * received).min(limit));
+                    buffer.extend_from_slice(&held);
+                }
+                buffer.extend_from_slice(&data);
+            }
+        }
+    }
+    Ok(first.unwrap_or_else(|| axum::body::Bytes::from(buffer)))
 }
 
 impl IntoResponse for MatrixError {

@@ -29,6 +29,7 @@ pub const TAKEN: &[&str] = &[
     "tokio",
     "tower",
     "tower_http",
+    "tracing",
 ];
 
 /// Why `name` cannot be a generated crate's package name, or `Ok`: an ASCII letter, then ASCII

@@ -253,13 +253,31 @@ fn take<T: Default>(m: &std::sync::Mutex<T>) -> T {
     m.lock().map(|mut g| std::mem::take(&mut *g)).unwrap_or_default()
 }
 
+/// How many source addresses a load on loopback comes from: the server limits connections per
+/// peer (128 by default), as a public homeserver's clients come from many addresses.
+const LOOPBACK_PEERS: usize = 16;
+
+/// Connection `c`'s TCP connection. On IPv4 loopback it comes from one of [`LOOPBACK_PEERS`]
+/// addresses (`127.0.0.1`, `127.0.0.2`, ...), so the load stands for many clients, not one.
+async fn connect(addr: SocketAddr, c: usize) -> Option<tokio::net::TcpStream> {
+    match addr.ip() {
+        std::net::IpAddr::V4(ip) if ip.is_loopback() => {
+            let socket = tokio::net::TcpSocket::new_v4().ok()?;
+            let last = u8::try_from(1 + c % LOOPBACK_PEERS).ok()?;
+            socket.bind(SocketAddr::from(([127, 0, 0, last], 0))).ok()?;
+            socket.connect(addr).await.ok()
+        }
+        _ => tokio::net::TcpStream::connect(addr).await.ok(),
+    }
+}
+
 /// One connection: sends the next request of the run when the last is answered; reconnects
 /// (counting a dropped connection) when the connection fails.
 async fn connection(addr: SocketAddr, c: usize, shared: Arc<Shared>) -> Vec<u32> {
     let mut latencies = Vec::new();
     'connect: loop {
         let sender = async {
-            let stream = tokio::net::TcpStream::connect(addr).await.ok()?;
+            let stream = connect(addr, c).await?;
             let _ = stream.set_nodelay(true);
             let (sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
                 .await

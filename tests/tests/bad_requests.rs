@@ -133,7 +133,8 @@ async fn bodies_that_are_not_json_are_m_not_json() {
 #[tokio::test]
 async fn invalid_json_inside_an_unknown_field_is_m_not_json() {
     let wrap = |inner: &[u8]| {
-        let mut body = br#"{"three_pid_creds": {"client_secret": "s", "id_server": "i", "sid": "valid"}, "unknown": "#.to_vec();
+        let mut body =
+            br#"{"three_pid_creds": {"client_secret": "s", "id_server": "i", "sid": "valid"}, "unknown": "#.to_vec();
         body.extend_from_slice(inner);
         body.push(b'}');
         body
@@ -163,7 +164,11 @@ async fn invalid_json_inside_an_unknown_field_is_m_not_json() {
     }
     // nested past any Matrix body, inside an unknown field
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
-    let a = send_to(app_with_limit(1024 * 1024), post(()).body(Body::from(wrap(deep.as_bytes()))).unwrap()).await;
+    let a = send_to(
+        app_with_limit(1024 * 1024),
+        post(()).body(Body::from(wrap(deep.as_bytes()))).unwrap(),
+    )
+    .await;
     assert_eq!((a.status, a.errcode().as_str()), (400, "M_BAD_JSON"));
     // and what JSON allows is accepted there
     for inner in [
@@ -176,7 +181,13 @@ async fn invalid_json_inside_an_unknown_field_is_m_not_json() {
         b" { \"a\" : [ true , false , null ] } ",
     ] {
         let a = post_body(wrap(inner)).await;
-        assert_eq!(a.status, 200, "{:?}: {}", String::from_utf8_lossy(inner), String::from_utf8_lossy(&a.body));
+        assert_eq!(
+            a.status,
+            200,
+            "{:?}: {}",
+            String::from_utf8_lossy(inner),
+            String::from_utf8_lossy(&a.body)
+        );
     }
 }
 
@@ -321,16 +332,27 @@ async fn tokens() {
     )
     .await;
     assert_eq!((a.status, a.errcode().as_str()), (401, "M_UNKNOWN_TOKEN"));
-    // both forms at once
-    let a = send(
-        http::Request::builder()
-            .uri("/_matrix/client/v3/account/3pid?access_token=token-alice")
-            .header("authorization", "Bearer token-alice")
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
-    assert_eq!((a.status, a.errcode().as_str()), (401, "M_MISSING_TOKEN"));
+    // credentials given twice are ambiguous, even when they agree: both forms at once, two
+    // headers, the parameter twice
+    let twice = [
+        ("?access_token=token-alice", &["Bearer token-alice"][..]),
+        ("", &["Bearer token-alice", "Bearer token-alice"][..]),
+        ("", &["Bearer token-alice", "Bearer token-bob"][..]),
+        ("?access_token=token-alice&access_token=token-alice", &[][..]),
+        ("?access_token=token-alice&access_token=token-bob", &[][..]),
+    ];
+    for (query, headers) in twice {
+        let mut request = http::Request::builder().uri(format!("/_matrix/client/v3/account/3pid{query}"));
+        for h in headers {
+            request = request.header("authorization", *h);
+        }
+        let a = send(request.body(Body::empty()).unwrap()).await;
+        assert_eq!(
+            (a.status, a.errcode().as_str()),
+            (400, "M_INVALID_PARAM"),
+            "{query} {headers:?}"
+        );
+    }
     // an Authorization header that is not a bearer token
     for header in ["Basic dXNlcjpwYXNz", "Bearer", "Bearer    ", "token-alice"] {
         let a = send(get().header("authorization", header).body(Body::empty()).unwrap()).await;

@@ -20,8 +20,13 @@ struct Moody;
 impl Api for Moody {
     type Identity = AccessToken;
 
-    async fn authenticate(&self, token: AccessToken, _: &RequestContext) -> Result<AccessToken, MatrixError> {
-        Ok(token)
+    async fn authenticate(&self, token: AccessToken, context: &RequestContext) -> Result<AccessToken, MatrixError> {
+        // it runs before the body is read
+        assert!(context.body.is_empty());
+        match token.as_str() {
+            "nobody" => Err(MatrixError::unknown_token("Unrecognised access token.")),
+            _ => Ok(token),
+        }
     }
 
     async fn get_account_3pids(
@@ -157,7 +162,9 @@ async fn a_handler_past_the_request_timeout_answers_503_m_unknown() {
 
 #[tokio::test]
 async fn headers_sent_a_byte_at_a_time_or_never_are_cut_off_without_starving_others() {
-    let config = ServerConfig::default().with_header_timeout(Duration::from_millis(300));
+    let config = ServerConfig::default()
+        .with_header_timeout(Duration::from_millis(300))
+        .with_first_request_timeout(Duration::from_millis(300));
     let (addr, _stop, _task) = start(config).await;
 
     // three connections that send nothing
@@ -183,7 +190,12 @@ async fn headers_sent_a_byte_at_a_time_or_never_are_cut_off_without_starving_oth
         assert!(client(&addr, "ok").get_account_3pids().await.is_ok());
     }
 
+    // a connection that sends nothing is told why (408), then closed
     for mut stream in idle {
+        let answer = tokio::time::timeout(Duration::from_secs(5), read_response(&mut stream)).await;
+        let (status, body) = answer.ok().flatten().expect("an answer to an idle connection");
+        assert_eq!(status, 408, "{body}");
+        assert!(body.contains("M_UNKNOWN"), "{body}");
         assert!(
             closed_by_server(&mut stream, Duration::from_secs(5)).await,
             "an idle connection stayed open"
@@ -256,30 +268,179 @@ async fn a_body_sent_a_byte_at_a_time_or_stalled_is_cut_off() {
 }
 
 #[tokio::test]
-async fn connections_beyond_the_limit_wait_until_one_closes() {
+async fn a_body_slower_than_the_minimum_rate_is_cut_off_however_its_bytes_are_spaced() {
+    // the stall timeout alone would never fire: a byte comes every 100 ms
+    let config = ServerConfig::default().with_body_min_rate(1024, Duration::from_millis(300));
+    let (addr, _stop, _task) = start(config).await;
+    let heads = [
+        format!("POST {LIST}/delete HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ok\r\nContent-Length: 100000\r\n\r\n"),
+        // a chunked body that never ends
+        format!(
+            "POST {LIST}/delete HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ok\r\nTransfer-Encoding: chunked\r\n\r\n"
+        ),
+    ];
+    for (i, head) in heads.into_iter().enumerate() {
+        let stream = TcpStream::connect(&addr).await.unwrap();
+        let (mut read_half, mut write_half) = stream.into_split();
+        write_half.write_all(head.as_bytes()).await.unwrap();
+        let started = std::time::Instant::now();
+        let writer = tokio::spawn(async move {
+            for _ in 0..200 {
+                let piece: &[u8] = if i == 0 { b" " } else { b"1\r\n \r\n" };
+                if write_half.write_all(piece).await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        });
+        let mut data = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(5), read_half.read_to_end(&mut data)).await;
+        assert!(read.is_ok(), "the slow body was not cut off");
+        let text = String::from_utf8_lossy(&data);
+        assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+        assert!(text.contains("M_UNKNOWN") && text.contains("too slowly"), "{text}");
+        // cut once the grace is over and the rate is behind: well before the stall timeout
+        assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+        writer.abort();
+    }
+    assert!(client(&addr, "ok").get_account_3pids().await.is_ok());
+}
+
+#[tokio::test]
+async fn credentials_are_settled_before_the_body_is_read() {
+    let (addr, _stop, _task) = start(ServerConfig::default()).await;
+    // the headers of a 40 MiB upload, and no body: each is answered at once (were the body
+    // awaited, no answer would come before the body timeout)
+    let cases = [
+        ("", 401, "M_MISSING_TOKEN"),
+        ("Authorization: Bearer nobody\r\n", 401, "M_UNKNOWN_TOKEN"),
+        ("Authorization: Basic eDp5\r\n", 401, "M_MISSING_TOKEN"),
+        (
+            "Authorization: Bearer ok\r\nAuthorization: Bearer ok\r\n",
+            400,
+            "M_INVALID_PARAM",
+        ),
+    ];
+    for (auth, status, errcode) in cases {
+        let mut stream = TcpStream::connect(&addr).await.unwrap();
+        let head = format!(
+            "POST {LIST}/delete HTTP/1.1\r\nHost: x\r\n{auth}Content-Type: application/json\r\nContent-Length: 1000000\r\n\r\n"
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        let answer = tokio::time::timeout(Duration::from_secs(2), read_response(&mut stream)).await;
+        let (got, body) = answer
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("no answer before the body ({auth:?})"));
+        assert_eq!(got, status, "{auth:?}: {body}");
+        assert!(body.contains(errcode), "{auth:?}: {body}");
+    }
+    // with a good token the body is awaited (the answer comes once it is sent)
+    let mut stream = TcpStream::connect(&addr).await.unwrap();
+    let body = br#"{"medium": "email", "address": "a@example.org"}"#;
+    let head = format!(
+        "POST {LIST}/delete HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ok\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let early = tokio::time::timeout(Duration::from_millis(300), read_response(&mut stream)).await;
+    assert!(early.is_err(), "answered before the body was sent");
+    stream.write_all(body).await.unwrap();
+    let answer = tokio::time::timeout(Duration::from_secs(2), read_response(&mut stream)).await;
+    assert!(answer.ok().flatten().is_some_and(|(status, _)| status != 408));
+}
+
+#[tokio::test]
+async fn at_the_limit_the_longest_idle_connection_makes_room() {
     let config = ServerConfig::default().with_max_connections(2);
     let (addr, _stop, _task) = start(config).await;
 
-    // two kept-alive connections, each served once
+    // two kept-alive connections, each served once, the first idle the longer
     let mut first = TcpStream::connect(&addr).await.unwrap();
     let mut second = TcpStream::connect(&addr).await.unwrap();
     for stream in [&mut first, &mut second] {
         stream.write_all(get_request("ok").as_bytes()).await.unwrap();
         assert_eq!(read_response(stream).await.map(|r| r.0), Some(200));
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
-    // a third is queued: its request is not answered while both are open
+    // a third is served at once: the first, idle the longest, is closed to make room
     let mut third = TcpStream::connect(&addr).await.unwrap();
     third.write_all(get_request("ok").as_bytes()).await.unwrap();
-    let early = tokio::time::timeout(Duration::from_millis(300), read_response(&mut third)).await;
-    assert!(early.is_err(), "the third connection was served beyond the limit");
-
-    // the first two still work; once one closes, the third is served
+    let answer = tokio::time::timeout(Duration::from_secs(2), read_response(&mut third)).await;
+    assert_eq!(answer.ok().flatten().map(|r| r.0), Some(200));
+    assert!(
+        closed_by_server(&mut first, Duration::from_secs(2)).await,
+        "the longest idle connection stayed open"
+    );
+    // the second is still served
     second.write_all(get_request("ok").as_bytes()).await.unwrap();
     assert_eq!(read_response(&mut second).await.map(|r| r.0), Some(200));
-    drop(first);
+}
+
+#[tokio::test]
+async fn at_the_limit_with_none_idle_new_connections_wait_until_one_is_free() {
+    let config = ServerConfig::default().with_max_connections(2);
+    let (addr, _stop, _task) = start(config).await;
+
+    // two connections, each with a request in flight for three seconds
+    let mut busy = Vec::new();
+    for _ in 0..2 {
+        let mut stream = TcpStream::connect(&addr).await.unwrap();
+        stream.write_all(get_request("slow").as_bytes()).await.unwrap();
+        busy.push(stream);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    // a third waits: no request in flight is cut to make room
+    let mut third = TcpStream::connect(&addr).await.unwrap();
+    third.write_all(get_request("ok").as_bytes()).await.unwrap();
+    let early = tokio::time::timeout(Duration::from_millis(500), read_response(&mut third)).await;
+    assert!(early.is_err(), "the third connection was served beyond the limit");
+
+    // both slow requests are answered, then the third is served
+    for stream in &mut busy {
+        let answer = tokio::time::timeout(Duration::from_secs(5), read_response(stream)).await;
+        assert_eq!(answer.ok().flatten().map(|r| r.0), Some(200));
+    }
     let answer = tokio::time::timeout(Duration::from_secs(5), read_response(&mut third)).await;
     assert_eq!(answer.ok().flatten().map(|r| r.0), Some(200));
+}
+
+#[tokio::test]
+async fn a_peer_past_its_connection_limit_is_told_so_and_others_are_served() {
+    let config = ServerConfig::default().with_max_connections_per_peer(3);
+    let (addr, _stop, _task) = start(config).await;
+    let port = addr.rsplit(':').next().unwrap().to_owned();
+
+    // three idle connections from 127.0.0.2
+    let from = |ip: &str| {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind(format!("{ip}:0").parse().unwrap()).unwrap();
+        socket
+    };
+    let target: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(from("127.0.0.2").connect(target).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // a fourth is answered 429 M_LIMIT_EXCEEDED and closed
+    let mut fourth = from("127.0.0.2").connect(target).await.unwrap();
+    fourth.write_all(get_request("ok").as_bytes()).await.unwrap();
+    let answer = tokio::time::timeout(Duration::from_secs(2), read_response(&mut fourth)).await;
+    let (status, body) = answer.ok().flatten().expect("an answer past the per-peer limit");
+    assert_eq!(status, 429, "{body}");
+    assert!(body.contains("M_LIMIT_EXCEEDED"), "{body}");
+    assert!(closed_by_server(&mut fourth, Duration::from_secs(2)).await);
+
+    // another peer is served meanwhile, and the first again once one of its connections closes
+    assert!(client(&addr, "ok").get_account_3pids().await.is_ok());
+    drop(held.pop());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut again = from("127.0.0.2").connect(target).await.unwrap();
+    again.write_all(get_request("ok").as_bytes()).await.unwrap();
+    assert_eq!(read_response(&mut again).await.map(|r| r.0), Some(200));
 }
 
 #[tokio::test]

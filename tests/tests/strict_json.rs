@@ -44,9 +44,41 @@ impl Rng {
 
 /// Bytes a mutation inserts: JSON's own punctuation and escapes, and bytes JSON refuses.
 const PIECES: &[&[u8]] = &[
-    b"{", b"}", b"[", b"]", b",", b":", b"\"", b"\\", b"\\u", b"\\ud800", b"\\udc00", b"\\u00", b"e", b"E",
-    b"-", b"+", b".", b"0", b"1", b"9", b"1e999", b"tru", b"null", b" ", b"\t", b"\n", b"\x00", b"\x1f",
-    b"\x7f", b"\xc3", b"\xa9", b"\xff", b"\xed\xa0\x80", b"\xf0\x9f\x98\x80", b"\xef\xbb\xbf",
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b",",
+    b":",
+    b"\"",
+    b"\\",
+    b"\\u",
+    b"\\ud800",
+    b"\\udc00",
+    b"\\u00",
+    b"e",
+    b"E",
+    b"-",
+    b"+",
+    b".",
+    b"0",
+    b"1",
+    b"9",
+    b"1e999",
+    b"tru",
+    b"null",
+    b" ",
+    b"\t",
+    b"\n",
+    b"\x00",
+    b"\x1f",
+    b"\x7f",
+    b"\xc3",
+    b"\xa9",
+    b"\xff",
+    b"\xed\xa0\x80",
+    b"\xf0\x9f\x98\x80",
+    b"\xef\xbb\xbf",
 ];
 
 fn mutate(rng: &mut Rng, mut bytes: Vec<u8>) -> Vec<u8> {
@@ -72,13 +104,54 @@ fn mutate(rng: &mut Rng, mut bytes: Vec<u8>) -> Vec<u8> {
 #[test]
 fn edge_cases_agree_with_a_full_parser() {
     let cases: &[&[u8]] = &[
-        b"", b" ", b"0", b"-0", b"01", b"-", b"1.", b".5", b"1e", b"1e+", b"1E-0", b"1e308", b"1e309",
-        b"-1e309", b"2.2250738585072014e-308", b"1e-400", b"123456789012345678901234567890",
-        b"\"\\ud83d\\ude00\"", b"\"\\ud83d\"", b"\"\\ude00\"", b"\"\\ud83d\\u0041\"", b"\"\\uD83D\\uDE00\"",
-        b"\"\\u12\"", b"\"\\u12g4\"", b"\"\\a\"", b"\"\x01\"", b"\"\x7f\"", b"\"\xed\xa0\x80\"",
-        b"\xef\xbb\xbf{}", b"{}\x00", b"{} {}", b"[1 2]", b"{\"a\":1,}", b"{,}", b"{\"a\"}", b"{1:2}",
-        b"true", b"truex", b"nul", b"[true,false,null]", b"\"\"", b"\"", b"[", b"]", b"{\"a\":[}]",
-        b"\t\n\r {\"a\" :\t[ ] }\r\n", b"\x0b{}", b"\xc2\xa0{}",
+        b"",
+        b" ",
+        b"0",
+        b"-0",
+        b"01",
+        b"-",
+        b"1.",
+        b".5",
+        b"1e",
+        b"1e+",
+        b"1E-0",
+        b"1e308",
+        b"1e309",
+        b"-1e309",
+        b"2.2250738585072014e-308",
+        b"1e-400",
+        b"123456789012345678901234567890",
+        b"\"\\ud83d\\ude00\"",
+        b"\"\\ud83d\"",
+        b"\"\\ude00\"",
+        b"\"\\ud83d\\u0041\"",
+        b"\"\\uD83D\\uDE00\"",
+        b"\"\\u12\"",
+        b"\"\\u12g4\"",
+        b"\"\\a\"",
+        b"\"\x01\"",
+        b"\"\x7f\"",
+        b"\"\xed\xa0\x80\"",
+        b"\xef\xbb\xbf{}",
+        b"{}\x00",
+        b"{} {}",
+        b"[1 2]",
+        b"{\"a\":1,}",
+        b"{,}",
+        b"{\"a\"}",
+        b"{1:2}",
+        b"true",
+        b"truex",
+        b"nul",
+        b"[true,false,null]",
+        b"\"\"",
+        b"\"",
+        b"[",
+        b"]",
+        b"{\"a\":[}]",
+        b"\t\n\r {\"a\" :\t[ ] }\r\n",
+        b"\x0b{}",
+        b"\xc2\xa0{}",
     ];
     for case in cases {
         agree(case);
@@ -113,5 +186,8 @@ fn mutated_matrix_bodies_agree_with_a_full_parser() {
         refused += usize::from(check(&bytes).is_err());
     }
     // the mutations reach both verdicts, often
-    assert!(refused > runs / 10 && refused < runs * 9 / 10, "{refused} of {runs} refused");
+    assert!(
+        refused > runs / 10 && refused < runs * 9 / 10,
+        "{refused} of {runs} refused"
+    );
 }

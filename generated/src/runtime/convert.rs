@@ -704,20 +704,23 @@ pub fn build_request(
 pub const MAX_TOKEN_LEN: usize = 4096;
 
 /// The access token of a request, from `Authorization: Bearer` or the `access_token` query
-/// parameter. Both at once, or an `Authorization` header that is not a bearer token, is
-/// 401 `M_MISSING_TOKEN`.
-pub fn access_token<B>(request: &http::Request<B>) -> Result<Option<AccessToken>, MatrixError> {
-    let token = access_token_unchecked(request)?;
+/// parameter. An `Authorization` header that is not a bearer token is 401 `M_MISSING_TOKEN`;
+/// credentials given twice (two `Authorization` headers, `access_token` twice, or one of each)
+/// are ambiguous, 400 `M_INVALID_PARAM`, whatever their values.
+pub fn access_token(headers: &http::HeaderMap, uri: &http::Uri) -> Result<Option<AccessToken>, MatrixError> {
+    let token = access_token_unchecked(headers, uri)?;
     if token.as_ref().is_some_and(|t| t.0.len() > MAX_TOKEN_LEN) {
         return Err(MatrixError::unknown_token("The access token is too long."));
     }
     Ok(token)
 }
 
-fn access_token_unchecked<B>(request: &http::Request<B>) -> Result<Option<AccessToken>, MatrixError> {
-    let from_header = match request.headers().get(http::header::AUTHORIZATION) {
-        None => None,
-        Some(v) => {
+fn access_token_unchecked(headers: &http::HeaderMap, uri: &http::Uri) -> Result<Option<AccessToken>, MatrixError> {
+    let mut authorization = headers.get_all(http::header::AUTHORIZATION).iter();
+    let from_header = match (authorization.next(), authorization.next()) {
+        (None, _) => None,
+        (Some(_), Some(_)) => return Err(MatrixError::invalid_param("More than one Authorization header.")),
+        (Some(v), None) => {
             let v = v.to_str().unwrap_or_default();
             match v.split_once(' ') {
                 Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
@@ -727,10 +730,14 @@ fn access_token_unchecked<B>(request: &http::Request<B>) -> Result<Option<Access
             }
         }
     };
-    let from_query = parse_query(request.uri()).into_iter().find(|(k, _)| k == "access_token").map(|(_, v)| v);
+    let mut in_query = parse_query(uri).into_iter().filter(|(k, _)| k == "access_token").map(|(_, v)| v);
+    let from_query = match (in_query.next(), in_query.next()) {
+        (Some(_), Some(_)) => return Err(MatrixError::invalid_param("More than one access_token query parameter.")),
+        (first, _) => first,
+    };
     match (from_header, from_query) {
         (Some(_), Some(_)) => {
-            Err(MatrixError::missing_token("Mixing Authorization headers and access_token query parameters."))
+            Err(MatrixError::invalid_param("Mixing Authorization headers and access_token query parameters."))
         }
         (Some(t), None) | (None, Some(t)) => Ok(Some(AccessToken(t))),
         (None, None) => Ok(None),

@@ -6,6 +6,8 @@
 //! into the generated crate unchanged.
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "server")]
+pub mod connections;
 pub mod convert;
 pub mod error;
 pub mod identifiers;
@@ -18,6 +20,8 @@ pub mod server;
 pub use self::client::{
     Client, ClientError, RetryPolicy, SignRequest, TransportError, TransportErrorKind,
 };
+#[cfg(feature = "server")]
+pub use self::connections::{bind, serve};
 pub use self::convert::{
     AccessToken, Base, Endpoint, IncomingRequest, IncomingResponse, OutgoingRequest,
     OutgoingResponse, ParamValue,
@@ -36,4 +40,4 @@ pub use self::metadata::{AuthKind, Metadata, Method, PathSegment};
 #[doc(hidden)]
 pub use self::open_enum::{deserialize_open_enum, PrivOwnedStr};
 #[cfg(feature = "server")]
-pub use self::server::{serve, RequestContext, ServerConfig};
+pub use self::server::{RequestContext, ServerConfig};

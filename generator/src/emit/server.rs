@@ -33,66 +33,9 @@ impl Output for ServerOutput {
                 shared: false,
             }],
             docs: vec!["`server` (feature `server`): the `Api` trait and an `axum` router serving it."],
-            runtime: vec![RuntimeFile {
-                name: "server",
-                text: include_str!("../../runtime/server.rs"),
-                feature: Some("server"),
-                exports: &["serve", "RequestContext", "ServerConfig"],
-                internal: &[],
-            }],
-            features: vec![Feature {
-                name: "server",
-                doc: "An axum router serving an implementation of the `Api` trait.",
-                enables: &[
-                    "dep:axum",
-                    "dep:hyper",
-                    "hyper/server",
-                    "hyper/http1",
-                    "dep:hyper-util",
-                    "dep:tokio",
-                    "tokio/net",
-                    "tokio/rt",
-                    "tokio/sync",
-                    "tokio/time",
-                    "tokio/macros",
-                    "dep:tower",
-                    "dep:tower-http",
-                ],
-            }],
-            dependencies: vec![
-                Dependency {
-                    default_features: false,
-                    // `tokio`: `ConnectInfo`, the peer's address
-                    features: &["tokio"],
-                    optional: true,
-                    ..Dependency::new("axum", "0.8")
-                },
-                Dependency {
-                    optional: true,
-                    ..Dependency::new("hyper", "1")
-                },
-                Dependency {
-                    features: &["tokio", "server", "server-graceful", "service", "http1"],
-                    optional: true,
-                    ..Dependency::new("hyper-util", "0.1")
-                },
-                Dependency {
-                    optional: true,
-                    ..Dependency::new("tokio", "1")
-                },
-                Dependency {
-                    default_features: false,
-                    features: &["timeout", "util"],
-                    optional: true,
-                    ..Dependency::new("tower", "0.5")
-                },
-                Dependency {
-                    default_features: false,
-                    features: &["catch-panic", "timeout"],
-                    optional: true,
-                    ..Dependency::new("tower-http", "0.6")
-                },
-            ],
+            runtime: runtime_files(),
+            features: vec![server_feature()],
+            dependencies: dependencies(),
             dev_dependencies: vec![
                 Dependency {
                     default_features: false,
@@ -106,6 +49,95 @@ impl Output for ServerOutput {
             ],
         }
     }
+}
+
+/// The runtime files of the server side: the router's support, and the connection policy.
+fn runtime_files() -> Vec<RuntimeFile> {
+    vec![
+        RuntimeFile {
+            name: "server",
+            text: include_str!("../../runtime/server.rs"),
+            feature: Some("server"),
+            exports: &["RequestContext", "ServerConfig"],
+            internal: &[],
+        },
+        RuntimeFile {
+            name: "connections",
+            text: include_str!("../../runtime/connections.rs"),
+            feature: Some("server"),
+            exports: &["bind", "serve"],
+            internal: &[],
+        },
+    ]
+}
+
+/// The `server` feature and what it turns on.
+fn server_feature() -> Feature {
+    Feature {
+        name: "server",
+        doc: "An axum router serving an implementation of the `Api` trait.",
+        enables: &[
+            "dep:axum",
+            "dep:hyper",
+            "hyper/server",
+            "hyper/http1",
+            "dep:hyper-util",
+            "dep:tokio",
+            "tokio/net",
+            "tokio/rt",
+            "tokio/sync",
+            "tokio/time",
+            "tokio/macros",
+            "tokio/io-util",
+            "dep:tower",
+            "dep:tower-http",
+            "dep:tracing",
+        ],
+    }
+}
+
+/// The server side's dependencies.
+fn dependencies() -> Vec<Dependency> {
+    vec![
+        Dependency {
+            default_features: false,
+            // `tokio`: `ConnectInfo`, the peer's address
+            features: &["tokio"],
+            optional: true,
+            ..Dependency::new("axum", "0.8")
+        },
+        Dependency {
+            optional: true,
+            ..Dependency::new("hyper", "1")
+        },
+        Dependency {
+            features: &["tokio", "server", "server-graceful", "service", "http1"],
+            optional: true,
+            ..Dependency::new("hyper-util", "0.1")
+        },
+        Dependency {
+            optional: true,
+            ..Dependency::new("tokio", "1")
+        },
+        Dependency {
+            default_features: false,
+            features: &["timeout", "util"],
+            optional: true,
+            ..Dependency::new("tower", "0.5")
+        },
+        Dependency {
+            default_features: false,
+            features: &["catch-panic"],
+            optional: true,
+            ..Dependency::new("tower-http", "0.6")
+        },
+        Dependency {
+            default_features: false,
+            features: &["std"],
+            optional: true,
+            ..Dependency::new("tracing", "0.1")
+        },
+    ]
 }
 
 /// `/rooms/{roomId}/invite` → `/rooms/{p0}/invite`: the router matches; the operation decodes.
@@ -183,23 +215,48 @@ fn server_file(api: &Api) -> TokenStream {
     };
     let mut routes: Vec<TokenStream> = Vec::new();
     let mut dispatchers = Vec::new();
+    // where an operation takes an access token, the implementation's `authenticate` checks it
+    let tokens = takes_tokens(api);
+    let (authenticate, identity) = if tokens {
+        (quote!(authenticate_token::<A>), quote!(A::Identity))
+    } else {
+        (quote!(crate::runtime::server::unauthenticated::<A>), quote!(()))
+    };
     for ((base, route), ops) in &route_table(api) {
-        dispatchers.extend(ops.iter().map(|(_, op)| dispatcher(op)));
-        routes.push(route_entry(base, route, ops));
+        dispatchers.extend(ops.iter().map(|(_, op)| dispatcher(op, &identity)));
+        routes.push(route_entry(base, route, ops, &authenticate));
+    }
+    if tokens {
+        dispatchers.push(quote! {
+            /// Checks a request's access token with the implementation, before its body is read.
+            async fn authenticate_token<A: Api>(
+                api: ::std::sync::Arc<A>,
+                token: crate::AccessToken,
+                context: crate::RequestContext,
+            ) -> (crate::RequestContext, ::std::result::Result<A::Identity, crate::MatrixError>) {
+                let identity = api.authenticate(token, &context).await;
+                (context, identity)
+            }
+        });
     }
     let count = proc_macro2::Literal::usize_unsuffixed(routes.len());
     quote! {
         //! The server side: implement [`Api`] (any subset of it) and serve it with [`router`].
         //!
-        //! The router decodes each request before calling the implementation: the access token
-        //! (from `Authorization: Bearer` or the `access_token` query parameter; both at once, or
-        //! none on an operation that needs one, is 401 `M_MISSING_TOKEN`), the path, query and
-        //! header parameters, and the JSON body (400 `M_NOT_JSON` when it is not JSON, 400
-        //! `M_BAD_JSON` with the reason when it has the wrong shape, 413 `M_TOO_LARGE` past the
-        //! body limit). A known path with another method is 405 `M_UNRECOGNIZED` with an `Allow`
-        //! header; an unknown path is 404 `M_UNRECOGNIZED`. Every answer carries CORS headers, and
-        //! `OPTIONS` on a known path is a CORS preflight, as the spec asks. Where the spec defines
-        //! the same method and path twice, the first definition is served.
+        //! The router decodes each request before calling the implementation, doing no work a
+        //! request has not earned: first what the headers settle, the access token (from
+        //! `Authorization: Bearer` or the `access_token` query parameter: none on an operation
+        //! that needs one is 401 `M_MISSING_TOKEN`, two of them 400 `M_INVALID_PARAM`) checked
+        //! by `Api::authenticate`, or a server's `X-Matrix` authorization present; only then
+        //! the body (413 `M_TOO_LARGE` past the body limit, 408 when it stalls or arrives too
+        //! slowly), then the path, query and header parameters and the JSON body (400
+        //! `M_NOT_JSON` when it is not JSON, 400 `M_BAD_JSON` with the reason when it has the
+        //! wrong shape); a server's signature, which covers the body, is checked last.
+        //!
+        //! A known path with another method is 405 `M_UNRECOGNIZED` with an `Allow` header; an
+        //! unknown path is 404 `M_UNRECOGNIZED`. Every answer carries CORS headers, and `OPTIONS`
+        //! on a known path is a CORS preflight, as the spec asks. Where the spec defines the same
+        //! method and path twice, the first definition is served.
 
         /// One method per operation. Each has a default answering 404 `M_UNRECOGNIZED`, so an
         /// implementation overrides only the operations it serves.
@@ -259,21 +316,25 @@ fn trait_method(op: &Operation) -> TokenStream {
     }
 }
 
+/// Whether an operation of `api` takes an access token.
+fn takes_tokens(api: &Api) -> bool {
+    api.operations
+        .iter()
+        .any(|op| matches!(op.auth, Auth::Required | Auth::Optional))
+}
+
 /// The trait's `Identity` and `authenticate`, where an operation takes an access token.
 fn authentication(api: &Api) -> TokenStream {
     // where no operation takes a token there is nothing to authenticate
-    if api
-        .operations
-        .iter()
-        .any(|op| matches!(op.auth, Auth::Required | Auth::Optional))
-    {
+    if takes_tokens(api) {
         quote! {
             /// Who an access token stands for: what [`Api::authenticate`] returns.
             type Identity: ::std::marker::Send + 'static;
 
             /// Checks the access token of a request (from `Authorization: Bearer` or
-            /// `?access_token=`) before its handler runs. An error is the answer: 401
-            /// `M_UNKNOWN_TOKEN` (with `soft_logout` where it applies) for a token nobody knows.
+            /// `?access_token=`) before its handler runs, and before its body is read (the
+            /// context's `body` is empty here). An error is the answer: 401 `M_UNKNOWN_TOKEN`
+            /// (with `soft_logout` where it applies) for a token nobody knows.
             fn authenticate(&self, token: crate::AccessToken, context: &crate::RequestContext)
                 -> impl ::std::future::Future<Output = ::std::result::Result<Self::Identity, crate::MatrixError>> + ::std::marker::Send;
         }
@@ -284,35 +345,28 @@ fn authentication(api: &Api) -> TokenStream {
 
 /// The function a route calls for an operation: authenticates as the operation asks, then calls
 /// the implementation.
-fn dispatcher(op: &Operation) -> TokenStream {
+fn dispatcher(op: &Operation, identity: &TokenStream) -> TokenStream {
     let name = ident(&op.name);
     let trait_method = method_name(op);
     let call = match op.auth {
         Auth::Required => quote! {
-            match token {
-                ::std::option::Option::Some(token) => {
-                    let identity = api.authenticate(token, &context).await?;
-                    api.#trait_method(identity, context, request).await
-                }
+            match identity {
+                ::std::option::Option::Some(identity) => api.#trait_method(identity, context, request).await,
                 ::std::option::Option::None => ::std::result::Result::Err(crate::MatrixError::missing_token("Missing access token.")),
             }
         },
-        Auth::Optional => quote! {{
-            let identity = match token {
-                ::std::option::Option::Some(token) => ::std::option::Option::Some(api.authenticate(token, &context).await?),
-                ::std::option::Option::None => ::std::option::Option::None,
-            };
+        Auth::Optional => quote! {
             api.#trait_method(identity, context, request).await
-        }},
+        },
         Auth::Signed => quote! {{
-            let _ = token;
+            let _ = identity;
             let uri = context.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
             let origin = crate::runtime::signatures::verify_request(&*api, context.method.as_str(), uri, &context.headers, &context.body).await?;
             let origin = crate::ServerName::parse(&origin).map_err(|e| crate::MatrixError::new(::http::StatusCode::UNAUTHORIZED, crate::ErrorCode::Unauthorized, e.to_string()))?;
             api.#trait_method(origin, context, request).await
         }},
         Auth::None => quote! {{
-            let _ = token;
+            let _ = identity;
             api.#trait_method(context, request).await
         }},
     };
@@ -320,7 +374,7 @@ fn dispatcher(op: &Operation) -> TokenStream {
     quote! {
         async fn #dispatch<A: Api>(
             api: ::std::sync::Arc<A>,
-            token: ::std::option::Option<crate::AccessToken>,
+            identity: ::std::option::Option<#identity>,
             context: crate::RequestContext,
             request: crate::operations::#name::Request,
         ) -> ::std::result::Result<crate::operations::#name::Response, crate::MatrixError> {
@@ -331,19 +385,19 @@ fn dispatcher(op: &Operation) -> TokenStream {
 
 /// One entry of the router's routes: a path under a base path, each of its methods' handlers,
 /// a CORS preflight unless the spec defines OPTIONS, and 405 with `Allow` for other methods.
-fn route_entry(base: &str, route: &str, ops: &[(Method, &Operation)]) -> TokenStream {
+fn route_entry(base: &str, route: &str, ops: &[(Method, &Operation)], authenticate: &TokenStream) -> TokenStream {
     let mut chain = Vec::new();
     let mut allow: Vec<&str> = Vec::new();
     for (i, (method, op)) in ops.iter().enumerate() {
         let auth = auth_kind(op.auth);
         let dispatch = format_ident!("dispatch_{}", bare(&op.name));
         // an upload (a body of bytes) may be as large as media are; JSON as large as JSON is
-        let limit = if matches!(op.body.as_ref().map(|b| &b.shape), Some(Shape::Binary)) {
-            quote!(config.upload_limit)
+        let rules = if matches!(op.body.as_ref().map(|b| &b.shape), Some(Shape::Binary)) {
+            quote!(crate::runtime::server::BodyRules::upload(&config))
         } else {
-            quote!(config.body_limit)
+            quote!(crate::runtime::server::BodyRules::json(&config))
         };
-        let handler = quote!(crate::runtime::server::endpoint(&api, #limit, crate::AuthKind::#auth, #dispatch::<A>));
+        let handler = quote!(crate::runtime::server::endpoint(&api, #rules, crate::AuthKind::#auth, #authenticate, #dispatch::<A>));
         let routing = ident(method.key());
         chain.push(if i == 0 {
             quote!(::axum::routing::#routing(#handler))
