@@ -85,7 +85,9 @@ pub fn cargo_in(crate_dir: &Path, args: &[&str], rustdocflags: Option<&str>) -> 
     text
 }
 
+pub mod attack;
 pub mod load;
+pub mod process;
 
 /// How a corpus lays the spec's symbolic link `api/client-server/definitions/event-schemas ->
 /// ../../../event-schemas`: a Linux checkout has the link, a checkout with links off has Git's stub

@@ -21,6 +21,12 @@ pub fn run(args: &[String], root: &Path) -> ExitCode {
         // the anchor, in the same run
         rest.push("--floor".to_owned());
     }
+    build_and_run("load", &rest, debug, root)
+}
+
+/// Builds the example homeserver and the harness binary `bin` of `matrix-api-tests` (release
+/// unless `debug`), then runs `bin --server EXAMPLE ARGS...`.
+pub fn build_and_run(bin: &str, args: &[String], debug: bool, root: &Path) -> ExitCode {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let profile: &[&str] = if debug { &[] } else { &["--release"] };
     let builds: [&[&str]; 2] = [
@@ -34,7 +40,7 @@ pub fn run(args: &[String], root: &Path) -> ExitCode {
             "--example",
             "server",
         ],
-        &["build", "--quiet", "-p", "matrix-api-tests", "--bin", "load"],
+        &["build", "--quiet", "-p", "matrix-api-tests", "--bin", bin],
     ];
     for build in builds {
         let status = Command::new(&cargo)
@@ -52,16 +58,16 @@ pub fn run(args: &[String], root: &Path) -> ExitCode {
         .unwrap_or_else(|| root.join("target"));
     let dir = target.join(if debug { "debug" } else { "release" });
     let server = dir.join("examples/server");
-    let status = Command::new(dir.join("load"))
+    let status = Command::new(dir.join(bin))
         .arg("--server")
         .arg(&server)
-        .args(&rest)
+        .args(args)
         .status();
     match status {
         Ok(s) if s.success() => ExitCode::SUCCESS,
         Ok(_) => ExitCode::FAILURE,
         Err(e) => {
-            eprintln!("error: cannot run the load generator: {e}");
+            eprintln!("error: cannot run {bin}: {e}");
             ExitCode::FAILURE
         }
     }

@@ -15,6 +15,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod diff;
 
+mod attack;
 mod bench_compile;
 mod bench_decode;
 mod load;
@@ -318,9 +319,10 @@ fn main() -> ExitCode {
         Some("bench-compile") => bench_compile::run(&args[1..], &workspace_root()),
         Some("bench-decode") => bench_decode::run(&args[1..], &workspace_root()),
         Some("load") => load::run(&args[1..], &workspace_root()),
+        Some("attack") => attack::run(&args[1..], &workspace_root()),
         _ => {
             eprintln!(
-                "{USAGE}\n\n       {}\n       cargo xtask bench-compile [--spec DIR --root DIR] [--ruma] [--release]\n       cargo xtask bench-decode [--runs N]\n       cargo xtask load [--quick] [--debug] [--connections N] [--requests N] [--max-seconds N]",
+                "{USAGE}\n\n       {}\n       cargo xtask bench-compile [--spec DIR --root DIR] [--ruma] [--release]\n       cargo xtask bench-decode [--runs N]\n       cargo xtask load [--quick] [--debug] [--connections N] [--requests N] [--max-seconds N]\n       cargo xtask attack [--quick] [--debug]",
                 diff::USAGE
             );
             ExitCode::from(2)

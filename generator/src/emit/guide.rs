@@ -98,9 +98,10 @@ fn server_section(api: &Api, op: &Operation, lib: &str) -> String {
         "\n# A server (feature `server`)\n\n\
          Implement [`server::Api`]: one method per operation, each answering \
          404 `M_UNRECOGNIZED` until implemented, so an implementation overrides only what it \
-         serves. The router decodes each request (token, parameters, body) before the method \
+         serves. The router settles the access token from the headers (and runs `authenticate`) \
+         before it reads a body, then decodes the request (parameters, body) before the method \
          runs, and answers the spec's errors (`M_MISSING_TOKEN`, `M_NOT_JSON`, `M_BAD_JSON`, ...) \
-         itself.\n\n\
+         itself; `serve` bounds what slow, idle or many connections may hold.\n\n\
          ```rust,no_run\n\
          use std::sync::Arc;\n\n\
          use {lib}::operations::{module};\n\
@@ -114,9 +115,10 @@ fn server_section(api: &Api, op: &Operation, lib: &str) -> String {
          }}\n\
          }}\n\n\
          async fn run() -> std::io::Result<()> {{\n    \
-         let router = {lib}::server::router(Arc::new(Homeserver));\n    \
-         let listener = tokio::net::TcpListener::bind(\"127.0.0.1:8008\").await?;\n    \
-         {lib}::serve(listener, router, &{lib}::ServerConfig::default(), std::future::pending()).await;\n    \
+         let config = {lib}::ServerConfig::default();\n    \
+         let router = {lib}::server::router_with_config(Arc::new(Homeserver), config.clone());\n    \
+         let listener = {lib}::bind(([127, 0, 0, 1], 8008).into(), &config)?;\n    \
+         {lib}::serve(listener, router, &config, std::future::pending()).await;\n    \
          Ok(())\n\
          }}\n\
          ```\n",

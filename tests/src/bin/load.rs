@@ -9,11 +9,11 @@
 //! load --addr 127.0.0.1:8448 ...
 //! ```
 
-use std::io::BufRead;
-use std::process::{Child, Command, ExitCode, Stdio};
+use std::process::ExitCode;
 use std::time::Duration;
 
 use matrix_api_tests::load::{run, serve_floor, LoadConfig};
+use matrix_api_tests::process::{start, stop};
 
 const USAGE: &str =
     "usage: load (--server PATH | --addr HOST:PORT) [--floor] [--connections N] [--requests N] [--max-seconds N]";
@@ -25,29 +25,6 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("error: {e}\n{USAGE}");
             ExitCode::from(2)
-        }
-    }
-}
-
-/// Starts `program ARGS` and reads the address from its first line, `listening on http://ADDR`.
-fn start(program: &std::path::Path, args: &[&str]) -> Result<(Child, String), String> {
-    let mut c = Command::new(program)
-        .args(args)
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", program.display()))?;
-    let mut line = String::new();
-    if let Some(out) = c.stdout.take() {
-        let _ = std::io::BufReader::new(out).read_line(&mut line);
-    }
-    match line.trim().strip_prefix("listening on http://") {
-        Some(addr) => Ok((c, addr.to_owned())),
-        None => {
-            let _ = c.kill();
-            Err(format!(
-                "{} did not say where it listens (it printed {line:?})",
-                program.display()
-            ))
         }
     }
 }
@@ -118,15 +95,9 @@ fn main_inner() -> Result<bool, String> {
     );
     let report = runtime.block_on(run(addr, &config));
     print!("{report}");
-    if let Some(mut c) = child {
+    if let Some(c) = child {
         // a graceful stop, as an operator would do it
-        let _ = Command::new("kill").args(["-TERM", &c.id().to_string()]).status();
-        let stopped = (0..50).any(|_| {
-            std::thread::sleep(Duration::from_millis(100));
-            matches!(c.try_wait(), Ok(Some(_)))
-        });
-        if !stopped {
-            let _ = c.kill();
+        if !stop(c) {
             println!("the server did not stop within 5 s of SIGTERM");
             return Ok(false);
         }
