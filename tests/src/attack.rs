@@ -20,6 +20,32 @@ pub fn defaults() -> matrix_client_server_api::ServerConfig {
     matrix_client_server_api::ServerConfig::default()
 }
 
+/// Raises this process's open-file limit to its hard limit (a server it starts inherits it), and
+/// returns the limit now in force.
+pub fn raise_open_files() -> u64 {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `getrlimit` and `setrlimit` read and write only the struct passed
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+            return 1024;
+        }
+        let raised = libc::rlimit {
+            rlim_cur: limit.rlim_max,
+            rlim_max: limit.rlim_max,
+        };
+        if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+            limit = raised;
+        }
+    }
+    // `rlim_t` is `u64` on Linux, not on every system
+    #[allow(clippy::unnecessary_cast)]
+    let limit = limit.rlim_cur as u64;
+    limit
+}
+
 /// How long the attacks last, and how hard they are.
 #[derive(Clone, Debug)]
 pub struct Plan {
@@ -29,6 +55,9 @@ pub struct Plan {
     pub hold: Duration,
     /// Whether to include slow headers (cut at the 30 s header timeout).
     pub slow_headers: bool,
+    /// The most connections the idle attack opens: the server's `max_connections`, unless the
+    /// open-file limit is lower.
+    pub idle: usize,
 }
 
 impl Plan {
@@ -38,6 +67,7 @@ impl Plan {
             one_byte_writes: 250_000,
             hold: Duration::from_secs(30),
             slow_headers: true,
+            idle: defaults().max_connections,
         }
     }
 
@@ -47,6 +77,7 @@ impl Plan {
             one_byte_writes: 50_000,
             hold: Duration::from_secs(13),
             slow_headers: false,
+            idle: defaults().max_connections,
         }
     }
 }
@@ -372,7 +403,12 @@ pub async fn run(target: Target, plan: &Plan) -> Vec<Outcome> {
             one_byte_writes(target.addr, 8, plan.one_byte_writes),
         )
         .await,
-        run_one(target, "idle connections", idle_connections(target.addr, plan.hold)).await,
+        run_one(
+            target,
+            "idle connections",
+            idle_connections(target.addr, plan.idle, plan.hold),
+        )
+        .await,
         run_one(target, "one peer's flood", one_peer_flood(target.addr, 1000, plan.hold)).await,
         run_one(target, "slow bodies", slow_bodies(target.addr, 64)).await,
         run_one(target, "unauthenticated upload", unauthenticated_upload(target.addr)).await,
@@ -471,10 +507,10 @@ async fn hold_idle(target: SocketAddr, from: Ipv4Addr, hold: Duration, tally: Ar
 }
 
 /// One client locking everyone out: as many idle connections as the server takes in all
-/// (`max_connections`), from peers each under the per-peer limit, reopened as they are closed.
-async fn idle_connections(target: SocketAddr, hold: Duration) -> Attacked {
+/// (`max_connections`, or `total` where the open-file limit is lower), from peers each under the
+/// per-peer limit, reopened as they are closed.
+async fn idle_connections(target: SocketAddr, total: usize, hold: Duration) -> Attacked {
     let config = defaults();
-    let total = config.max_connections;
     let per_address = config.max_connections_per_peer.clamp(1, 64);
     let tally = Arc::new(Tally::default());
     let tasks: Vec<_> = (0..total)

@@ -39,6 +39,16 @@ fn main_inner() -> Result<bool, String> {
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
+    // thousands of connections, on both ends: the server inherits the raised limit
+    let open_files = matrix_api_tests::attack::raise_open_files();
+    let room = usize::try_from(open_files.saturating_sub(512)).unwrap_or(usize::MAX);
+    if room < plan.idle {
+        println!(
+            "the open-file limit is {open_files}: the idle attack opens {room} connections, not {}",
+            plan.idle
+        );
+        plan.idle = room;
+    }
     let (child, addr) = match (server, addr) {
         (Some(path), None) => {
             let (c, addr) = start(std::path::Path::new(&path), &["--listen", "127.0.0.1:0"])?;
