@@ -11,6 +11,7 @@
 //! files with their [`Warning`]s, and [`write()`](write::write) puts them in place.
 #![deny(missing_docs)]
 #![warn(clippy::too_many_lines)]
+pub mod config;
 pub mod crate_name;
 pub mod diff;
 mod emit;
@@ -20,6 +21,7 @@ pub mod fixups;
 mod format;
 mod frontend;
 mod header;
+pub mod history;
 mod inputs;
 mod ir;
 mod load;

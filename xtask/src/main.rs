@@ -14,6 +14,7 @@ use matrix_api_generator::{generate, generate_set, write, ApiSettings, SetSettin
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod diff;
+mod history;
 
 mod attack;
 mod bench_compile;
@@ -320,10 +321,12 @@ fn main() -> ExitCode {
         Some("bench-decode") => bench_decode::run(&args[1..], &workspace_root()),
         Some("load") => load::run(&args[1..], &workspace_root()),
         Some("attack") => attack::run(&args[1..], &workspace_root()),
+        Some("history") => history::run(&args[1..], &workspace_root()),
         _ => {
             eprintln!(
-                "{USAGE}\n\n       {}\n       cargo xtask bench-compile [--spec DIR --root DIR] [--ruma] [--release]\n       cargo xtask bench-decode [--runs N]\n       cargo xtask load [--quick] [--debug] [--connections N] [--requests N] [--max-seconds N]\n       cargo xtask attack [--quick] [--debug]",
-                diff::USAGE
+                "{USAGE}\n\n       {}\n       cargo xtask bench-compile [--spec DIR --root DIR] [--ruma] [--release]\n       cargo xtask bench-decode [--runs N]\n       cargo xtask load [--quick] [--debug] [--connections N] [--requests N] [--max-seconds N]\n       cargo xtask attack [--quick] [--debug]\n       {}",
+                diff::USAGE,
+                history::USAGE
             );
             ExitCode::from(2)
         }

@@ -330,3 +330,34 @@ fn diff_writes_the_report_between_two_spec_folders() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("--to is required"), "{stderr}");
 }
+
+#[test]
+fn history_prints_a_json_object_per_operation_and_refuses_a_bad_configuration() {
+    let config = workspace().join("tests/fixtures/history/matrix-api.toml");
+    let (code, stdout, stderr) = xtask(&["history", "--config", config.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    let lines: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 6, "{stdout}");
+    assert_eq!(lines[0]["operation"], "getThing");
+    assert_eq!(lines[0]["stable"]["1.4"], "/_matrix/client/v3/things/{id}");
+    assert!(
+        stderr.contains("demo: 6 operations (1 deprecated, 1 removed)"),
+        "{stderr}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[[release]]\nversion = \"one\"\nroot = \"x\"\n[[api]]\nname = \"a\"\ndir = \"a\"\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = xtask(&["history", "--config", bad.to_str().unwrap()]);
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(stdout.is_empty());
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("bad.toml: release 1: version `one` is not MAJOR.MINOR"),
+        "{stderr}"
+    );
+}

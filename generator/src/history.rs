@@ -1,0 +1,341 @@
+//! Each operation's version history across the releases of a series ([`Config`]): its path in
+//! each version, and the versions that added, deprecated and removed it, derived from the
+//! releases themselves.
+//!
+//! **When two releases' operations are the same operation.** In order, for each operation of a
+//! release:
+//! 1. the same `operationId` as an operation of an earlier release (the spec keeps its ids across
+//!    releases);
+//! 2. else, among the operations of earlier releases not already matched in this one, the same
+//!    method and the same path with its parameters' names left out and the version segment of
+//!    its base path left out (`/_matrix/client/r0/rooms/{roomId}/invite` and
+//!    `/_matrix/client/v3/rooms/{room_id}/invite`): an id renamed, or a parameter renamed;
+//! 3. else a new operation.
+//!
+//! Exceptions, where the rule does not follow the path: the authenticated media of v1.11
+//! (`/_matrix/client/v1/media/...`) are new operations with ids of their own, not moves of
+//! `/_matrix/media/v3/...`, which the same release deprecates: the rule keeps them apart, as the
+//! spec (and ruma) does, since their security differs.
+//!
+//! **What each field is.** `stable`: each version whose path differs from the version before (the
+//! first always). `added`: the first release that has the operation, or the version its
+//! `x-addedInMatrixVersion` names where that lies after the release before it in the series (a
+//! series that skips releases learns the exact one from the text). `deprecated`: the first release
+//! whose spec marks it `deprecated`. `removed`: the release after the last that has it, when the
+//! newest does not.
+
+use std::path::Path;
+
+use crate::config::{ApiEntry, Config, MatrixVersion, Release};
+use crate::error::{Error, Result, Warning};
+use crate::frontend::Method;
+use crate::ir::path::{PathTemplate, Segment};
+use crate::outcome::Timings;
+use crate::parallel::in_parallel;
+use crate::read::{completed, located, read_spec};
+use crate::settings::Settings;
+
+/// One operation's history.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OperationHistory {
+    /// The API's name, as the configuration gives it.
+    pub api: String,
+    /// Its `operationId` in the newest release that has it.
+    pub operation: String,
+    /// Earlier `operationId`s, oldest first, where the spec renamed it.
+    pub renamed_from: Vec<String>,
+    /// Its HTTP method, upper case.
+    pub method: &'static str,
+    /// Its path (with the spec's own parameter names) from each version where it changes.
+    pub stable: Vec<(MatrixVersion, String)>,
+    /// The version that added it.
+    pub added: MatrixVersion,
+    /// The version that deprecated it.
+    pub deprecated: Option<MatrixVersion>,
+    /// The version that removed it.
+    pub removed: Option<MatrixVersion>,
+}
+
+impl OperationHistory {
+    /// One line of JSON: `{"api": ..., "operation": ..., "method": ..., "stable": {"1.0": ...},
+    /// "added": ..., "deprecated": ..., "removed": ...}` (the versions in order).
+    pub fn to_json_line(&self) -> String {
+        let text = |s: &str| serde_json::Value::String(s.to_owned()).to_string();
+        let version = |v: Option<MatrixVersion>| v.map_or("null".to_owned(), |v| text(&v.to_string()));
+        let stable: Vec<String> = self
+            .stable
+            .iter()
+            .map(|(v, p)| format!("{}: {}", text(&v.to_string()), text(p)))
+            .collect();
+        let mut line = format!(
+            "{{\"api\": {}, \"operation\": {}, \"method\": {}, \"stable\": {{{}}}, \"added\": {}, \"deprecated\": {}, \"removed\": {}",
+            text(&self.api),
+            text(&self.operation),
+            text(self.method),
+            stable.join(", "),
+            version(Some(self.added)),
+            version(self.deprecated),
+            version(self.removed),
+        );
+        if !self.renamed_from.is_empty() {
+            let ids: Vec<String> = self.renamed_from.iter().map(|id| text(id)).collect();
+            line.push_str(&format!(", \"renamed_from\": [{}]", ids.join(", ")));
+        }
+        line.push('}');
+        line
+    }
+}
+
+/// The history of every operation of one API across the configuration's releases, and the
+/// warnings of reading them (each release's).
+#[derive(Clone, Debug)]
+pub struct History {
+    /// The operations, in the order they first appear (release by release, in spec order).
+    pub operations: Vec<OperationHistory>,
+    /// What reading each release warned of, with the release's version.
+    pub warnings: Vec<(MatrixVersion, Warning)>,
+}
+
+/// An operation as one release has it.
+struct Seen {
+    id: String,
+    method: Method,
+    base_path: String,
+    path: PathTemplate,
+    deprecated: bool,
+    added: Option<MatrixVersion>,
+}
+
+impl Seen {
+    fn full_path(&self) -> String {
+        format!("{}{}", self.base_path.trim_end_matches('/'), self.path)
+    }
+
+    /// The method and the path without parameter names or the base path's version segment.
+    fn key(&self) -> String {
+        let mut base: Vec<&str> = self.base_path.trim_end_matches('/').split('/').collect();
+        if base.last().is_some_and(|s| is_version_segment(s)) {
+            base.pop();
+        }
+        let mut key = format!("{} {}", self.method.key(), base.join("/"));
+        for s in &self.path.segments {
+            match s {
+                Segment::Literal(text) => key.push_str(&format!("/{text}")),
+                Segment::Param(_) => key.push_str("/{}"),
+            }
+        }
+        key
+    }
+}
+
+/// `r0`, `v1`, `v3`, `unstable`: the segment a base path names its version with.
+fn is_version_segment(s: &str) -> bool {
+    let numbered = |p: char| {
+        s.strip_prefix(p)
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    numbered('r') || numbered('v') || s == "unstable"
+}
+
+/// Reads one release's API to its operations.
+fn read_release(release: &Release, api: &ApiEntry) -> Result<(Vec<Seen>, Vec<Warning>)> {
+    let dir = release.root.join(&api.dir);
+    if !dir.is_dir() {
+        return Err(Error::usage(format!(
+            "release {}: the API `{}` has no folder {}",
+            release.version,
+            api.name,
+            dir.display()
+        )));
+    }
+    let mut settings = Settings::new(&dir);
+    settings.root = Some(release.root.clone());
+    let spec = read_spec(&settings, &mut Timings::default())?;
+    let (ir, ir_warnings) = located(&spec.loader, crate::ir::build(&spec))?;
+    let mut warnings = spec.warnings.clone();
+    warnings.extend(ir_warnings);
+    let seen = ir
+        .operations
+        .iter()
+        .map(|op| Seen {
+            id: op.id.clone(),
+            method: op.method,
+            base_path: op.base_path.clone(),
+            path: op.path.clone(),
+            deprecated: op.deprecated,
+            added: op.versions.added.as_deref().and_then(MatrixVersion::parse),
+        })
+        .collect();
+    Ok((seen, completed(&spec.loader, warnings)))
+}
+
+/// An operation across releases, as it is being matched.
+struct Entry {
+    ids: Vec<String>,
+    method: Method,
+    key: String,
+    /// Each release that has it: the release's index, its path, whether deprecated.
+    seen: Vec<(usize, String, bool)>,
+    added_text: Option<MatrixVersion>,
+}
+
+/// The history of `api` across the releases of `config`. An error names the release.
+pub fn derive(config: &Config, api: &ApiEntry) -> Result<History> {
+    let read = in_parallel(config.releases.iter().collect(), |r| read_release(r, api))?;
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut warnings = Vec::new();
+    for (index, (release, result)) in config.releases.iter().zip(read).enumerate() {
+        let (seen, release_warnings) = result.map_err(|e| in_release(e, release))?;
+        warnings.extend(release_warnings.into_iter().map(|w| (release.version, w)));
+        match_release(&mut entries, index, seen);
+    }
+    let newest = config.releases.len().saturating_sub(1);
+    let operations = entries
+        .into_iter()
+        .map(|e| summarise(e, &config.releases, newest, &api.name))
+        .collect();
+    Ok(History { operations, warnings })
+}
+
+/// Names the release in an error that does not already.
+fn in_release(e: Error, release: &Release) -> Error {
+    if e.message().starts_with("release ") {
+        e
+    } else {
+        let located = e.location().clone();
+        Error::new(
+            located,
+            format!(
+                "release {} ({}): {}",
+                release.version,
+                release.root.display(),
+                e.message()
+            ),
+        )
+    }
+}
+
+/// Matches the operations of release `index` to the entries (the module's rule), adding an entry
+/// for each new one.
+fn match_release(entries: &mut Vec<Entry>, index: usize, seen: Vec<Seen>) {
+    let matched_here = |e: &Entry| e.seen.last().is_some_and(|(i, _, _)| *i == index);
+    let mut left = Vec::new();
+    for op in seen {
+        match entries.iter_mut().find(|e| !matched_here(e) && e.ids.contains(&op.id)) {
+            Some(e) => record(e, index, &op),
+            None => left.push(op),
+        }
+    }
+    for op in left {
+        let key = op.key();
+        match entries.iter_mut().find(|e| !matched_here(e) && e.key == key) {
+            Some(e) => {
+                if !e.ids.contains(&op.id) {
+                    e.ids.push(op.id.clone());
+                }
+                record(e, index, &op);
+            }
+            None => {
+                let mut e = Entry {
+                    ids: vec![op.id.clone()],
+                    method: op.method,
+                    key,
+                    seen: Vec::new(),
+                    added_text: None,
+                };
+                record(&mut e, index, &op);
+                entries.push(e);
+            }
+        }
+    }
+}
+
+fn record(e: &mut Entry, index: usize, op: &Seen) {
+    e.key = op.key();
+    e.method = op.method;
+    if e.seen.is_empty() {
+        e.added_text = op.added;
+    }
+    e.seen.push((index, op.full_path(), op.deprecated));
+}
+
+fn summarise(e: Entry, releases: &[Release], newest: usize, api: &str) -> OperationHistory {
+    let version = |i: usize| {
+        releases
+            .get(i)
+            .map(|r| r.version)
+            .unwrap_or(MatrixVersion { major: 0, minor: 0 })
+    };
+    let mut stable: Vec<(MatrixVersion, String)> = Vec::new();
+    for (i, path, _) in &e.seen {
+        if stable.last().is_none_or(|(_, last)| last != path) {
+            stable.push((version(*i), path.clone()));
+        }
+    }
+    let first = e.seen.first().map_or(0, |(i, _, _)| *i);
+    let last = e.seen.last().map_or(0, |(i, _, _)| *i);
+    let after_previous = |v: MatrixVersion| first == 0 || v > version(first - 1);
+    let added = match e.added_text {
+        Some(v) if v <= version(first) && after_previous(v) => v,
+        _ => version(first),
+    };
+    let deprecated = e.seen.iter().find(|(_, _, d)| *d).map(|(i, _, _)| version(*i));
+    let removed = (last < newest).then(|| version(last + 1));
+    let mut ids = e.ids;
+    let operation = ids.pop().unwrap_or_default();
+    OperationHistory {
+        api: api.to_owned(),
+        operation,
+        renamed_from: ids,
+        method: method_name(e.method),
+        stable,
+        added,
+        deprecated,
+        removed,
+    }
+}
+
+fn method_name(m: Method) -> &'static str {
+    match m {
+        Method::Get => "GET",
+        Method::Put => "PUT",
+        Method::Post => "POST",
+        Method::Delete => "DELETE",
+        Method::Options => "OPTIONS",
+        Method::Head => "HEAD",
+        Method::Patch => "PATCH",
+        Method::Trace => "TRACE",
+    }
+}
+
+/// Reads `file` and derives the history of each of its APIs (or of `only`), in its order.
+pub fn derive_all(file: &Path, only: Option<&str>) -> Result<Vec<History>> {
+    let config = Config::read(file)?;
+    let apis: Vec<&ApiEntry> = match only {
+        Some(name) => vec![config.api(name).ok_or_else(|| {
+            let known: Vec<&str> = config.apis.iter().map(|a| a.name.as_str()).collect();
+            Error::usage(format!(
+                "{}: no API `{name}` (it lists {})",
+                file.display(),
+                known.join(", ")
+            ))
+        })?],
+        None => config.apis.iter().collect(),
+    };
+    apis.into_iter().map(|api| derive(&config, api)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_segments_are_what_base_paths_name_versions_with() {
+        for s in ["r0", "v1", "v3", "unstable"] {
+            assert!(is_version_segment(s), "{s}");
+        }
+        for s in ["client", "media", "v", "r", "v1a", "_matrix"] {
+            assert!(!is_version_segment(s), "{s}");
+        }
+    }
+}

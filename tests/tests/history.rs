@@ -1,0 +1,109 @@
+//! Each operation's version history, derived from the releases (`generator/src/history.rs`):
+//! every rule on a made-up series (`tests/fixtures/history`), and the real releases 1.0 (r0.6.1)
+//! to 1.18 from ../shared.
+
+use matrix_api_generator::config::Config;
+use matrix_api_generator::history::{derive, derive_all};
+use matrix_api_tests::{fixture, shared};
+
+#[test]
+fn each_rule_on_a_made_up_series() {
+    let histories = derive_all(&fixture("history/matrix-api.toml"), None).unwrap();
+    let lines: Vec<String> = histories[0].operations.iter().map(|o| o.to_json_line()).collect();
+    let expected = [
+        // the same id: the base path's version changes in 1.1, the path in 1.4
+        r#"{"api": "demo", "operation": "getThing", "method": "GET", "stable": {"1.0": "/_matrix/client/r0/thing/{thingId}", "1.1": "/_matrix/client/v3/thing/{thingId}", "1.4": "/_matrix/client/v3/things/{id}"}, "added": "1.0", "deprecated": null, "removed": null}"#,
+        // another id, the same method and path: renamed
+        r#"{"api": "demo", "operation": "newName", "method": "GET", "stable": {"1.0": "/_matrix/client/r0/other", "1.1": "/_matrix/client/v3/other"}, "added": "1.0", "deprecated": null, "removed": null, "renamed_from": ["oldName"]}"#,
+        // deprecated in 1.1, absent from 1.3: removed by the next release of the series
+        r#"{"api": "demo", "operation": "gone", "method": "GET", "stable": {"1.0": "/_matrix/client/r0/gone", "1.1": "/_matrix/client/v3/gone"}, "added": "1.0", "deprecated": "1.1", "removed": "1.3"}"#,
+        // another id and a parameter renamed: the same path without parameter names
+        r#"{"api": "demo", "operation": "roomXRenamed", "method": "GET", "stable": {"1.0": "/_matrix/client/r0/rooms/{roomId}/x", "1.1": "/_matrix/client/v3/rooms/{room_id}/x"}, "added": "1.0", "deprecated": null, "removed": null, "renamed_from": ["roomX"]}"#,
+        // first in 1.3; the text says 1.2, a release the series skips: the text is believed
+        r#"{"api": "demo", "operation": "late", "method": "GET", "stable": {"1.3": "/_matrix/client/v3/late"}, "added": "1.2", "deprecated": null, "removed": null}"#,
+        // the text says 1.0, which the series has without it: the releases are believed
+        r#"{"api": "demo", "operation": "claimed", "method": "GET", "stable": {"1.3": "/_matrix/client/v3/claimed"}, "added": "1.3", "deprecated": null, "removed": null}"#,
+    ];
+    assert_eq!(lines, expected);
+    for line in &lines {
+        serde_json::from_str::<serde_json::Value>(line).unwrap();
+    }
+}
+
+#[test]
+fn a_release_without_the_api_is_an_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("m.toml");
+    let text = format!(
+        "[[release]]\nversion = \"1.0\"\nroot = \"{}\"\n[[release]]\nversion = \"1.1\"\nroot = \"nowhere\"\n[[api]]\nname = \"demo\"\ndir = \"api/demo\"\n",
+        fixture("history/r1.0").display()
+    );
+    std::fs::write(&file, text).unwrap();
+    let e = derive_all(&file, None).unwrap_err().to_string();
+    assert!(e.contains("release 1.1: the API `demo` has no folder"), "{e}");
+    let e = derive_all(&fixture("history/matrix-api.toml"), Some("nope"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("no API `nope` (it lists demo)"), "{e}");
+}
+
+/// The Client-Server API from 1.0 (r0.6.1) to 1.18, as `matrix-api.toml` lists them, laid wherever
+/// ../shared is.
+#[test]
+fn the_real_releases() {
+    let Some(shared) = shared() else { return };
+    let corpus = shared.join("corpus");
+    let mut text = format!(
+        "[[release]]\nversion = \"1.0\"\nroot = \"{}\"\n",
+        corpus.join("matrix-doc-r0.6.1").display()
+    );
+    for minor in 1..=17 {
+        let root = corpus.join(format!("matrix-spec-releases/v1.{minor}/data"));
+        text.push_str(&format!(
+            "[[release]]\nversion = \"1.{minor}\"\nroot = \"{}\"\n",
+            root.display()
+        ));
+    }
+    text.push_str(&format!(
+        "[[release]]\nversion = \"1.18\"\nroot = \"{}\"\n",
+        corpus.join("matrix-spec-v1.18/data").display()
+    ));
+    text.push_str("[[api]]\nname = \"client-server\"\ndir = \"api/client-server\"\n");
+    let config = Config::parse(&text, std::path::Path::new("series.toml")).unwrap();
+    let history = derive(&config, &config.apis[0]).unwrap();
+    let line = |id: &str| {
+        let op = history.operations.iter().find(|o| o.operation == id);
+        op.unwrap_or_else(|| panic!("no {id}")).to_json_line()
+    };
+    // the issue's own example
+    assert_eq!(
+        line("getAccount3PIDs"),
+        r#"{"api": "client-server", "operation": "getAccount3PIDs", "method": "GET", "stable": {"1.0": "/_matrix/client/r0/account/3pid", "1.1": "/_matrix/client/v3/account/3pid"}, "added": "1.0", "deprecated": null, "removed": null}"#
+    );
+    // media: the unauthenticated download deprecated in 1.11, the authenticated one added then
+    assert!(line("getContent").contains(
+        r#""1.1": "/_matrix/media/v3/download/{serverName}/{mediaId}"}, "added": "1.0", "deprecated": "1.11""#
+    ));
+    assert!(line("getContentAuthed").contains(
+        r#"{"1.11": "/_matrix/client/v1/media/download/{serverName}/{mediaId}"}, "added": "1.11", "deprecated": null"#
+    ));
+    // an id the spec renamed (r0.6.1's `reportContent`) is one operation
+    assert!(line("reportEvent").contains(r#""renamed_from": ["reportContent"]"#));
+    // what every history holds: versions in order, the path first at `added` or later, removal
+    // after the last path
+    for op in &history.operations {
+        let versions: Vec<_> = op.stable.iter().map(|(v, _)| *v).collect();
+        assert!(versions.windows(2).all(|w| w[0] < w[1]), "{}", op.to_json_line());
+        assert!(
+            versions.first().is_some_and(|v| *v >= op.added),
+            "{}",
+            op.to_json_line()
+        );
+        if let (Some(removed), Some(last)) = (op.removed, versions.last()) {
+            assert!(removed > *last, "{}", op.to_json_line());
+        }
+    }
+    let ids: std::collections::BTreeSet<&str> = history.operations.iter().map(|o| o.operation.as_str()).collect();
+    assert_eq!(ids.len(), history.operations.len(), "an operation listed twice");
+    assert!(history.operations.len() > 160, "{}", history.operations.len());
+}
