@@ -51,6 +51,8 @@ pub use runtime::error::{
 pub use runtime::identifiers::{
     EventId, IdError, MxcUri, RoomAlias, RoomId, ServerName, UserId,
 };
-pub use runtime::metadata::{AuthKind, Metadata, Method, PathSegment};
+pub use runtime::metadata::{
+    AuthKind, Metadata, Method, PathSegment, Unsupported, VersionedPath,
+};
 #[cfg(feature = "server")]
 pub use runtime::server::{RequestContext, ServerConfig};

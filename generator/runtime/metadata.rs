@@ -83,9 +83,121 @@ pub struct Metadata {
     pub added_in: Option<&'static str>,
     /// The Matrix versions that changed the operation, where the spec says.
     pub changed_in: &'static [&'static str],
+    /// Its path from each Matrix version where it changes, oldest first, where the crate was
+    /// generated over a series of releases (`cargo xtask gen --config`); empty otherwise.
+    pub history: &'static [VersionedPath],
+    /// The Matrix version that deprecated it, from the series.
+    pub deprecated_in: Option<&'static str>,
+    /// The Matrix version that removed it, from the series.
+    pub removed_in: Option<&'static str>,
+}
+
+/// An operation's path from one Matrix version on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct VersionedPath {
+    /// The Matrix version (`1.0`, `1.11`).
+    pub version: &'static str,
+    /// The base path from that version (`/_matrix/client/r0`); the path below it is the
+    /// operation's own.
+    pub base_path: &'static str,
+    /// Whether this crate's request can be sent there (`false`: the path then had another shape,
+    /// which the newest release's parameters cannot fill).
+    pub fits: bool,
+}
+
+/// A Matrix version, `(major, minor)`, read from what `/versions` lists: `v1.11` is `(1, 11)`,
+/// and every `r0.x.y` is `(1, 0)` (r0.6.1 is Matrix 1.0, and earlier r0 releases are served by
+/// its paths). Anything else (`unstable` features, a future scheme) is `None`.
+pub fn matrix_version(text: &str) -> Option<(u32, u32)> {
+    if text.starts_with("r0.") || text == "r0" {
+        return Some((1, 0));
+    }
+    let (major, minor) = text.strip_prefix('v').unwrap_or(text).split_once('.')?;
+    Some((major.parse().ok()?, minor.parse().ok()?))
+}
+
+/// Why an operation cannot be called on a server: the versions the server speaks and those the
+/// operation can be sent in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unsupported {
+    /// The operation's `operationId`.
+    pub operation: &'static str,
+    /// The versions the server said it speaks.
+    pub server_versions: Vec<String>,
+    /// The versions in which this crate can send the operation, in words (`1.1 to 1.15`).
+    pub operation_versions: String,
+}
+
+impl fmt::Display for Unsupported {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} cannot be sent to this server: it speaks {}, and the operation exists in {}",
+            self.operation,
+            self.server_versions.join(", "),
+            self.operation_versions
+        )
+    }
 }
 
 impl Metadata {
+    /// The base path to call the operation under on a server that speaks `server_versions` (as
+    /// `/versions` lists them): that of the newest version the server speaks in which the
+    /// operation exists and this crate's request fits. An operation without a history (a crate of
+    /// one release) is its own base path.
+    pub fn base_path_for_server(&self, server_versions: &[String]) -> Result<&'static str, Unsupported> {
+        if self.history.is_empty() {
+            return Ok(self.base_path);
+        }
+        let parse = |v: &str| matrix_version(v);
+        let removed = self.removed_in.and_then(parse);
+        let mut spoken: Vec<(u32, u32)> = server_versions.iter().filter_map(|v| parse(v)).collect();
+        spoken.sort_unstable();
+        for version in spoken.iter().rev() {
+            if removed.is_some_and(|r| *version >= r) {
+                continue;
+            }
+            let entry = self.history.iter().rev().find(|p| parse(p.version).is_some_and(|v| v <= *version));
+            if let Some(entry) = entry.filter(|p| p.fits) {
+                return Ok(entry.base_path);
+            }
+        }
+        Err(Unsupported {
+            operation: self.operation_id,
+            server_versions: server_versions.to_vec(),
+            operation_versions: self.callable_versions(),
+        })
+    }
+
+    /// The versions in which this crate can send the operation, in words.
+    fn callable_versions(&self) -> String {
+        // runs of consecutive versions that fit, each from its first version until the next
+        // that does not (or the removal)
+        let mut spans = Vec::new();
+        let mut start: Option<&str> = None;
+        for p in self.history {
+            match (start, p.fits) {
+                (None, true) => start = Some(p.version),
+                (Some(from), false) => {
+                    spans.push(format!("{from} until {}", p.version));
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+        if let Some(from) = start {
+            spans.push(match self.removed_in {
+                Some(end) => format!("{from} until {end}"),
+                None => format!("{from} on"),
+            });
+        }
+        if spans.is_empty() {
+            "no version this crate can send it in".to_owned()
+        } else {
+            spans.join(", ")
+        }
+    }
+
     /// The base path with its version segment replaced by `version`: under `v3`,
     /// `/_matrix/client/r0` is `/_matrix/client/v3` and `/_matrix/media/r0` is
     /// `/_matrix/media/v3`, while a base path without a version (`/.well-known`,

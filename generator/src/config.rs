@@ -9,6 +9,8 @@
 //! [[api]]
 //! name = "client-server"                           # the API's name in the history
 //! dir = "api/client-server"                        # its folder in every release's root
+//! crate = "matrix-client-server-api"               # its crate (default: matrix-NAME-api)
+//! events = "event-schemas/schema"                  # its event schemas, in the newest root
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -62,6 +64,10 @@ pub struct ApiEntry {
     pub name: String,
     /// Its folder inside each release's root (`api/client-server`).
     pub dir: PathBuf,
+    /// Its crate's package name (`matrix-client-server-api`).
+    pub crate_name: String,
+    /// Its event schemas' folder inside the newest release's root, if its crate has them.
+    pub events: Option<PathBuf>,
 }
 
 /// The configuration file, read.
@@ -86,71 +92,26 @@ impl Config {
 
     /// Reads a configuration from its text; `file` names it in errors and anchors its paths.
     pub fn parse(text: &str, file: &Path) -> Result<Config> {
-        let fault = |what: String| Error::usage(format!("{}: {what}", file.display()));
+        let reader = Reader { file };
         let doc: toml_edit::DocumentMut = text
             .parse()
-            .map_err(|e: toml_edit::TomlError| fault(format!("not TOML: {}", e.to_string().trim_end())))?;
-        let base = file.parent().unwrap_or(Path::new("")).to_path_buf();
-        for (key, _) in doc.iter() {
-            if key != "release" && key != "api" {
-                return Err(fault(format!("unknown key `{key}` (the keys are `release` and `api`)")));
-            }
+            .map_err(|e: toml_edit::TomlError| reader.fault(format!("not TOML: {}", e.to_string().trim_end())))?;
+        if let Some((key, _)) = doc.iter().find(|(k, _)| *k != "release" && *k != "api") {
+            return Err(reader.fault(format!("unknown key `{key}` (the keys are `release` and `api`)")));
         }
-        let tables = |key: &str| -> Result<Vec<&toml_edit::Table>> {
-            match doc.get(key) {
-                None => Err(fault(format!("no `[[{key}]]` entry"))),
-                Some(item) => match item.as_array_of_tables() {
-                    Some(a) => Ok(a.iter().collect()),
-                    None => Err(fault(format!("`{key}` must be an array of tables (`[[{key}]]`)"))),
-                },
-            }
-        };
-        let keys = |t: &toml_edit::Table, allowed: &[&str], entry: &str| -> Result<()> {
-            match t.iter().find(|(k, _)| !allowed.contains(k)) {
-                Some((k, _)) => Err(fault(format!(
-                    "{entry}: unknown key `{k}` (the keys are {})",
-                    allowed.join(", ")
-                ))),
-                None => Ok(()),
-            }
-        };
-        let text_of = |t: &toml_edit::Table, key: &str, entry: &str| -> Result<String> {
-            t.get(key)
-                .and_then(|v| v.as_str())
-                .map(str::to_owned)
-                .ok_or_else(|| fault(format!("{entry}: `{key}` must be a string")))
-        };
+        let base = file.parent().unwrap_or(Path::new("")).to_path_buf();
         let mut releases: Vec<Release> = Vec::new();
-        for (i, t) in tables("release")?.into_iter().enumerate() {
-            let entry = format!("release {}", i + 1);
-            keys(t, &["version", "root"], &entry)?;
-            let written = text_of(t, "version", &entry)?;
-            let version = MatrixVersion::parse(&written)
-                .ok_or_else(|| fault(format!("{entry}: version `{written}` is not MAJOR.MINOR")))?;
-            if let Some(last) = releases.last().filter(|r| r.version >= version) {
-                return Err(fault(format!(
-                    "{entry}: version {version} follows {}: the releases are listed oldest first, each once",
-                    last.version
-                )));
-            }
-            let root = base.join(text_of(t, "root", &entry)?);
-            releases.push(Release { version, root });
+        for (i, t) in reader.tables(&doc, "release")?.into_iter().enumerate() {
+            releases.push(reader.release(t, &format!("release {}", i + 1), &base, releases.last())?);
         }
         let mut apis: Vec<ApiEntry> = Vec::new();
-        for (i, t) in tables("api")?.into_iter().enumerate() {
+        for (i, t) in reader.tables(&doc, "api")?.into_iter().enumerate() {
             let entry = format!("api {}", i + 1);
-            keys(t, &["name", "dir"], &entry)?;
-            let name = text_of(t, "name", &entry)?;
-            if apis.iter().any(|a| a.name == name) {
-                return Err(fault(format!("{entry}: the API `{name}` is listed twice")));
+            let api = reader.api(t, &entry)?;
+            if apis.iter().any(|a| a.name == api.name) {
+                return Err(reader.fault(format!("{entry}: the API `{}` is listed twice", api.name)));
             }
-            let dir = PathBuf::from(text_of(t, "dir", &entry)?);
-            if dir.is_absolute() || dir.components().any(|c| !matches!(c, std::path::Component::Normal(_))) {
-                return Err(fault(format!(
-                    "{entry}: `dir` must be a plain folder inside each release's root"
-                )));
-            }
-            apis.push(ApiEntry { name, dir });
+            apis.push(api);
         }
         Ok(Config {
             file: file.to_path_buf(),
@@ -159,9 +120,100 @@ impl Config {
         })
     }
 
+    /// The newest release.
+    pub fn newest(&self) -> Option<&Release> {
+        self.releases.last()
+    }
+
     /// The API named `name`.
     pub fn api(&self, name: &str) -> Option<&ApiEntry> {
         self.apis.iter().find(|a| a.name == name)
+    }
+}
+
+/// Reads the entries of one configuration file, naming it in each error.
+struct Reader<'a> {
+    file: &'a Path,
+}
+
+impl Reader<'_> {
+    fn fault(&self, what: String) -> Error {
+        Error::usage(format!("{}: {what}", self.file.display()))
+    }
+
+    /// The array of tables `[[key]]`.
+    fn tables<'d>(&self, doc: &'d toml_edit::DocumentMut, key: &str) -> Result<Vec<&'d toml_edit::Table>> {
+        match doc.get(key) {
+            None => Err(self.fault(format!("no `[[{key}]]` entry"))),
+            Some(item) => match item.as_array_of_tables() {
+                Some(a) => Ok(a.iter().collect()),
+                None => Err(self.fault(format!("`{key}` must be an array of tables (`[[{key}]]`)"))),
+            },
+        }
+    }
+
+    fn keys(&self, t: &toml_edit::Table, allowed: &[&str], entry: &str) -> Result<()> {
+        match t.iter().find(|(k, _)| !allowed.contains(k)) {
+            Some((k, _)) => Err(self.fault(format!(
+                "{entry}: unknown key `{k}` (the keys are {})",
+                allowed.join(", ")
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    fn text(&self, t: &toml_edit::Table, key: &str, entry: &str) -> Result<String> {
+        t.get(key)
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+            .ok_or_else(|| self.fault(format!("{entry}: `{key}` must be a string")))
+    }
+
+    /// A folder inside a root: relative, with no `..`.
+    fn plain_folder(&self, t: &toml_edit::Table, key: &str, entry: &str) -> Result<PathBuf> {
+        let dir = PathBuf::from(self.text(t, key, entry)?);
+        if dir.is_absolute() || dir.components().any(|c| !matches!(c, std::path::Component::Normal(_))) {
+            return Err(self.fault(format!("{entry}: `{key}` must be a plain folder inside the root")));
+        }
+        Ok(dir)
+    }
+
+    fn release(&self, t: &toml_edit::Table, entry: &str, base: &Path, previous: Option<&Release>) -> Result<Release> {
+        self.keys(t, &["version", "root"], entry)?;
+        let written = self.text(t, "version", entry)?;
+        let version = MatrixVersion::parse(&written)
+            .ok_or_else(|| self.fault(format!("{entry}: version `{written}` is not MAJOR.MINOR")))?;
+        if let Some(last) = previous.filter(|r| r.version >= version) {
+            return Err(self.fault(format!(
+                "{entry}: version {version} follows {}: the releases are listed oldest first, each once",
+                last.version
+            )));
+        }
+        Ok(Release {
+            version,
+            root: base.join(self.text(t, "root", entry)?),
+        })
+    }
+
+    fn api(&self, t: &toml_edit::Table, entry: &str) -> Result<ApiEntry> {
+        self.keys(t, &["name", "dir", "crate", "events"], entry)?;
+        let name = self.text(t, "name", entry)?;
+        let dir = self.plain_folder(t, "dir", entry)?;
+        let crate_name = match t.get("crate") {
+            None => format!("matrix-{name}-api"),
+            Some(_) => self.text(t, "crate", entry)?,
+        };
+        crate::crate_name::check(&crate_name).map_err(|e| self.fault(format!("{entry}: {e}")))?;
+        let events = match t.get("events") {
+            None => None,
+            Some(_) => Some(self.plain_folder(t, "events", entry)?),
+        };
+        Ok(ApiEntry {
+            name,
+            dir,
+            crate_name,
+            events,
+        })
     }
 }
 
@@ -205,7 +257,7 @@ dir = "api/client-server"
             ),
             (
                 GOOD.replace("dir = \"api/client-server\"", "dir = \"../x\""),
-                "api 1: `dir` must be a plain folder",
+                "api 1: `dir` must be a plain folder inside the root",
             ),
             (
                 GOOD.replace("root = \"r0\"", "rot = \"r0\""),

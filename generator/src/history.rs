@@ -54,6 +54,8 @@ pub struct OperationHistory {
     pub deprecated: Option<MatrixVersion>,
     /// The version that removed it.
     pub removed: Option<MatrixVersion>,
+    /// The base path and path template from each version in `stable`.
+    pub(crate) templates: Vec<(MatrixVersion, String, PathTemplate)>,
 }
 
 impl OperationHistory {
@@ -174,8 +176,9 @@ struct Entry {
     ids: Vec<String>,
     method: Method,
     key: String,
-    /// Each release that has it: the release's index, its path, whether deprecated.
-    seen: Vec<(usize, String, bool)>,
+    /// Each release that has it: the release's index, its path, whether deprecated, its base
+    /// path and template.
+    seen: Vec<(usize, String, bool, String, PathTemplate)>,
     added_text: Option<MatrixVersion>,
 }
 
@@ -218,7 +221,7 @@ fn in_release(e: Error, release: &Release) -> Error {
 /// Matches the operations of release `index` to the entries (the module's rule), adding an entry
 /// for each new one.
 fn match_release(entries: &mut Vec<Entry>, index: usize, seen: Vec<Seen>) {
-    let matched_here = |e: &Entry| e.seen.last().is_some_and(|(i, _, _)| *i == index);
+    let matched_here = |e: &Entry| e.seen.last().is_some_and(|(i, ..)| *i == index);
     let mut left = Vec::new();
     for op in seen {
         match entries.iter_mut().find(|e| !matched_here(e) && e.ids.contains(&op.id)) {
@@ -256,7 +259,13 @@ fn record(e: &mut Entry, index: usize, op: &Seen) {
     if e.seen.is_empty() {
         e.added_text = op.added;
     }
-    e.seen.push((index, op.full_path(), op.deprecated));
+    e.seen.push((
+        index,
+        op.full_path(),
+        op.deprecated,
+        op.base_path.clone(),
+        op.path.clone(),
+    ));
 }
 
 fn summarise(e: Entry, releases: &[Release], newest: usize, api: &str) -> OperationHistory {
@@ -267,19 +276,21 @@ fn summarise(e: Entry, releases: &[Release], newest: usize, api: &str) -> Operat
             .unwrap_or(MatrixVersion { major: 0, minor: 0 })
     };
     let mut stable: Vec<(MatrixVersion, String)> = Vec::new();
-    for (i, path, _) in &e.seen {
+    let mut templates = Vec::new();
+    for (i, path, _, base, template) in &e.seen {
         if stable.last().is_none_or(|(_, last)| last != path) {
             stable.push((version(*i), path.clone()));
+            templates.push((version(*i), base.clone(), template.clone()));
         }
     }
-    let first = e.seen.first().map_or(0, |(i, _, _)| *i);
-    let last = e.seen.last().map_or(0, |(i, _, _)| *i);
+    let first = e.seen.first().map_or(0, |(i, ..)| *i);
+    let last = e.seen.last().map_or(0, |(i, ..)| *i);
     let after_previous = |v: MatrixVersion| first == 0 || v > version(first - 1);
     let added = match e.added_text {
         Some(v) if v <= version(first) && after_previous(v) => v,
         _ => version(first),
     };
-    let deprecated = e.seen.iter().find(|(_, _, d)| *d).map(|(i, _, _)| version(*i));
+    let deprecated = e.seen.iter().find(|(_, _, d, ..)| *d).map(|(i, ..)| version(*i));
     let removed = (last < newest).then(|| version(last + 1));
     let mut ids = e.ids;
     let operation = ids.pop().unwrap_or_default();
@@ -292,6 +303,7 @@ fn summarise(e: Entry, releases: &[Release], newest: usize, api: &str) -> Operat
         added,
         deprecated,
         removed,
+        templates,
     }
 }
 
@@ -306,6 +318,48 @@ fn method_name(m: Method) -> &'static str {
         Method::Patch => "PATCH",
         Method::Trace => "TRACE",
     }
+}
+
+/// Gives each operation of `api` (an API of the newest release of the series) its history, from
+/// the operation of the same id and method in `history`.
+pub(crate) fn attach(api: &mut crate::ir::Api, history: &History) {
+    for op in &mut api.operations {
+        let method = method_name(op.method);
+        let Some(h) = history
+            .operations
+            .iter()
+            .find(|h| h.operation == op.id && h.method == method)
+        else {
+            continue;
+        };
+        let paths = h
+            .templates
+            .iter()
+            .map(|(version, base, template)| crate::ir::VersionedPath {
+                version: version.to_string(),
+                base_path: base.clone(),
+                fits: fits(template, &op.path),
+            })
+            .collect();
+        op.history = Some(crate::ir::History {
+            paths,
+            added: h.added.to_string(),
+            deprecated: h.deprecated.map(|v| v.to_string()),
+            removed: h.removed.map(|v| v.to_string()),
+        });
+    }
+}
+
+/// Whether a request built for `newest` can be sent to `older`: segment by segment the same
+/// literal, a parameter for a parameter, or a parameter where `newest` has a literal (the value
+/// it then takes).
+fn fits(older: &PathTemplate, newest: &PathTemplate) -> bool {
+    older.segments.len() == newest.segments.len()
+        && older.segments.iter().zip(&newest.segments).all(|pair| match pair {
+            (Segment::Literal(a), Segment::Literal(b)) => a == b,
+            (Segment::Param(_), _) => true,
+            (Segment::Literal(_), Segment::Param(_)) => false,
+        })
 }
 
 /// Reads `file` and derives the history of each of its APIs (or of `only`), in its order.

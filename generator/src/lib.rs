@@ -38,7 +38,7 @@ pub use error::{Diagnostic, Error, ErrorKind, Location, Result, Warning};
 pub use outcome::{Generated, GeneratedSet, Timings};
 pub use set::generate_set;
 pub use settings::{ApiSettings, SetSettings, Settings};
-pub use single::generate;
+pub use single::{generate, generate_series, generate_with_history};
 
 /// The stages on their own, for the benchmarks and the fuzz target: not a stable interface.
 #[doc(hidden)]

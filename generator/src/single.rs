@@ -12,12 +12,45 @@ use crate::{crate_name, ir};
 
 /// Runs the pipeline up to formatting, in memory. Nothing is written.
 pub fn generate(settings: &Settings) -> Result<Generated> {
+    generate_inner(settings, None)
+}
+
+/// As [`generate`], for the newest release of a series (`settings` read it): each operation's
+/// `Metadata` also carries its history across the series (`history`, derived by
+/// [`history::derive`](crate::history::derive)).
+pub fn generate_with_history(settings: &Settings, history: &crate::history::History) -> Result<Generated> {
+    generate_inner(settings, Some(history))
+}
+
+/// Every API of `config` over its series of releases: each API's crate (named as the
+/// configuration says) of the newest release, each operation with its history. In the
+/// configuration's order, with the crate's name.
+pub fn generate_series(config: &crate::config::Config) -> Result<Vec<(String, Generated)>> {
+    let newest = config
+        .newest()
+        .ok_or_else(|| Error::usage(format!("{}: no release", config.file.display())))?;
+    let mut out = Vec::new();
+    for api in &config.apis {
+        let history = crate::history::derive(config, api)?;
+        let mut settings = Settings::new(newest.root.join(&api.dir));
+        settings.root = Some(newest.root.clone());
+        settings.crate_name = api.crate_name.clone();
+        settings.events = api.events.as_ref().map(|e| newest.root.join(e));
+        out.push((api.crate_name.clone(), generate_with_history(&settings, &history)?));
+    }
+    Ok(out)
+}
+
+fn generate_inner(settings: &Settings, history: Option<&crate::history::History>) -> Result<Generated> {
     crate_name::check(&settings.crate_name).map_err(Error::usage)?;
     let mut timings = Timings::default();
     let spec = read_spec(settings, &mut timings)?;
 
     let t = Instant::now();
-    let (api, ir_warnings) = located(&spec.loader, ir::build(&spec))?;
+    let (mut api, ir_warnings) = located(&spec.loader, ir::build(&spec))?;
+    if let Some(history) = history {
+        crate::history::attach(&mut api, history);
+    }
     timings.ir = t.elapsed();
 
     let mut warnings = spec.warnings;

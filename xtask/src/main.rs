@@ -24,6 +24,7 @@ mod load;
 const USAGE: &str =
     "usage: cargo xtask gen [--spec DIR] [--root DIR] [--out DIR] [--crate-name NAME] [--events DIR] [--check] [--timings]
        cargo xtask gen --root DIR --api CRATE=DIR [--api CRATE=DIR ...] [--events DIR] --out DIR [--crate-name NAME] [--check]
+       cargo xtask gen --config FILE --out DIR [--check] [--timings]
 
   --spec DIR        the spec folder; every top-level *.yaml in it is an API document
                     (default: spec/client-server)
@@ -36,6 +37,9 @@ const USAGE: &str =
                     CRATE in the output folder, and what they share (support code, errors,
                     identifiers, event types, schemas two or more use) one shared crate beside
                     them, named by --crate-name (default: matrix-api-shared)
+  --config FILE     generate every API of a series of releases (matrix-api.toml): each API's
+                    crate of the newest release, each operation with its path in every
+                    version, into --out DIR (see docs/history.md)
   --check           write nothing; fail if the output folder is not up to date
   --timings         print the time each stage took";
 
@@ -54,6 +58,7 @@ struct Args {
     crate_name: Option<String>,
     events: Option<PathBuf>,
     apis: Vec<(String, PathBuf)>,
+    config: Option<PathBuf>,
     check: bool,
     timings: bool,
 }
@@ -67,6 +72,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
         crate_name: None,
         events: None,
         apis: Vec::new(),
+        config: None,
         check: false,
         timings: false,
     };
@@ -86,10 +92,23 @@ fn parse(args: &[String]) -> Result<Args, String> {
                 };
                 parsed.apis.push((name.to_owned(), PathBuf::from(dir)));
             }
+            "--config" => parsed.config = Some(PathBuf::from(value("--config")?)),
             "--check" => parsed.check = true,
             "--timings" => parsed.timings = true,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument `{other}`")),
+        }
+    }
+    if parsed.config.is_some() {
+        let alone =
+            parsed.apis.is_empty() && parsed.crate_name.is_none() && parsed.events.is_none() && parsed.root.is_none();
+        if !alone {
+            return Err(
+                "--config names the releases, APIs, crates and events itself: give it with --out only".to_owned(),
+            );
+        }
+        if parsed.out == ws.join("generated") {
+            return Err("--config needs --out DIR: generated/ is the crate of spec/".to_owned());
         }
     }
     // crate names are also folders and Rust paths: refused before anything is read
@@ -143,6 +162,12 @@ type Run = (Vec<(String, matrix_api_generator::Generated)>, Option<Duration>);
 /// What one run generated: the crate (`generated/`), or a set of crates, each in a folder of the
 /// output folder named after it.
 fn run_generator(args: &Args) -> Result<Run, String> {
+    if let Some(file) = &args.config {
+        let config = matrix_api_generator::config::Config::read(file).map_err(|e| e.to_string())?;
+        return matrix_api_generator::generate_series(&config)
+            .map(|crates| (crates, None))
+            .map_err(|e| e.to_string());
+    }
     if args.apis.is_empty() {
         let mut settings = Settings::new(&args.spec);
         settings.root = args.root.clone();

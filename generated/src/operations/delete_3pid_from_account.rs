@@ -31,6 +31,9 @@ pub const METADATA: crate::Metadata = crate::Metadata {
     deprecated: false,
     added_in: ::std::option::Option::None,
     changed_in: &[],
+    history: &[],
+    deprecated_in: ::std::option::Option::None,
+    removed_in: ::std::option::Option::None,
 };
 /// The request of `delete3pidFromAccount`.
 #[derive(

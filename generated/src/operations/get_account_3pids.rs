@@ -35,6 +35,9 @@ pub const METADATA: crate::Metadata = crate::Metadata {
     deprecated: false,
     added_in: ::std::option::Option::None,
     changed_in: &[],
+    history: &[],
+    deprecated_in: ::std::option::Option::None,
+    removed_in: ::std::option::Option::None,
 };
 /// The request of `getAccount3PIDs`.
 #[derive(

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::error::{retry_after_header, write_uiaa, FromHttpResponseError, MatrixError, UiaaResponse};
 use super::convert::{AccessToken, Base, IncomingResponse, OutgoingRequest};
-use super::metadata::AuthKind;
+use super::metadata::{AuthKind, Unsupported};
 
 /// Why a call failed.
 #[derive(Debug)]
@@ -37,6 +37,9 @@ pub enum ClientError {
         /// The start of the body.
         excerpt: String,
     },
+    /// The operation cannot be sent to this server: none of the versions it speaks (see
+    /// [`Client::negotiate`]) has the operation in a form this crate can send. Nothing was sent.
+    Unsupported(Unsupported),
 }
 
 impl ClientError {
@@ -67,6 +70,7 @@ impl fmt::Display for ClientError {
             ClientError::Decode { status, message, excerpt } => {
                 write!(f, "cannot decode the {} response: {message} (body starts: {excerpt:?})", status.as_u16())
             }
+            ClientError::Unsupported(u) => u.fmt(f),
         }
     }
 }
@@ -276,6 +280,7 @@ pub struct Client {
     base_url: String,
     prefix: Option<String>,
     version: Option<String>,
+    server_versions: Option<Vec<String>>,
     access_token: Option<AccessToken>,
     token_in_query: bool,
     retry: Option<RetryPolicy>,
@@ -295,6 +300,7 @@ impl fmt::Debug for Client {
             .field("base_url", &self.base_url)
             .field("prefix", &self.prefix)
             .field("version", &self.version)
+            .field("server_versions", &self.server_versions)
             .field("access_token", &self.access_token)
             .field("retry", &self.retry)
             .field("signs_requests", &self.signer.is_some())
@@ -312,7 +318,17 @@ impl Client {
             return Err(ClientError::InvalidRequest(format!("base URL `{base_url}` is not an http(s) URL")));
         }
         let http = http_client(Self::CONNECT_TIMEOUT, Self::REQUEST_TIMEOUT)?;
-        Ok(Client { http, base_url, prefix: None, version: None, access_token: None, token_in_query: false, retry: None, signer: None })
+        Ok(Client {
+            http,
+            base_url,
+            prefix: None,
+            version: None,
+            server_versions: None,
+            access_token: None,
+            token_in_query: false,
+            retry: None,
+            signer: None,
+        })
     }
 
     /// The default time to connect (DNS, TCP and TLS).
@@ -364,6 +380,45 @@ impl Client {
         self
     }
 
+    /// Reads the versions the homeserver speaks (`GET /_matrix/client/versions`, once); every
+    /// call then goes to the path of the newest of them in which the operation exists, or fails
+    /// with [`ClientError::Unsupported`] before anything is sent. This needs a crate generated
+    /// over a series of releases (`cargo xtask gen --config`), whose operations know their
+    /// history; in a crate of one release every operation keeps its one path.
+    pub async fn negotiate(self) -> Result<Self, ClientError> {
+        let url = format!("{}/_matrix/client/versions", self.base_url.trim_end_matches('/'));
+        let request = http::Request::get(url).body(Vec::new()).map_err(|e| ClientError::InvalidRequest(e.to_string()))?;
+        let response = self.execute(request).await?;
+        let status = response.status();
+        let decode = |message: String| ClientError::Decode {
+            status,
+            message,
+            excerpt: String::from_utf8_lossy(&response.body()[..response.body().len().min(200)]).into_owned(),
+        };
+        if !status.is_success() {
+            return Err(decode("`/versions` did not answer 200".to_owned()));
+        }
+        #[derive(serde::Deserialize)]
+        struct Versions {
+            versions: Vec<String>,
+        }
+        let versions: Versions = serde_json::from_slice(response.body()).map_err(|e| decode(e.to_string()))?;
+        Ok(self.with_server_versions(versions.versions))
+    }
+
+    /// Calls every operation as a server speaking `versions` (as `/versions` lists them: `r0.6.1`,
+    /// `v1.11`) would have it, without asking the server: a fixed version is
+    /// `with_server_versions(["v1.1"])`. See [`Client::negotiate`].
+    pub fn with_server_versions(mut self, versions: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.server_versions = Some(versions.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// The versions the server speaks, once negotiated or set.
+    pub fn server_versions(&self) -> Option<&[String]> {
+        self.server_versions.as_deref()
+    }
+
     /// Uses `prefix` (`/_matrix/client/v3`) in place of every operation's base path, whatever
     /// API it belongs to; [`Client::with_version`] is what most clients want.
     pub fn with_path_prefix(mut self, prefix: impl Into<String>) -> Self {
@@ -389,9 +444,16 @@ impl Client {
 
     /// Sends any operation's request and decodes its response.
     pub async fn send<R: OutgoingRequest>(&self, request: &R) -> Result<R::Response, ClientError> {
+        // the path of the newest version the server speaks, where the operation knows its history
+        let negotiated = match (&self.prefix, &self.server_versions) {
+            (None, Some(versions)) if !R::METADATA.history.is_empty() => {
+                Some(R::METADATA.base_path_for_server(versions).map_err(ClientError::Unsupported)?)
+            }
+            _ => None,
+        };
         let base = Base {
             url: &self.base_url,
-            prefix: self.prefix.as_deref(),
+            prefix: self.prefix.as_deref().or(negotiated),
             version: self.version.as_deref(),
             access_token: self.access_token.as_ref().map(AccessToken::as_str),
             token_in_query: self.token_in_query,

@@ -36,7 +36,9 @@ pub use self::error::{
 pub use self::identifiers::{
     EventId, IdError, MxcUri, RoomAlias, RoomId, ServerName, UserId,
 };
-pub use self::metadata::{AuthKind, Metadata, Method, PathSegment};
+pub use self::metadata::{
+    AuthKind, Metadata, Method, PathSegment, Unsupported, VersionedPath,
+};
 #[doc(hidden)]
 pub use self::open_enum::{deserialize_open_enum, PrivOwnedStr};
 #[cfg(feature = "server")]

@@ -876,10 +876,8 @@ fn operation_file(op: &Operation, space: &TypeSpace) -> TokenStream {
     let name = bare(&op.name);
     let auth = auth_kind(op.auth);
     let deprecated = op.deprecated;
-    let added = match &op.versions.added {
-        Some(v) => quote!(::std::option::Option::Some(#v)),
-        None => quote!(::std::option::Option::None),
-    };
+    let added = option_str(op.history.as_ref().map(|h| &h.added).or(op.versions.added.as_ref()));
+    let history = history_fields(op);
     let changed = op.versions.changed.iter().map(|(v, _)| quote!(#v));
     let request = request(op, space);
     let response = response(op, space);
@@ -903,6 +901,7 @@ fn operation_file(op: &Operation, space: &TypeSpace) -> TokenStream {
             deprecated: #deprecated,
             added_in: #added,
             changed_in: &[#(#changed),*],
+            #history
         };
 
         #request
@@ -916,5 +915,36 @@ fn operation_file(op: &Operation, space: &TypeSpace) -> TokenStream {
         #helpers
 
         #responses
+    }
+}
+
+/// `Some("text")` or `None`, as tokens.
+fn option_str(text: Option<&String>) -> TokenStream {
+    match text {
+        Some(v) => quote!(::std::option::Option::Some(#v)),
+        None => quote!(::std::option::Option::None),
+    }
+}
+
+/// The `Metadata` fields of an operation's history: its path in each version, when it was
+/// deprecated and removed (empty and `None` without a series).
+fn history_fields(op: &Operation) -> TokenStream {
+    let Some(h) = &op.history else {
+        return quote! {
+            history: &[],
+            deprecated_in: ::std::option::Option::None,
+            removed_in: ::std::option::Option::None,
+        };
+    };
+    let paths = h.paths.iter().map(|p| {
+        let (version, base, fits) = (&p.version, &p.base_path, p.fits);
+        quote!(crate::VersionedPath { version: #version, base_path: #base, fits: #fits })
+    });
+    let deprecated = option_str(h.deprecated.as_ref());
+    let removed = option_str(h.removed.as_ref());
+    quote! {
+        history: &[#(#paths),*],
+        deprecated_in: #deprecated,
+        removed_in: #removed,
     }
 }

@@ -62,6 +62,16 @@ impl Output for Support {
     }
 }
 
+/// What the crate re-exports of `runtime/metadata.rs`.
+const METADATA_EXPORTS: &[&str] = &[
+    "AuthKind",
+    "Metadata",
+    "Method",
+    "PathSegment",
+    "Unsupported",
+    "VersionedPath",
+];
+
 /// The support code every crate has: conversions, errors, identifiers, metadata, open enums.
 fn runtime_files() -> Vec<RuntimeFile> {
     vec![
@@ -127,7 +137,7 @@ fn runtime_files() -> Vec<RuntimeFile> {
             name: "metadata",
             text: include_str!("../../runtime/metadata.rs"),
             feature: None,
-            exports: &["AuthKind", "Metadata", "Method", "PathSegment"],
+            exports: METADATA_EXPORTS,
             internal: &[],
         },
         RuntimeFile {

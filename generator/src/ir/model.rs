@@ -194,6 +194,32 @@ impl ResponseDef {
     }
 }
 
+/// An operation's path in one Matrix version.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VersionedPath {
+    /// The Matrix version (`1.0`) from which the operation has this path.
+    pub version: String,
+    /// The base path in that version (`/_matrix/client/r0`).
+    pub base_path: String,
+    /// Whether the request of this crate can be sent there: the path below the base path, its
+    /// parameters as the newest release names them, is this crate's (a parameter there may stand
+    /// where this crate has a literal, as `{scope}` once stood for `global`).
+    pub fits: bool,
+}
+
+/// An operation's history across a series of releases (see `generator/src/history.rs`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct History {
+    /// Its path from each version where it changes, oldest first.
+    pub paths: Vec<VersionedPath>,
+    /// The version that added it.
+    pub added: String,
+    /// The version that deprecated it.
+    pub deprecated: Option<String>,
+    /// The version that removed it.
+    pub removed: Option<String>,
+}
+
 /// An operation.
 #[derive(Clone, Debug)]
 pub struct Operation {
@@ -215,6 +241,9 @@ pub struct Operation {
     pub deprecated: bool,
     /// When the Matrix spec added or changed it.
     pub versions: Versions,
+    /// Its path in each Matrix version, where the crate is generated over a series of releases
+    /// (`cargo xtask gen --config`); `None` for one release.
+    pub history: Option<History>,
     /// How it authenticates.
     pub auth: Auth,
     /// Its parameters, in spec order.
@@ -243,6 +272,7 @@ impl Operation {
             description: None,
             deprecated: false,
             versions: Versions::default(),
+            history: None,
             auth: Auth::None,
             params: Vec::new(),
             body: None,

@@ -67,6 +67,7 @@ pub fn operation(
             .filter(|d| !d.is_empty()),
         deprecated: op.deprecated,
         versions: Versions::from_extensions(&op.extensions, markup),
+        history: None,
         auth,
         params,
         body,

@@ -1,0 +1,143 @@
+//! A crate generated over a series of releases (`cargo xtask gen --config`, here the made-up
+//! series of `tests/fixtures/history`): each operation's `Metadata` has its history, and the
+//! client calls the path of the newest version the server speaks, or fails typed before anything
+//! is sent. The crate is built with a test of its own (`tests/versions.rs`, written here) that runs
+//! its client against its server.
+
+use matrix_api_generator::config::Config;
+use matrix_api_generator::{generate_series, write};
+use matrix_api_tests::{cargo_in, fixture, workspace};
+
+const VERSIONS_TEST: &str = r#"//! Written by the tests of `tests/`: the client negotiates the version with the server.
+#![cfg(all(feature = "client", feature = "server"))]
+use history_demo as api;
+use std::sync::{Arc, Mutex};
+
+/// Records the path each request arrived at.
+#[derive(Default)]
+struct Server {
+    paths: Mutex<Vec<String>>,
+}
+
+impl Server {
+    fn saw(&self, context: &api::RequestContext) {
+        self.paths.lock().unwrap().push(context.uri.path().to_owned());
+    }
+}
+
+impl api::server::Api for Server {
+    async fn new_name(&self, context: api::RequestContext, _: api::operations::new_name::Request) -> Result<api::operations::new_name::Response, api::MatrixError> {
+        self.saw(&context);
+        Ok(api::operations::new_name::Response::default())
+    }
+    async fn get_thing(&self, context: api::RequestContext, _: api::operations::get_thing::Request) -> Result<api::operations::get_thing::Response, api::MatrixError> {
+        self.saw(&context);
+        Ok(api::operations::get_thing::Response::default())
+    }
+    async fn late(&self, context: api::RequestContext, _: api::operations::late::Request) -> Result<api::operations::late::Response, api::MatrixError> {
+        self.saw(&context);
+        Ok(api::operations::late::Response::default())
+    }
+}
+
+/// A server of `Server`, under `r0` and `v3`, whose `/versions` lists `versions`.
+async fn start(versions: &'static [&'static str]) -> (String, Arc<Server>) {
+    let server = Arc::new(Server::default());
+    let config = api::ServerConfig::default().with_version("r0");
+    let listed = axum::Router::new().route(
+        "/_matrix/client/versions",
+        axum::routing::get(move || async move {
+            ([("content-type", "application/json")], serde_json::json!({ "versions": versions }).to_string())
+        }),
+    );
+    let app = listed.merge(api::server::router_with_config(server.clone(), config.clone()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { api::serve(listener, app, &config, std::future::pending()).await });
+    (format!("http://{addr}"), server)
+}
+
+fn last(server: &Server) -> String {
+    server.paths.lock().unwrap().last().cloned().unwrap_or_default()
+}
+
+#[test]
+fn each_operation_knows_its_history() {
+    let m = api::operations::get_thing::METADATA;
+    let versions: Vec<(&str, &str, bool)> = m.history.iter().map(|p| (p.version, p.base_path, p.fits)).collect();
+    // 1.0 and 1.1 had `/thing/{thingId}`, which this crate's `/things/{id}` cannot be sent as
+    assert_eq!(versions, [("1.0", "/_matrix/client/r0", false), ("1.1", "/_matrix/client/v3", false), ("1.4", "/_matrix/client/v3", true)]);
+    assert_eq!(api::operations::late::METADATA.added_in, Some("1.2"));
+    assert_eq!(api::operations::new_name::METADATA.removed_in, None);
+}
+
+#[tokio::test]
+async fn the_client_calls_the_path_of_the_server_s_version() {
+    // a server of 1.0 only
+    let (url, server) = start(&["r0.6.1"]).await;
+    // no negotiation: the newest path, as before
+    let plain = api::Client::new(url.clone()).unwrap();
+    plain.new_name().await.unwrap();
+    assert_eq!(last(&server), "/_matrix/client/v3/other");
+
+    let client = api::Client::new(url.clone()).unwrap().negotiate().await.unwrap();
+    assert_eq!(client.server_versions(), Some(&["r0.6.1".to_owned()][..]));
+    client.new_name().await.unwrap();
+    assert_eq!(last(&server), "/_matrix/client/r0/other");
+
+    // added after 1.0: refused before anything is sent, naming the operation and the versions
+    let sent = server.paths.lock().unwrap().len();
+    match client.late().await {
+        Err(api::ClientError::Unsupported(u)) => {
+            assert_eq!(u.operation, "late");
+            assert_eq!(u.server_versions, ["r0.6.1"]);
+            assert_eq!(u.operation_versions, "1.3 on");
+            assert!(u.to_string().contains("late cannot be sent to this server: it speaks r0.6.1"), "{u}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // in 1.0 its path had another shape: the same
+    match client.get_thing(api::operations::get_thing::Request::new("x".into())).await {
+        Err(api::ClientError::Unsupported(u)) => assert_eq!(u.operation_versions, "1.4 on"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(server.paths.lock().unwrap().len(), sent, "nothing was sent");
+
+    // a fixed version, without asking the server
+    let fixed = api::Client::new(url).unwrap().with_server_versions(["v1.1"]);
+    fixed.new_name().await.unwrap();
+    assert_eq!(last(&server), "/_matrix/client/v3/other");
+
+    // a server of 1.0 and 1.4: the newest it speaks
+    let (url, server) = start(&["r0.6.1", "v1.4"]).await;
+    let client = api::Client::new(url).unwrap().negotiate().await.unwrap();
+    client.get_thing(api::operations::get_thing::Request::new("x".into())).await.unwrap();
+    assert_eq!(last(&server), "/_matrix/client/v3/things/x");
+    client.late().await.unwrap();
+    assert_eq!(last(&server), "/_matrix/client/v3/late");
+}
+"#;
+
+#[test]
+fn a_crate_over_a_series_negotiates_the_version() {
+    let config = Config::read(&fixture("history/matrix-api.toml")).unwrap();
+    let crates = generate_series(&config).unwrap();
+    assert_eq!(crates.len(), 1);
+    let (name, generated) = &crates[0];
+    assert_eq!(name, "history-demo");
+    let dir = workspace().join("target/history-crate");
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut files = generated.files.clone();
+    files.insert("tests/versions.rs".to_owned(), VERSIONS_TEST.to_owned());
+    write::write(&dir, &files).unwrap();
+    let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+    std::fs::write(dir.join("Cargo.toml"), format!("{manifest}\n[workspace]\n")).unwrap();
+    let out = cargo_in(&dir, &["test", "--all-features", "--test", "versions"], None);
+    assert!(out.contains("test result: ok. 2 passed"), "{out}");
+    // and the history's code is as clean as the rest
+    cargo_in(
+        &dir,
+        &["clippy", "--all-features", "--all-targets", "--", "-D", "warnings"],
+        None,
+    );
+}
