@@ -229,10 +229,14 @@ pub fn router_with_config<A: Api>(
     api: ::std::sync::Arc<A>,
     config: crate::ServerConfig,
 ) -> ::axum::Router {
-    let routes: [(&'static str, &'static str, ::axum::routing::MethodRouter); 4] = [
+    let routes: [crate::runtime::server::Route; 4] = [
         (
             "/_matrix/client/r0",
             "/account/3pid",
+            &[
+                &crate::operations::get_account_3pids::METADATA,
+                &crate::operations::post_3pids::METADATA,
+            ],
             ::axum::routing::get(
                     crate::runtime::server::endpoint(
                         &api,
@@ -261,6 +265,7 @@ pub fn router_with_config<A: Api>(
         (
             "/_matrix/client/r0",
             "/account/3pid/delete",
+            &[&crate::operations::delete_3pid_from_account::METADATA],
             ::axum::routing::post(
                     crate::runtime::server::endpoint(
                         &api,
@@ -278,6 +283,7 @@ pub fn router_with_config<A: Api>(
         (
             "/_matrix/client/r0",
             "/account/3pid/email/requestToken",
+            &[&crate::operations::request_token_to_3pid_email::METADATA],
             ::axum::routing::post(
                     crate::runtime::server::endpoint(
                         &api,
@@ -295,6 +301,7 @@ pub fn router_with_config<A: Api>(
         (
             "/_matrix/client/r0",
             "/account/3pid/msisdn/requestToken",
+            &[&crate::operations::request_token_to_3pid_msisdn::METADATA],
             ::axum::routing::post(
                     crate::runtime::server::endpoint(
                         &api,

@@ -23,6 +23,8 @@ fn each_rule_on_a_made_up_series() {
         r#"{"api": "demo", "operation": "late", "method": "GET", "stable": {"1.3": "/_matrix/client/v3/late"}, "added": "1.2", "deprecated": null, "removed": null}"#,
         // the text says 1.0, which the series has without it: the releases are believed
         r#"{"api": "demo", "operation": "claimed", "method": "GET", "stable": {"1.3": "/_matrix/client/v3/claimed"}, "added": "1.3", "deprecated": null, "removed": null}"#,
+        // a document of its own, under a base path without a version
+        r#"{"api": "demo", "operation": "getVersions", "method": "GET", "stable": {"1.4": "/_matrix/client/versions"}, "added": "1.4", "deprecated": null, "removed": null}"#,
     ];
     assert_eq!(lines, expected);
     for line in &lines {

@@ -1,7 +1,8 @@
 //! A crate generated over a series of releases (`cargo xtask gen --config`, here the made-up
-//! series of `tests/fixtures/history`): each operation's `Metadata` has its history, and the
-//! client calls the path of the newest version the server speaks, or fails typed before anything
-//! is sent. The crate is built with a test of its own (`tests/versions.rs`, written here) that runs
+//! series of `tests/fixtures/history`): each operation's `Metadata` has its history, the server
+//! serves each operation under its path in every version it advertises and answers `/versions`
+//! with them, and the client calls the path of the newest version the server speaks, or fails
+//! typed before anything is sent. The crate is built with a test of its own (`tests/versions.rs`, written here) that runs
 //! its client against its server.
 
 use matrix_api_generator::config::Config;
@@ -40,17 +41,12 @@ impl api::server::Api for Server {
     }
 }
 
-/// A server of `Server`, under `r0` and `v3`, whose `/versions` lists `versions`.
+/// A server of `Server` advertising `versions`: it serves each operation under its path in each
+/// of them, and answers `/versions` with them.
 async fn start(versions: &'static [&'static str]) -> (String, Arc<Server>) {
     let server = Arc::new(Server::default());
-    let config = api::ServerConfig::default().with_version("r0");
-    let listed = axum::Router::new().route(
-        "/_matrix/client/versions",
-        axum::routing::get(move || async move {
-            ([("content-type", "application/json")], serde_json::json!({ "versions": versions }).to_string())
-        }),
-    );
-    let app = listed.merge(api::server::router_with_config(server.clone(), config.clone()));
+    let config = api::ServerConfig::default().with_matrix_versions(versions.iter().copied());
+    let app = api::server::router_with_config(server.clone(), config.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { api::serve(listener, app, &config, std::future::pending()).await });
@@ -102,6 +98,14 @@ async fn the_client_calls_the_path_of_the_server_s_version() {
         other => panic!("{other:?}"),
     }
     assert_eq!(server.paths.lock().unwrap().len(), sent, "nothing was sent");
+
+    // the server serves what 1.0 had, and not what it did not
+    let raw = |path: &str| {
+        let url = format!("{url}{path}");
+        async move { reqwest::get(url).await.unwrap().status().as_u16() }
+    };
+    assert_eq!(raw("/_matrix/client/r0/other").await, 200);
+    assert_eq!(raw("/_matrix/client/r0/late").await, 404);
 
     // a fixed version, without asking the server
     let fixed = api::Client::new(url).unwrap().with_server_versions(["v1.1"]);

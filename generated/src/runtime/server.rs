@@ -30,6 +30,11 @@ pub struct ServerConfig {
     /// base path: with `v3`, `/_matrix/client/r0` is also served as `/_matrix/client/v3`; a base
     /// path without a version (`/.well-known`) is served as it is.
     pub versions: Vec<String>,
+    /// The Matrix versions to advertise (`r0.6.1`, `v1.11`, as `/versions` lists them), in a
+    /// crate generated over a series of releases: each operation is also served under its path
+    /// in each of them, and `GET /_matrix/client/versions` answers with them (`unstable_features`
+    /// empty) in place of the implementation. Empty: neither.
+    pub matrix_versions: Vec<String>,
     /// How long a request may take, from its headers to the answer (reading the body and the
     /// implementation's work): past it the client gets 503 `M_UNKNOWN`. `None` is no limit.
     pub request_timeout: Option<std::time::Duration>,
@@ -69,6 +74,7 @@ impl Default for ServerConfig {
             // Synapse's default `max_upload_size`
             upload_limit: 50 * 1024 * 1024,
             versions: Vec::new(),
+            matrix_versions: Vec::new(),
             // longer than the long polls of `/sync` and `/events` (30 s is what clients ask)
             request_timeout: Some(std::time::Duration::from_secs(120)),
             body_timeout: Some(std::time::Duration::from_secs(30)),
@@ -154,6 +160,12 @@ impl ServerConfig {
         self
     }
 
+    /// Advertises these Matrix versions (see [`ServerConfig::matrix_versions`]).
+    pub fn with_matrix_versions(mut self, versions: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.matrix_versions = versions.into_iter().map(Into::into).collect();
+        self
+    }
+
     /// Sets the time requests in flight may take to finish on shutdown.
     pub fn with_shutdown_grace(mut self, grace: std::time::Duration) -> Self {
         self.shutdown_grace = grace;
@@ -174,29 +186,61 @@ impl ServerConfig {
     }
 }
 
-/// Adds `routes` (base path, route under it, handler) to `router`: each under its own base
-/// path first, then under the further versions `config` serves, the newest base path first,
-/// each path once (`/v1/invite` and `/v2/invite` both served as `/v3/invite` would be one route
-/// twice, which axum refuses): the newest keeps it. Not generic, so that it is compiled once.
-pub fn mount(
-    mut router: axum::Router,
-    routes: Vec<(&'static str, &'static str, axum::routing::MethodRouter)>,
-    config: &ServerConfig,
-) -> axum::Router {
+/// Adds `routes` (base path, route under it, the operations served there, handler) to
+/// `router`: each under its own base path first, then under the further versions `config`
+/// serves and the paths its operations had in the Matrix versions it advertises, the newest base
+/// path first, each path once (`/v1/invite` and `/v2/invite` both served as `/v3/invite` would
+/// be one route twice, which axum refuses): the newest keeps it. Not generic, so that it is
+/// compiled once.
+pub fn mount(mut router: axum::Router, routes: Vec<Route>, config: &ServerConfig) -> axum::Router {
     let mut paths: Vec<(String, &axum::routing::MethodRouter)> = Vec::new();
-    for (base, route, handler) in &routes {
+    for (base, route, _, handler) in &routes {
         paths.extend(config.prefixes(base).into_iter().take(1).map(|p| (format!("{p}{route}"), handler)));
     }
-    for (base, route, handler) in routes.iter().rev() {
-        paths.extend(config.prefixes(base).into_iter().skip(1).map(|p| (format!("{p}{route}"), handler)));
+    for (base, route, operations, handler) in routes.iter().rev() {
+        let mut further = config.prefixes(base).split_off(1);
+        for meta in *operations {
+            for version in &config.matrix_versions {
+                if let Ok(then) = meta.base_path_for_server(std::slice::from_ref(version)) {
+                    let then = then.replace('{', "{{").replace('}', "}}");
+                    if !further.contains(&then) {
+                        further.push(then);
+                    }
+                }
+            }
+        }
+        paths.extend(further.into_iter().map(|p| (format!("{p}{route}"), handler)));
     }
+    let versions = (!config.matrix_versions.is_empty()).then(|| versions_answer(&config.matrix_versions));
     let mut taken = std::collections::HashSet::new();
     for (path, handler) in paths {
         if claim(&mut taken, &path) {
-            router = router.route(&path, handler.clone());
+            match &versions {
+                Some(answer) if path == "/_matrix/client/versions" => router = router.route(&path, answer.clone()),
+                _ => router = router.route(&path, handler.clone()),
+            }
         }
     }
     router
+}
+
+/// One entry of the router's table: the base path, the route under it, the operations served
+/// there and their handler.
+pub type Route = (
+    &'static str,
+    &'static str,
+    &'static [&'static super::metadata::Metadata],
+    axum::routing::MethodRouter,
+);
+
+/// `GET /_matrix/client/versions` answering `versions`.
+fn versions_answer(versions: &[String]) -> axum::routing::MethodRouter {
+    let body = serde_json::json!({ "versions": versions, "unstable_features": {} }).to_string();
+    axum::routing::get(move || {
+        let body = body.clone();
+        async move { ([(http::header::CONTENT_TYPE, "application/json")], body) }
+    })
+    .options(preflight)
 }
 
 /// Claims a router path in `taken`: `false` when a path of the same shape (its captures'

@@ -285,7 +285,7 @@ fn server_file(api: &Api) -> TokenStream {
         /// it with [`crate::serve`], which also bounds slow and idle connections.
         pub fn router_with_config<A: Api>(api: ::std::sync::Arc<A>, config: crate::ServerConfig) -> ::axum::Router {
             // each route under its base path (and the further versions `config` serves)
-            let routes: [(&'static str, &'static str, ::axum::routing::MethodRouter); #count] = [#(#routes),*];
+            let routes: [crate::runtime::server::Route; #count] = [#(#routes),*];
             let router = crate::runtime::server::mount(::axum::Router::new().without_v07_checks(), ::std::vec::Vec::from(routes), &config);
             crate::runtime::server::with_layers(router.fallback(crate::runtime::server::not_found), &config)
         }
@@ -417,7 +417,11 @@ fn route_entry(base: &str, route: &str, ops: &[(Method, &Operation)], authentica
     allow.sort_unstable();
     allow.dedup();
     let allow = allow.join(", ");
+    let operations = ops.iter().map(|(_, op)| {
+        let name = ident(&op.name);
+        quote!(&crate::operations::#name::METADATA)
+    });
     quote! {
-        (#base, #route, #(#chain)*.fallback(|| async { crate::runtime::server::method_not_allowed(#allow) }))
+        (#base, #route, &[#(#operations),*], #(#chain)*.fallback(|| async { crate::runtime::server::method_not_allowed(#allow) }))
     }
 }
