@@ -362,6 +362,56 @@ fn fits(older: &PathTemplate, newest: &PathTemplate) -> bool {
         })
 }
 
+/// What changed of one operation between two versions of a series.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// Added after `from`, by `to`.
+    Added,
+    /// Deprecated after `from`, by `to`.
+    Deprecated,
+    /// Removed after `from`, by `to`.
+    Removed,
+    /// Its path changed after `from`, by `to`: the paths at `from` and at `to`.
+    Moved(String, String),
+}
+
+/// The operations of `history` that were added, deprecated, removed or moved after `from` and by
+/// `to` (versions of the series; `from` earlier than `to`), in the history's order, with what
+/// changed. An operation added and moved in the range is only added.
+pub fn changes(history: &History, from: MatrixVersion, to: MatrixVersion) -> Vec<(&OperationHistory, Change)> {
+    let within = |v: MatrixVersion| v > from && v <= to;
+    let path_at = |op: &OperationHistory, v: MatrixVersion| {
+        op.stable
+            .iter()
+            .rev()
+            .find(|(since, _)| *since <= v)
+            .map(|(_, p)| p.clone())
+    };
+    let mut out = Vec::new();
+    for op in &history.operations {
+        if within(op.added) {
+            out.push((op, Change::Added));
+            continue;
+        }
+        if op.added > to || op.removed.is_some_and(|r| r <= from) {
+            continue;
+        }
+        if op.removed.is_some_and(within) {
+            out.push((op, Change::Removed));
+            continue;
+        }
+        if op.deprecated.is_some_and(within) {
+            out.push((op, Change::Deprecated));
+        }
+        if let (Some(a), Some(b)) = (path_at(op, from), path_at(op, to)) {
+            if a != b {
+                out.push((op, Change::Moved(a, b)));
+            }
+        }
+    }
+    out
+}
+
 /// Reads `file` and derives the history of each of its APIs (or of `only`), in its order.
 pub fn derive_all(file: &Path, only: Option<&str>) -> Result<Vec<History>> {
     let config = Config::read(file)?;

@@ -3,7 +3,8 @@
 //! to 1.18 from ../shared.
 
 use matrix_api_generator::config::Config;
-use matrix_api_generator::history::{derive, derive_all};
+use matrix_api_generator::config::MatrixVersion;
+use matrix_api_generator::history::{changes, derive, derive_all, Change, History};
 use matrix_api_tests::{fixture, shared};
 
 #[test]
@@ -30,6 +31,66 @@ fn each_rule_on_a_made_up_series() {
     for line in &lines {
         serde_json::from_str::<serde_json::Value>(line).unwrap();
     }
+}
+
+fn v(text: &str) -> MatrixVersion {
+    MatrixVersion::parse(text).unwrap()
+}
+
+/// `changes` as (operation, what) in words.
+fn changed(history: &History, from: &str, to: &str) -> Vec<(String, String)> {
+    changes(history, v(from), v(to))
+        .into_iter()
+        .map(|(op, c)| {
+            let what = match c {
+                Change::Added => "added".to_owned(),
+                Change::Deprecated => "deprecated".to_owned(),
+                Change::Removed => "removed".to_owned(),
+                Change::Moved(a, b) => format!("moved {a} -> {b}"),
+            };
+            (op.operation.clone(), what)
+        })
+        .collect()
+}
+
+#[test]
+fn what_changed_between_two_versions() {
+    let history = &derive_all(&fixture("history/matrix-api.toml"), None).unwrap()[0];
+    let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+        list.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    };
+    assert_eq!(
+        changed(history, "1.0", "1.1"),
+        pairs(&[
+            (
+                "getThing",
+                "moved /_matrix/client/r0/thing/{thingId} -> /_matrix/client/v3/thing/{thingId}"
+            ),
+            ("newName", "moved /_matrix/client/r0/other -> /_matrix/client/v3/other"),
+            ("gone", "deprecated"),
+            ("gone", "moved /_matrix/client/r0/gone -> /_matrix/client/v3/gone"),
+            (
+                "roomXRenamed",
+                "moved /_matrix/client/r0/rooms/{roomId}/x -> /_matrix/client/v3/rooms/{room_id}/x"
+            ),
+        ])
+    );
+    assert_eq!(
+        changed(history, "1.1", "1.3"),
+        pairs(&[("gone", "removed"), ("late", "added"), ("claimed", "added")])
+    );
+    assert_eq!(
+        changed(history, "1.3", "1.4"),
+        pairs(&[
+            (
+                "getThing",
+                "moved /_matrix/client/v3/thing/{thingId} -> /_matrix/client/v3/things/{id}"
+            ),
+            ("getVersions", "added"),
+        ])
+    );
+    // nothing happens within one version
+    assert!(changed(history, "1.1", "1.1").is_empty());
 }
 
 #[test]
@@ -105,6 +166,25 @@ fn the_real_releases() {
             assert!(removed > *last, "{}", op.to_json_line());
         }
     }
+    // what 1.11 changed of media, and 1.16 of profiles
+    let media = changed(&history, "1.10", "1.11");
+    assert!(
+        media.contains(&("getContentAuthed".to_owned(), "added".to_owned())),
+        "{media:?}"
+    );
+    assert!(
+        media.contains(&("getContent".to_owned(), "deprecated".to_owned())),
+        "{media:?}"
+    );
+    let profiles = changed(&history, "1.15", "1.16");
+    assert!(
+        profiles.contains(&("getDisplayName".to_owned(), "removed".to_owned())),
+        "{profiles:?}"
+    );
+    assert!(
+        profiles.contains(&("getProfileField".to_owned(), "added".to_owned())),
+        "{profiles:?}"
+    );
     let ids: std::collections::BTreeSet<&str> = history.operations.iter().map(|o| o.operation.as_str()).collect();
     assert_eq!(ids.len(), history.operations.len(), "an operation listed twice");
     assert!(history.operations.len() > 160, "{}", history.operations.len());

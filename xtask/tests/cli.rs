@@ -345,6 +345,37 @@ fn history_prints_a_json_object_per_operation_and_refuses_a_bad_configuration() 
         "{stderr}"
     );
 
+    // what changed between two versions
+    let (code, stdout, stderr) = xtask(&[
+        "history",
+        "--config",
+        config.to_str().unwrap(),
+        "--from",
+        "1.1",
+        "--to",
+        "1.3",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "demo: removed     gone GET /_matrix/client/v3/gone",
+            "demo: added       late GET /_matrix/client/v3/late",
+            "demo: added       claimed GET /_matrix/client/v3/claimed",
+        ]
+    );
+    let (code, _, stderr) = xtask(&[
+        "history",
+        "--config",
+        config.to_str().unwrap(),
+        "--from",
+        "1.3",
+        "--to",
+        "1.1",
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.toml");
     std::fs::write(
