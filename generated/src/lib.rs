@@ -52,7 +52,7 @@ pub use runtime::identifiers::{
     EventId, IdError, MxcUri, RoomAlias, RoomId, ServerName, UserId,
 };
 pub use runtime::metadata::{
-    AuthKind, Metadata, Method, PathSegment, Unsupported, VersionedPath,
+    AuthKind, Metadata, Method, PathSegment, TokenPlaces, Unsupported, VersionedPath,
 };
 #[cfg(feature = "server")]
 pub use runtime::server::{RequestContext, ServerConfig};

@@ -30,6 +30,7 @@ use crate::config::{ApiEntry, Config, MatrixVersion, Release};
 use crate::error::{Error, Result, Warning};
 use crate::frontend::Method;
 use crate::ir::path::{PathTemplate, Segment};
+use crate::ir::TokenPlaces;
 use crate::outcome::Timings;
 use crate::parallel::in_parallel;
 use crate::read::{completed, located, read_spec};
@@ -48,14 +49,17 @@ pub struct OperationHistory {
     pub method: &'static str,
     /// Its path (with the spec's own parameter names) from each version where it changes.
     pub stable: Vec<(MatrixVersion, String)>,
+    /// Where its access token may be sent (`header`, `query`, `header or query`; empty: no
+    /// token) from each version where that changes.
+    pub token: Vec<(MatrixVersion, &'static str)>,
     /// The version that added it.
     pub added: MatrixVersion,
     /// The version that deprecated it.
     pub deprecated: Option<MatrixVersion>,
     /// The version that removed it.
     pub removed: Option<MatrixVersion>,
-    /// The base path and path template from each version in `stable`.
-    pub(crate) templates: Vec<(MatrixVersion, String, PathTemplate)>,
+    /// The base path, path template and token places from each version where one changes.
+    pub(crate) templates: Vec<(MatrixVersion, String, PathTemplate, TokenPlaces)>,
 }
 
 impl OperationHistory {
@@ -79,6 +83,14 @@ impl OperationHistory {
             version(self.deprecated),
             version(self.removed),
         );
+        if self.token.iter().any(|(_, t)| !t.is_empty()) {
+            let token: Vec<String> = self
+                .token
+                .iter()
+                .map(|(v, t)| format!("{}: {}", text(&v.to_string()), text(t)))
+                .collect();
+            line.push_str(&format!(", \"token\": {{{}}}", token.join(", ")));
+        }
         if !self.renamed_from.is_empty() {
             let ids: Vec<String> = self.renamed_from.iter().map(|id| text(id)).collect();
             line.push_str(&format!(", \"renamed_from\": [{}]", ids.join(", ")));
@@ -106,6 +118,7 @@ struct Seen {
     path: PathTemplate,
     deprecated: bool,
     added: Option<MatrixVersion>,
+    token: TokenPlaces,
 }
 
 impl Seen {
@@ -166,6 +179,7 @@ fn read_release(release: &Release, api: &ApiEntry) -> Result<(Vec<Seen>, Vec<War
             path: op.path.clone(),
             deprecated: op.deprecated,
             added: op.versions.added.as_deref().and_then(MatrixVersion::parse),
+            token: op.token,
         })
         .collect();
     Ok((seen, completed(&spec.loader, warnings)))
@@ -176,10 +190,19 @@ struct Entry {
     ids: Vec<String>,
     method: Method,
     key: String,
-    /// Each release that has it: the release's index, its path, whether deprecated, its base
-    /// path and template.
-    seen: Vec<(usize, String, bool, String, PathTemplate)>,
+    /// Each release that has it.
+    seen: Vec<SeenIn>,
     added_text: Option<MatrixVersion>,
+}
+
+/// An operation as the release of index `release` has it.
+struct SeenIn {
+    release: usize,
+    path: String,
+    deprecated: bool,
+    base_path: String,
+    template: PathTemplate,
+    token: TokenPlaces,
 }
 
 /// The history of `api` across the releases of `config`. An error names the release.
@@ -221,7 +244,7 @@ fn in_release(e: Error, release: &Release) -> Error {
 /// Matches the operations of release `index` to the entries (the module's rule), adding an entry
 /// for each new one.
 fn match_release(entries: &mut Vec<Entry>, index: usize, seen: Vec<Seen>) {
-    let matched_here = |e: &Entry| e.seen.last().is_some_and(|(i, ..)| *i == index);
+    let matched_here = |e: &Entry| e.seen.last().is_some_and(|s| s.release == index);
     let mut left = Vec::new();
     for op in seen {
         match entries.iter_mut().find(|e| !matched_here(e) && e.ids.contains(&op.id)) {
@@ -259,13 +282,14 @@ fn record(e: &mut Entry, index: usize, op: &Seen) {
     if e.seen.is_empty() {
         e.added_text = op.added;
     }
-    e.seen.push((
-        index,
-        op.full_path(),
-        op.deprecated,
-        op.base_path.clone(),
-        op.path.clone(),
-    ));
+    e.seen.push(SeenIn {
+        release: index,
+        path: op.full_path(),
+        deprecated: op.deprecated,
+        base_path: op.base_path.clone(),
+        template: op.path.clone(),
+        token: op.token,
+    });
 }
 
 fn summarise(e: Entry, releases: &[Release], newest: usize, api: &str) -> OperationHistory {
@@ -276,21 +300,31 @@ fn summarise(e: Entry, releases: &[Release], newest: usize, api: &str) -> Operat
             .unwrap_or(MatrixVersion { major: 0, minor: 0 })
     };
     let mut stable: Vec<(MatrixVersion, String)> = Vec::new();
-    let mut templates = Vec::new();
-    for (i, path, _, base, template) in &e.seen {
-        if stable.last().is_none_or(|(_, last)| last != path) {
-            stable.push((version(*i), path.clone()));
-            templates.push((version(*i), base.clone(), template.clone()));
+    let mut token: Vec<(MatrixVersion, &'static str)> = Vec::new();
+    let mut templates: Vec<(MatrixVersion, String, PathTemplate, TokenPlaces)> = Vec::new();
+    for s in &e.seen {
+        let v = version(s.release);
+        if stable.last().is_none_or(|(_, last)| *last != s.path) {
+            stable.push((v, s.path.clone()));
+        }
+        if token.last().is_none_or(|(_, last)| *last != s.token.as_str()) {
+            token.push((v, s.token.as_str()));
+        }
+        let changed = |(_, base, template, t): &(MatrixVersion, String, PathTemplate, TokenPlaces)| {
+            *base != s.base_path || *template != s.template || *t != s.token
+        };
+        if templates.last().is_none_or(changed) {
+            templates.push((v, s.base_path.clone(), s.template.clone(), s.token));
         }
     }
-    let first = e.seen.first().map_or(0, |(i, ..)| *i);
-    let last = e.seen.last().map_or(0, |(i, ..)| *i);
+    let first = e.seen.first().map_or(0, |s| s.release);
+    let last = e.seen.last().map_or(0, |s| s.release);
     let after_previous = |v: MatrixVersion| first == 0 || v > version(first - 1);
     let added = match e.added_text {
         Some(v) if v <= version(first) && after_previous(v) => v,
         _ => version(first),
     };
-    let deprecated = e.seen.iter().find(|(_, _, d, ..)| *d).map(|(i, ..)| version(*i));
+    let deprecated = e.seen.iter().find(|s| s.deprecated).map(|s| version(s.release));
     let removed = (last < newest).then(|| version(last + 1));
     let mut ids = e.ids;
     let operation = ids.pop().unwrap_or_default();
@@ -300,6 +334,7 @@ fn summarise(e: Entry, releases: &[Release], newest: usize, api: &str) -> Operat
         renamed_from: ids,
         method: method_name(e.method),
         stable,
+        token,
         added,
         deprecated,
         removed,
@@ -335,10 +370,11 @@ pub(crate) fn attach(api: &mut crate::ir::Api, history: &History) {
         let paths = h
             .templates
             .iter()
-            .map(|(version, base, template)| crate::ir::VersionedPath {
+            .map(|(version, base, template, token)| crate::ir::VersionedPath {
                 version: version.to_string(),
                 base_path: base.clone(),
                 fits: fits(template, &op.path),
+                token: *token,
             })
             .collect();
         op.history = Some(crate::ir::History {
@@ -373,11 +409,19 @@ pub enum Change {
     Removed,
     /// Its path changed after `from`, by `to`: the paths at `from` and at `to`.
     Moved(String, String),
+    /// Where its access token may be sent changed after `from`, by `to`: the places at `from`
+    /// and at `to` (`query`, `header or query`).
+    Token(&'static str, &'static str),
 }
 
-/// The operations of `history` that were added, deprecated, removed or moved after `from` and by
-/// `to` (versions of the series; `from` earlier than `to`), in the history's order, with what
-/// changed. An operation added and moved in the range is only added.
+/// Where `op`'s token may be sent at version `v` (`None`: before it was added).
+fn token_at(op: &OperationHistory, v: MatrixVersion) -> Option<&'static str> {
+    op.token.iter().rev().find(|(since, _)| *since <= v).map(|(_, t)| *t)
+}
+
+/// The operations of `history` that were added, deprecated, removed, moved or given other token
+/// places after `from` and by `to` (versions of the series; `from` earlier than `to`), in the
+/// history's order, with what changed. An operation added and moved in the range is only added.
 pub fn changes(history: &History, from: MatrixVersion, to: MatrixVersion) -> Vec<(&OperationHistory, Change)> {
     let within = |v: MatrixVersion| v > from && v <= to;
     let path_at = |op: &OperationHistory, v: MatrixVersion| {
@@ -406,6 +450,11 @@ pub fn changes(history: &History, from: MatrixVersion, to: MatrixVersion) -> Vec
         if let (Some(a), Some(b)) = (path_at(op, from), path_at(op, to)) {
             if a != b {
                 out.push((op, Change::Moved(a, b)));
+            }
+        }
+        if let (Some(a), Some(b)) = (token_at(op, from), token_at(op, to)) {
+            if a != b {
+                out.push((op, Change::Token(a, b)));
             }
         }
     }

@@ -100,6 +100,45 @@ fn a_change_of_authentication_breaks_servers() {
 }
 
 #[test]
+fn a_token_sent_otherwise_breaks_no_code() {
+    // the header only (bearer) → the header or the query string, as v1.11 made the Client-Server API
+    let to = edit(
+        &base(),
+        "    accessToken: {type: http, scheme: bearer}",
+        "    accessToken: {type: http, scheme: bearer}\n    accessTokenQuery: {type: apiKey, in: query, name: access_token}",
+    );
+    let to = edit(
+        &to,
+        "        - accessToken: []",
+        "        - accessToken: []\n        - accessTokenQuery: []",
+    );
+    let report = check(
+        &base(),
+        &to,
+        &[(Rule::TokenPlacesChanged, "sendThing", Breaks::Neither)],
+    );
+    assert!(
+        report.changes[0]
+            .what
+            .contains("in the header → in the header or query"),
+        "{}",
+        report.markdown()
+    );
+    // and an operation that gains a token is authenticated otherwise, not sent otherwise
+    let secured = edit(
+        &base(),
+        "operationId: ping",
+        "operationId: ping\n      security:\n        - accessTokenQuery: []",
+    );
+    let secured = edit(
+        &secured,
+        "    accessToken: {type: http, scheme: bearer}",
+        "    accessToken: {type: http, scheme: bearer}\n    accessTokenQuery: {type: apiKey, in: query, name: access_token}",
+    );
+    check(&base(), &secured, &[(Rule::AuthChanged, "ping", Breaks::Servers)]);
+}
+
+#[test]
 fn a_required_field_breaks_clients_in_a_request_and_servers_in_a_response() {
     let to = edit(&base(), "required: [body]", "required: [body, filter]");
     let to = to.replace(
@@ -274,6 +313,7 @@ fn every_variant() -> Vec<Rule> {
         Rule::OperationUndeprecated,
         Rule::OperationMoved,
         Rule::AuthChanged,
+        Rule::TokenPlacesChanged,
         Rule::RequiredFieldAdded,
         Rule::OptionalFieldAdded,
         Rule::FieldRemoved,
@@ -295,6 +335,7 @@ fn every_variant() -> Vec<Rule> {
             | Rule::OperationUndeprecated
             | Rule::OperationMoved
             | Rule::AuthChanged
+            | Rule::TokenPlacesChanged
             | Rule::RequiredFieldAdded
             | Rule::OptionalFieldAdded
             | Rule::FieldRemoved

@@ -14,8 +14,9 @@ fn each_rule_on_a_made_up_series() {
     let expected = [
         // the same id: the base path's version changes in 1.1, the path in 1.4
         r#"{"api": "demo", "operation": "getThing", "method": "GET", "stable": {"1.0": "/_matrix/client/r0/thing/{thingId}", "1.1": "/_matrix/client/v3/thing/{thingId}", "1.4": "/_matrix/client/v3/things/{id}"}, "added": "1.0", "deprecated": null, "removed": null}"#,
-        // another id, the same method and path: renamed
-        r#"{"api": "demo", "operation": "newName", "method": "GET", "stable": {"1.0": "/_matrix/client/r0/other", "1.1": "/_matrix/client/v3/other"}, "added": "1.0", "deprecated": null, "removed": null, "renamed_from": ["oldName"]}"#,
+        // another id, the same method and path: renamed; its token in the query string until
+        // 1.4 allows the header too
+        r#"{"api": "demo", "operation": "newName", "method": "GET", "stable": {"1.0": "/_matrix/client/r0/other", "1.1": "/_matrix/client/v3/other"}, "added": "1.0", "deprecated": null, "removed": null, "token": {"1.0": "query", "1.4": "header or query"}, "renamed_from": ["oldName"]}"#,
         // deprecated in 1.1, absent from 1.3: removed by the next release of the series
         r#"{"api": "demo", "operation": "gone", "method": "GET", "stable": {"1.0": "/_matrix/client/r0/gone", "1.1": "/_matrix/client/v3/gone"}, "added": "1.0", "deprecated": "1.1", "removed": "1.3"}"#,
         // another id and a parameter renamed: the same path without parameter names
@@ -47,6 +48,7 @@ fn changed(history: &History, from: &str, to: &str) -> Vec<(String, String)> {
                 Change::Deprecated => "deprecated".to_owned(),
                 Change::Removed => "removed".to_owned(),
                 Change::Moved(a, b) => format!("moved {a} -> {b}"),
+                Change::Token(a, b) => format!("token {a} -> {b}"),
             };
             (op.operation.clone(), what)
         })
@@ -86,6 +88,7 @@ fn what_changed_between_two_versions() {
                 "getThing",
                 "moved /_matrix/client/v3/thing/{thingId} -> /_matrix/client/v3/things/{id}"
             ),
+            ("newName", "token query -> header or query"),
             ("getVersions", "added"),
         ])
     );
@@ -138,10 +141,11 @@ fn the_real_releases() {
         let op = history.operations.iter().find(|o| o.operation == id);
         op.unwrap_or_else(|| panic!("no {id}")).to_json_line()
     };
-    // the issue's own example
+    // the issue's own example, and where its token may be sent: the documents of 1.0 to 1.10
+    // define only the `access_token` query parameter, 1.11's the `Authorization` header too
     assert_eq!(
         line("getAccount3PIDs"),
-        r#"{"api": "client-server", "operation": "getAccount3PIDs", "method": "GET", "stable": {"1.0": "/_matrix/client/r0/account/3pid", "1.1": "/_matrix/client/v3/account/3pid"}, "added": "1.0", "deprecated": null, "removed": null}"#
+        r#"{"api": "client-server", "operation": "getAccount3PIDs", "method": "GET", "stable": {"1.0": "/_matrix/client/r0/account/3pid", "1.1": "/_matrix/client/v3/account/3pid"}, "added": "1.0", "deprecated": null, "removed": null, "token": {"1.0": "query", "1.11": "header or query"}}"#
     );
     // media: the unauthenticated download deprecated in 1.11, the authenticated one added then
     assert!(line("getContent").contains(
@@ -174,6 +178,10 @@ fn the_real_releases() {
     );
     assert!(
         media.contains(&("getContent".to_owned(), "deprecated".to_owned())),
+        "{media:?}"
+    );
+    assert!(
+        media.contains(&("sync".to_owned(), "token query -> header or query".to_owned())),
         "{media:?}"
     );
     let profiles = changed(&history, "1.15", "1.16");

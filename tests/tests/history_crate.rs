@@ -14,10 +14,11 @@ const VERSIONS_TEST: &str = r#"//! Written by the tests of `tests/`: the client 
 use history_demo as api;
 use std::sync::{Arc, Mutex};
 
-/// Records the path each request arrived at.
+/// Records the path each request arrived at, and where each access token was sent.
 #[derive(Default)]
 struct Server {
     paths: Mutex<Vec<String>>,
+    tokens: Mutex<Vec<&'static str>>,
 }
 
 impl Server {
@@ -26,8 +27,24 @@ impl Server {
     }
 }
 
+fn last_token(server: &Server) -> &'static str {
+    server.tokens.lock().unwrap().last().copied().unwrap_or_default()
+}
+
 impl api::server::Api for Server {
-    async fn new_name(&self, context: api::RequestContext, _: api::operations::new_name::Request) -> Result<api::operations::new_name::Response, api::MatrixError> {
+    type Identity = ();
+    async fn authenticate(&self, token: api::AccessToken, context: &api::RequestContext) -> Result<(), api::MatrixError> {
+        assert_eq!(token.as_str(), "secret");
+        let in_query = context.uri.query().is_some_and(|q| q.contains("access_token=secret"));
+        let in_header = context.headers.contains_key("authorization");
+        self.tokens.lock().unwrap().push(match (in_header, in_query) {
+            (true, false) => "header",
+            (false, true) => "query",
+            _ => "both or neither",
+        });
+        Ok(())
+    }
+    async fn new_name(&self, _: (), context: api::RequestContext, _: api::operations::new_name::Request) -> Result<api::operations::new_name::Response, api::MatrixError> {
         self.saw(&context);
         Ok(api::operations::new_name::Response::default())
     }
@@ -65,6 +82,9 @@ fn each_operation_knows_its_history() {
     assert_eq!(versions, [("1.0", "/_matrix/client/r0", false), ("1.1", "/_matrix/client/v3", false), ("1.4", "/_matrix/client/v3", true)]);
     assert_eq!(api::operations::late::METADATA.added_in, Some("1.2"));
     assert_eq!(api::operations::new_name::METADATA.removed_in, None);
+    // the token in the query string until 1.4's schemes allow the header too
+    let tokens: Vec<(&str, bool, bool)> = api::operations::new_name::METADATA.history.iter().map(|p| (p.version, p.token.header, p.token.query)).collect();
+    assert_eq!(tokens, [("1.0", false, true), ("1.1", false, true), ("1.4", true, true)]);
 }
 
 #[tokio::test]
@@ -72,14 +92,17 @@ async fn the_client_calls_the_path_of_the_server_s_version() {
     // a server of 1.0 only
     let (url, server) = start(&["r0.6.1"]).await;
     // no negotiation: the newest path, as before
-    let plain = api::Client::new(url.clone()).unwrap();
+    let plain = api::Client::new(url.clone()).unwrap().with_access_token("secret");
     plain.new_name().await.unwrap();
     assert_eq!(last(&server), "/_matrix/client/v3/other");
+    assert_eq!(last_token(&server), "header");
 
-    let client = api::Client::new(url.clone()).unwrap().negotiate().await.unwrap();
+    let client = api::Client::new(url.clone()).unwrap().with_access_token("secret").negotiate().await.unwrap();
     assert_eq!(client.server_versions(), Some(&["r0.6.1".to_owned()][..]));
     client.new_name().await.unwrap();
     assert_eq!(last(&server), "/_matrix/client/r0/other");
+    // 1.0's schemes take the token in the query string only
+    assert_eq!(last_token(&server), "query");
 
     // added after 1.0: refused before anything is sent, naming the operation and the versions
     let sent = server.paths.lock().unwrap().len();
@@ -101,20 +124,23 @@ async fn the_client_calls_the_path_of_the_server_s_version() {
 
     // the server serves what 1.0 had, and not what it did not
     let raw = |path: &str| {
-        let url = format!("{url}{path}");
+        let url = format!("{url}{path}?access_token=secret");
         async move { reqwest::get(url).await.unwrap().status().as_u16() }
     };
     assert_eq!(raw("/_matrix/client/r0/other").await, 200);
     assert_eq!(raw("/_matrix/client/r0/late").await, 404);
 
     // a fixed version, without asking the server
-    let fixed = api::Client::new(url).unwrap().with_server_versions(["v1.1"]);
+    let fixed = api::Client::new(url).unwrap().with_access_token("secret").with_server_versions(["v1.1"]);
     fixed.new_name().await.unwrap();
     assert_eq!(last(&server), "/_matrix/client/v3/other");
+    assert_eq!(last_token(&server), "query");
 
     // a server of 1.0 and 1.4: the newest it speaks
     let (url, server) = start(&["r0.6.1", "v1.4"]).await;
-    let client = api::Client::new(url).unwrap().negotiate().await.unwrap();
+    let client = api::Client::new(url).unwrap().with_access_token("secret").negotiate().await.unwrap();
+    client.new_name().await.unwrap();
+    assert_eq!(last_token(&server), "header");
     client.get_thing(api::operations::get_thing::Request::new("x".into())).await.unwrap();
     assert_eq!(last(&server), "/_matrix/client/v3/things/x");
     client.late().await.unwrap();

@@ -1,7 +1,8 @@
 //! `cargo xtask history [--config FILE] [--api NAME]`: each operation's version history across
 //! the configuration's releases (`matrix-api.toml` by default), one JSON object per line on
 //! standard output; what it read, on standard error. With `--from A --to B`, what changed
-//! between the two versions instead: each operation added, deprecated, removed or moved.
+//! between the two versions instead: each operation added, deprecated, removed, moved or given
+//! other places to send its access token.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,7 +12,8 @@ use matrix_api_generator::config::MatrixVersion;
 use matrix_api_generator::history::{changes, Change, History};
 
 /// What changed between `from` and `to`, a line per operation: `added`, `deprecated`,
-/// `removed` with the method and path, `moved` with both paths.
+/// `removed` with the method and path, `moved` with both paths, `token` with where the access
+/// token may be sent before and after.
 fn changes_text(history: &History, from: MatrixVersion, to: MatrixVersion) -> String {
     let mut out = String::new();
     for (op, change) in changes(history, from, to) {
@@ -21,6 +23,10 @@ fn changes_text(history: &History, from: MatrixVersion, to: MatrixVersion) -> St
             Change::Deprecated => format!("deprecated  {} {} {path}", op.operation, op.method),
             Change::Removed => format!("removed     {} {} {path}", op.operation, op.method),
             Change::Moved(a, b) => format!("moved       {} {} {a} -> {b}", op.operation, op.method),
+            Change::Token(a, b) => format!(
+                "token       {} {} {path}: in the {a} -> in the {b}",
+                op.operation, op.method
+            ),
         };
         out.push_str(&format!("{}: {line}\n", op.api));
     }

@@ -444,19 +444,21 @@ impl Client {
 
     /// Sends any operation's request and decodes its response.
     pub async fn send<R: OutgoingRequest>(&self, request: &R) -> Result<R::Response, ClientError> {
-        // the path of the newest version the server speaks, where the operation knows its history
+        // the path of the newest version the server speaks, where the operation knows its
+        // history; the token goes in the query string where that version's schemes allow only it
         let negotiated = match (&self.prefix, &self.server_versions) {
             (None, Some(versions)) if !R::METADATA.history.is_empty() => {
-                Some(R::METADATA.base_path_for_server(versions).map_err(ClientError::Unsupported)?)
+                R::METADATA.path_for_server(versions).map_err(ClientError::Unsupported)?
             }
             _ => None,
         };
+        let query_only = negotiated.is_some_and(|p| p.token.query && !p.token.header);
         let base = Base {
             url: &self.base_url,
-            prefix: self.prefix.as_deref().or(negotiated),
+            prefix: self.prefix.as_deref().or(negotiated.map(|p| p.base_path)),
             version: self.version.as_deref(),
             access_token: self.access_token.as_ref().map(AccessToken::as_str),
-            token_in_query: self.token_in_query,
+            token_in_query: self.token_in_query || query_only,
         };
         let mut http_request = request.to_http_request(&base).map_err(|e| ClientError::InvalidRequest(e.0))?;
         if R::METADATA.auth == AuthKind::ServerSignatures {

@@ -95,7 +95,16 @@ pub struct Metadata {
     pub removed_in: Option<&'static str>,
 }
 
-/// An operation's path from one Matrix version on.
+/// Where a Matrix version's security schemes let a client send an operation's access token.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct TokenPlaces {
+    /// The `Authorization: Bearer` header.
+    pub header: bool,
+    /// The `access_token` query parameter.
+    pub query: bool,
+}
+
+/// An operation's path, and where its access token may be sent, from one Matrix version on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct VersionedPath {
     /// The Matrix version (`1.0`, `1.11`).
@@ -106,6 +115,8 @@ pub struct VersionedPath {
     /// Whether this crate's request can be sent there (`false`: the path then had another shape,
     /// which the newest release's parameters cannot fill).
     pub fits: bool,
+    /// Where that version's security schemes let the access token be sent.
+    pub token: TokenPlaces,
 }
 
 /// A Matrix version, `(major, minor)`, read from what `/versions` lists: `v1.11` is `(1, 11)`,
@@ -149,8 +160,14 @@ impl Metadata {
     /// operation exists and this crate's request fits. An operation without a history (a crate of
     /// one release) is its own base path.
     pub fn base_path_for_server(&self, server_versions: &[String]) -> Result<&'static str, Unsupported> {
+        Ok(self.path_for_server(server_versions)?.map_or(self.base_path, |p| p.base_path))
+    }
+
+    /// The entry of the history [`Metadata::base_path_for_server`] takes its base path from
+    /// (`None` for an operation without a history).
+    pub fn path_for_server(&self, server_versions: &[String]) -> Result<Option<&'static VersionedPath>, Unsupported> {
         if self.history.is_empty() {
-            return Ok(self.base_path);
+            return Ok(None);
         }
         let parse = |v: &str| matrix_version(v);
         let removed = self.removed_in.and_then(parse);
@@ -162,7 +179,7 @@ impl Metadata {
             }
             let entry = self.history.iter().rev().find(|p| parse(p.version).is_some_and(|v| v <= *version));
             if let Some(entry) = entry.filter(|p| p.fits) {
-                return Ok(entry.base_path);
+                return Ok(Some(entry));
             }
         }
         Err(Unsupported {

@@ -37,7 +37,7 @@ pub use self::identifiers::{
     EventId, IdError, MxcUri, RoomAlias, RoomId, ServerName, UserId,
 };
 pub use self::metadata::{
-    AuthKind, Metadata, Method, PathSegment, Unsupported, VersionedPath,
+    AuthKind, Metadata, Method, PathSegment, TokenPlaces, Unsupported, VersionedPath,
 };
 #[doc(hidden)]
 pub use self::open_enum::{deserialize_open_enum, PrivOwnedStr};

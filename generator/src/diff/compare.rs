@@ -55,6 +55,9 @@ pub enum Rule {
     OperationMoved,
     /// An operation's authentication changed (an access token now required, ...).
     AuthChanged,
+    /// Where an operation's access token may be sent changed (the query string, the
+    /// `Authorization` header, both).
+    TokenPlacesChanged,
     /// A required field or parameter is new (in a request, a response, or a type used there).
     RequiredFieldAdded,
     /// An optional field or parameter is new.
@@ -83,13 +86,14 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in the order reports list them.
-    pub const ALL: [Rule; 18] = [
+    pub const ALL: [Rule; 19] = [
         Rule::OperationAdded,
         Rule::OperationRemoved,
         Rule::OperationDeprecated,
         Rule::OperationUndeprecated,
         Rule::OperationMoved,
         Rule::AuthChanged,
+        Rule::TokenPlacesChanged,
         Rule::RequiredFieldAdded,
         Rule::OptionalFieldAdded,
         Rule::FieldRemoved,
@@ -111,6 +115,7 @@ impl Rule {
             | Rule::OperationDeprecated
             | Rule::OperationUndeprecated
             | Rule::OperationMoved
+            | Rule::TokenPlacesChanged
             | Rule::OptionalFieldAdded
             | Rule::FieldDeprecated
             | Rule::TypeAdded
@@ -149,6 +154,7 @@ impl Rule {
             Rule::OperationUndeprecated => "compatible: the `#[deprecated]` mark goes",
             Rule::OperationMoved => "compatible in code (the crate sends and routes the new path), but a client and a server of the two releases no longer meet",
             Rule::AuthChanged => "breaks servers: the server trait method gains or loses its `identity` argument; clients send the token they are given either way",
+            Rule::TokenPlacesChanged => "compatible in code (the crate's client sends the token where the version allows, its server reads it from either), but a client of one release may send it where a server of the other does not look",
             Rule::RequiredFieldAdded => "in a request, breaks clients (they must give it: `new` takes it); in a response, breaks servers (they must build it)",
             Rule::OptionalFieldAdded => "compatible for code building with `new` or `Default` and `..` (a struct literal naming every field breaks)",
             Rule::FieldRemoved => "breaks clients and servers: code that sets or reads it no longer builds",
@@ -245,6 +251,14 @@ fn operation_changes(from: &Surface, to: &Surface) -> Vec<Change> {
                     changes.push(change(
                         Rule::AuthChanged,
                         format!("access token {} → {}", a.auth, b.auth),
+                        false,
+                        false,
+                    ));
+                }
+                if a.token != b.token && !a.token.is_empty() && !b.token.is_empty() {
+                    changes.push(change(
+                        Rule::TokenPlacesChanged,
+                        format!("in the {} → in the {}", a.token, b.token),
                         false,
                         false,
                     ));
@@ -368,6 +382,7 @@ const SECTIONS: [(&str, bool, &[Rule]); 6] = [
             Rule::OperationUndeprecated,
             Rule::OperationMoved,
             Rule::AuthChanged,
+            Rule::TokenPlacesChanged,
         ],
     ),
     (
@@ -514,6 +529,7 @@ fn describe(rule: Rule) -> &'static str {
         Rule::OperationUndeprecated => "no longer deprecated",
         Rule::OperationMoved => "moved",
         Rule::AuthChanged => "authentication changed,",
+        Rule::TokenPlacesChanged => "access token sent otherwise:",
         Rule::RequiredFieldAdded => "required field added:",
         Rule::OptionalFieldAdded => "optional field added:",
         Rule::FieldRemoved => "field removed:",

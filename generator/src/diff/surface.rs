@@ -35,6 +35,10 @@ pub struct OperationSurface {
     pub deprecated: bool,
     /// `none`, `required` or `optional`.
     pub auth: String,
+    /// Where its security schemes let the access token be sent: `header`, `query` or `header or
+    /// query` (empty: no token).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub token: String,
     /// Where it is defined (file and JSON pointer).
     pub at: String,
     /// Request parts by `location name` (`query limit`, `path roomId`, `body filter`, `body`).
@@ -202,6 +206,7 @@ fn operation(op: &Operation, space: &TypeSpace) -> OperationSurface {
             Auth::Signed => "server signature",
         }
         .to_owned(),
+        token: op.token.as_str().to_owned(),
         at: ir::defined_at(&op.source),
         request,
         response,

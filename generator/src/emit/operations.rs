@@ -938,7 +938,13 @@ fn history_fields(op: &Operation) -> TokenStream {
     };
     let paths = h.paths.iter().map(|p| {
         let (version, base, fits) = (&p.version, &p.base_path, p.fits);
-        quote!(crate::VersionedPath { version: #version, base_path: #base, fits: #fits })
+        let (header, query) = (p.token.header, p.token.query);
+        quote!(crate::VersionedPath {
+            version: #version,
+            base_path: #base,
+            fits: #fits,
+            token: crate::TokenPlaces { header: #header, query: #query },
+        })
     });
     let deprecated = option_str(h.deprecated.as_ref());
     let removed = option_str(h.removed.as_ref());

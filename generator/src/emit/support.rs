@@ -68,6 +68,7 @@ const METADATA_EXPORTS: &[&str] = &[
     "Metadata",
     "Method",
     "PathSegment",
+    "TokenPlaces",
     "Unsupported",
     "VersionedPath",
 ];

@@ -76,6 +76,30 @@ pub enum Auth {
     Signed,
 }
 
+/// Where the security schemes an operation accepts let a client send its access token: in the
+/// `Authorization: Bearer` header (an `http` `bearer` scheme, or an `apiKey` in the
+/// `Authorization` header), in the `access_token` query parameter (an `apiKey` in the query), or
+/// both. Neither for an operation without a token.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct TokenPlaces {
+    /// The `Authorization` header.
+    pub header: bool,
+    /// The query string.
+    pub query: bool,
+}
+
+impl TokenPlaces {
+    /// `header`, `query`, `header or query`, or `` (neither).
+    pub fn as_str(self) -> &'static str {
+        match (self.header, self.query) {
+            (true, true) => "header or query",
+            (true, false) => "header",
+            (false, true) => "query",
+            (false, false) => "",
+        }
+    }
+}
+
 /// Where a parameter is sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ParamLocation {
@@ -194,10 +218,10 @@ impl ResponseDef {
     }
 }
 
-/// An operation's path in one Matrix version.
+/// An operation's path, and where its access token may be sent, from one Matrix version on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VersionedPath {
-    /// The Matrix version (`1.0`) from which the operation has this path.
+    /// The Matrix version (`1.0`) from which the operation has this path and these token places.
     pub version: String,
     /// The base path in that version (`/_matrix/client/r0`).
     pub base_path: String,
@@ -205,12 +229,14 @@ pub struct VersionedPath {
     /// parameters as the newest release names them, is this crate's (a parameter there may stand
     /// where this crate has a literal, as `{scope}` once stood for `global`).
     pub fits: bool,
+    /// Where that version's security schemes let the access token be sent.
+    pub token: TokenPlaces,
 }
 
 /// An operation's history across a series of releases (see `generator/src/history.rs`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct History {
-    /// Its path from each version where it changes, oldest first.
+    /// Its path and token places from each version where either changes, oldest first.
     pub paths: Vec<VersionedPath>,
     /// The version that added it.
     pub added: String,
@@ -246,6 +272,8 @@ pub struct Operation {
     pub history: Option<History>,
     /// How it authenticates.
     pub auth: Auth,
+    /// Where its security schemes let the access token be sent.
+    pub token: TokenPlaces,
     /// Its parameters, in spec order.
     pub params: Vec<Param>,
     /// The request body; `Shape::Whole(JsonObject)` for a POST/PUT/PATCH that documents none.
@@ -274,6 +302,7 @@ impl Operation {
             versions: Versions::default(),
             history: None,
             auth: Auth::None,
+            token: TokenPlaces::default(),
             params: Vec::new(),
             body: None,
             success: ResponseDef {

@@ -45,6 +45,7 @@ pub fn operation(
         type_prefix: pascal(&id),
     };
     let auth = auth(op.security.as_deref());
+    let token = token_places(op.security.as_deref());
     let body = request_body(&mut cx, op)?;
     let params = parameters(&mut cx, op, &path, &body, warnings)?;
     let mut responses = Vec::new();
@@ -69,6 +70,7 @@ pub fn operation(
         versions: Versions::from_extensions(&op.extensions, markup),
         history: None,
         auth,
+        token,
         params,
         body,
         success,
@@ -113,6 +115,29 @@ fn auth(security: Option<&[frontend::SecurityRequirement]>) -> Auth {
         }
         Some(_) => Auth::Required,
     }
+}
+
+/// Where the schemes of `security` let an access token be sent: an `http` `bearer` scheme or an
+/// `apiKey` in the `Authorization` header is the header, an `apiKey` in the query the query
+/// string. A signature or a scheme the document does not define is neither.
+fn token_places(security: Option<&[frontend::SecurityRequirement]>) -> TokenPlaces {
+    let mut places = TokenPlaces::default();
+    for (_, scheme) in security.unwrap_or_default().iter().flatten() {
+        match scheme {
+            Some(frontend::SecurityScheme::HTTP { scheme, .. }) if scheme.eq_ignore_ascii_case("bearer") => {
+                places.header = true;
+            }
+            Some(frontend::SecurityScheme::APIKey { location, name, .. }) => match location {
+                openapiv3::APIKeyLocation::Query => places.query = true,
+                openapiv3::APIKeyLocation::Header if name.eq_ignore_ascii_case("authorization") => {
+                    places.header = true;
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+    places
 }
 
 /// Whether a security scheme is federation's request signature: HTTP authorization with the
