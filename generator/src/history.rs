@@ -452,8 +452,10 @@ pub fn changes(history: &History, from: MatrixVersion, to: MatrixVersion) -> Vec
                 out.push((op, Change::Moved(a, b)));
             }
         }
+        // a token where there was none (or none where there was one) is another authentication,
+        // not another place to send the token
         if let (Some(a), Some(b)) = (token_at(op, from), token_at(op, to)) {
-            if a != b {
+            if a != b && !a.is_empty() && !b.is_empty() {
                 out.push((op, Change::Token(a, b)));
             }
         }
