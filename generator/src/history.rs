@@ -370,11 +370,14 @@ pub(crate) fn attach(api: &mut crate::ir::Api, history: &History) {
         let paths = h
             .templates
             .iter()
-            .map(|(version, base, template, token)| crate::ir::VersionedPath {
-                version: version.to_string(),
-                base_path: base.clone(),
-                fits: fits(template, &op.path),
-                token: *token,
+            .map(|(version, base, template, token)| {
+                let fitted = fitted_base(base, template, &op.path);
+                crate::ir::VersionedPath {
+                    version: version.to_string(),
+                    fits: fitted.is_some(),
+                    base_path: fitted.unwrap_or_else(|| base.clone()),
+                    token: *token,
+                }
             })
             .collect();
         op.history = Some(crate::ir::History {
@@ -386,16 +389,38 @@ pub(crate) fn attach(api: &mut crate::ir::Api, history: &History) {
     }
 }
 
-/// Whether a request built for `newest` can be sent to `older`: segment by segment the same
-/// literal, a parameter for a parameter, or a parameter where `newest` has a literal (the value
-/// it then takes).
-fn fits(older: &PathTemplate, newest: &PathTemplate) -> bool {
-    older.segments.len() == newest.segments.len()
-        && older.segments.iter().zip(&newest.segments).all(|pair| match pair {
-            (Segment::Literal(a), Segment::Literal(b)) => a == b,
-            (Segment::Param(_), _) => true,
-            (Segment::Literal(_), Segment::Param(_)) => false,
-        })
+/// The base path under which a request built for the template `newest` is sent where an older
+/// release had `older_base` and `older`, if it can be: the older full path must end in
+/// `newest`'s segments (segment by segment the same literal, a parameter for a parameter, or a
+/// parameter where `newest` has a literal: the value it then takes), and what comes before them
+/// is the base path. A release may split a path otherwise than the newest (1.7 moved media's
+/// `v3` from the base path into each path): the full path is what counts.
+fn fitted_base(older_base: &str, older: &PathTemplate, newest: &PathTemplate) -> Option<String> {
+    let mut full: Vec<Segment> = older_base
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| Segment::Literal(s.to_owned()))
+        .collect();
+    full.extend(older.segments.iter().cloned());
+    let start = full.len().checked_sub(newest.segments.len())?;
+    let (prefix, tail) = full.split_at(start);
+    let fits = tail.iter().zip(&newest.segments).all(|pair| match pair {
+        (Segment::Literal(a), Segment::Literal(b)) => a == b,
+        (Segment::Param(_), _) => true,
+        (Segment::Literal(_), Segment::Param(_)) => false,
+    });
+    let mut base = String::new();
+    for s in prefix {
+        match s {
+            Segment::Literal(text) => {
+                base.push('/');
+                base.push_str(text);
+            }
+            // a parameter of the older path would have to be part of the base path
+            Segment::Param(_) => return None,
+        }
+    }
+    fits.then_some(base)
 }
 
 /// What changed of one operation between two versions of a series.

@@ -42,6 +42,28 @@ pub fn current_spec() -> Option<PathBuf> {
     shared().map(|s| s.join("corpus/matrix-spec-v1.18/data"))
 }
 
+/// A series configuration (as `matrix-api.toml` writes one) of every release in `shared`'s
+/// corpus, 1.0 (r0.6.1) to 1.18, with the `[[api]]` entries `apis`.
+pub fn real_series(shared: &Path, apis: &str) -> String {
+    let corpus = shared.join("corpus");
+    let mut roots = vec![("1.0".to_owned(), corpus.join("matrix-doc-r0.6.1"))];
+    for minor in 1..=17 {
+        roots.push((
+            format!("1.{minor}"),
+            corpus.join(format!("matrix-spec-releases/v1.{minor}/data")),
+        ));
+    }
+    roots.push(("1.18".to_owned(), corpus.join("matrix-spec-v1.18/data")));
+    let mut text = String::new();
+    for (version, root) in roots {
+        text.push_str(&format!(
+            "[[release]]\nversion = \"{version}\"\nroot = \"{}\"\n",
+            root.display()
+        ));
+    }
+    text + apis
+}
+
 /// A test fixture folder.
 pub fn fixture(name: &str) -> PathBuf {
     workspace().join("tests/fixtures").join(name)

@@ -5,7 +5,7 @@
 use matrix_api_generator::config::Config;
 use matrix_api_generator::config::MatrixVersion;
 use matrix_api_generator::history::{changes, derive, derive_all, Change, History};
-use matrix_api_tests::{fixture, shared};
+use matrix_api_tests::{fixture, real_series, shared};
 
 #[test]
 fn each_rule_on_a_made_up_series() {
@@ -118,23 +118,10 @@ fn a_release_without_the_api_is_an_error_naming_it() {
 #[test]
 fn the_real_releases() {
     let Some(shared) = shared() else { return };
-    let corpus = shared.join("corpus");
-    let mut text = format!(
-        "[[release]]\nversion = \"1.0\"\nroot = \"{}\"\n",
-        corpus.join("matrix-doc-r0.6.1").display()
+    let text = real_series(
+        &shared,
+        "[[api]]\nname = \"client-server\"\ndir = \"api/client-server\"\n",
     );
-    for minor in 1..=17 {
-        let root = corpus.join(format!("matrix-spec-releases/v1.{minor}/data"));
-        text.push_str(&format!(
-            "[[release]]\nversion = \"1.{minor}\"\nroot = \"{}\"\n",
-            root.display()
-        ));
-    }
-    text.push_str(&format!(
-        "[[release]]\nversion = \"1.18\"\nroot = \"{}\"\n",
-        corpus.join("matrix-spec-v1.18/data").display()
-    ));
-    text.push_str("[[api]]\nname = \"client-server\"\ndir = \"api/client-server\"\n");
     let config = Config::parse(&text, std::path::Path::new("series.toml")).unwrap();
     let history = derive(&config, &config.apis[0]).unwrap();
     let line = |id: &str| {
