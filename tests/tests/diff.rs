@@ -2,7 +2,7 @@
 //! specs (`tests/fixtures/diff/base.yaml` and an edit of it), the seed-era Client-Server API
 //! against v1.18, and `cargo xtask gen` saying it.
 
-use matrix_api_generator::diff::{compare, Breaks, Report, Rule, Surface};
+use matrix_api_generator::diff::{compare, compare_renamed, Breaks, Report, Rule, Surface};
 use matrix_api_generator::{generate, Settings};
 use matrix_api_tests::fixture;
 
@@ -97,6 +97,45 @@ fn a_change_of_authentication_breaks_servers() {
         "operationId: ping\n      security:\n        - accessToken: []",
     );
     check(&base(), &to, &[(Rule::AuthChanged, "ping", Breaks::Servers)]);
+}
+
+#[test]
+fn an_operation_the_history_knows_as_renamed_breaks_both_once() {
+    let to = edit(&base(), "operationId: ping", "operationId: pingRenamed");
+    // by ids alone: one removed, one added
+    check(
+        &base(),
+        &to,
+        &[
+            (Rule::OperationRemoved, "ping", Breaks::Both),
+            (Rule::OperationAdded, "pingRenamed", Breaks::Neither),
+        ],
+    );
+    // with the history's rename: one operation, renamed (its fields compared with its new self)
+    let renamed = std::collections::BTreeMap::from([("ping".to_owned(), "pingRenamed".to_owned())]);
+    let report = compare_renamed(&surface(&base()), &surface(&to), &renamed);
+    let got: Vec<(Rule, &str, Breaks)> = report
+        .changes
+        .iter()
+        .map(|c| (c.rule, c.subject.as_str(), c.breaks))
+        .collect();
+    assert_eq!(
+        got,
+        [(Rule::OperationRenamed, "pingRenamed", Breaks::Both)],
+        "{}",
+        report.markdown()
+    );
+    assert!(report.changes[0]
+        .what
+        .contains("`ping` → `pingRenamed` (`ping` → `ping_renamed`)"));
+    // a rename the `to` side does not have is left alone
+    let elsewhere = std::collections::BTreeMap::from([("ping".to_owned(), "nowhere".to_owned())]);
+    assert_eq!(
+        compare_renamed(&surface(&base()), &surface(&to), &elsewhere)
+            .changes
+            .len(),
+        2
+    );
 }
 
 #[test]
@@ -312,6 +351,7 @@ fn every_variant() -> Vec<Rule> {
         Rule::OperationDeprecated,
         Rule::OperationUndeprecated,
         Rule::OperationMoved,
+        Rule::OperationRenamed,
         Rule::AuthChanged,
         Rule::TokenPlacesChanged,
         Rule::RequiredFieldAdded,
@@ -334,6 +374,7 @@ fn every_variant() -> Vec<Rule> {
             | Rule::OperationDeprecated
             | Rule::OperationUndeprecated
             | Rule::OperationMoved
+            | Rule::OperationRenamed
             | Rule::AuthChanged
             | Rule::TokenPlacesChanged
             | Rule::RequiredFieldAdded

@@ -328,7 +328,62 @@ fn diff_writes_the_report_between_two_spec_folders() {
     assert!(text.contains("enum value added: value `carrier_pigeon`"), "{text}");
     let (code, _, stderr) = xtask(&["diff", "--from", from.path().to_str().unwrap()]);
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("--to is required"), "{stderr}");
+    assert!(stderr.contains("--from and --to are required"), "{stderr}");
+}
+
+#[test]
+fn diff_between_two_releases_of_a_series_knows_the_renamed_operations() {
+    let config = workspace().join("tests/fixtures/history/matrix-api.toml");
+    let report = tempfile::tempdir().unwrap().keep().join("report.md");
+    let args = |from: &'static str, to: &'static str| {
+        vec![
+            "diff".to_owned(),
+            "--config".to_owned(),
+            config.to_str().unwrap().to_owned(),
+            "--from".to_owned(),
+            from.to_owned(),
+            "--to".to_owned(),
+            to.to_owned(),
+            "--out".to_owned(),
+            report.to_str().unwrap().to_owned(),
+        ]
+    };
+    let run = |args: Vec<String>| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        xtask(&args)
+    };
+    let (code, stdout, stderr) = run(args("1.0", "1.4"));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.starts_with("demo 1.4: API changes:"), "{stdout}");
+    let text = std::fs::read_to_string(&report).unwrap();
+    assert!(text.starts_with("# API changes: demo 1.0 → demo 1.4"), "{text}");
+    // the history's renames are renames, not an operation removed and another added
+    assert!(
+        text.contains("`newName`: renamed `oldName` → `newName` (`old_name` → `new_name`)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("`roomXRenamed`: renamed `roomX` → `roomXRenamed`"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("operation removed `GET /_matrix/client/r0/other`"),
+        "{text}"
+    );
+    // and the token's places changed with 1.4's schemes
+    assert!(
+        text.contains("`newName`: access token sent otherwise: in the query → in the header or query"),
+        "{text}"
+    );
+    // versions the file does not list, or in the wrong order, are usage errors
+    let (code, _, stderr) = run(args("1.0", "1.2"));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("--to 1.2: ") && stderr.contains("lists 1.0, 1.1, 1.3, 1.4"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = run(args("1.4", "1.0"));
+    assert_eq!(code, 2, "{stderr}");
 }
 
 #[test]

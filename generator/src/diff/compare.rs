@@ -53,6 +53,8 @@ pub enum Rule {
     OperationUndeprecated,
     /// An operation has another method, path or version (`r0` to `v3`).
     OperationMoved,
+    /// The spec gave an operation another `operationId` (known from the releases' history).
+    OperationRenamed,
     /// An operation's authentication changed (an access token now required, ...).
     AuthChanged,
     /// Where an operation's access token may be sent changed (the query string, the
@@ -86,12 +88,13 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in the order reports list them.
-    pub const ALL: [Rule; 19] = [
+    pub const ALL: [Rule; 20] = [
         Rule::OperationAdded,
         Rule::OperationRemoved,
         Rule::OperationDeprecated,
         Rule::OperationUndeprecated,
         Rule::OperationMoved,
+        Rule::OperationRenamed,
         Rule::AuthChanged,
         Rule::TokenPlacesChanged,
         Rule::RequiredFieldAdded,
@@ -132,6 +135,7 @@ impl Rule {
                 b
             }
             Rule::OperationRemoved
+            | Rule::OperationRenamed
             | Rule::FieldRemoved
             | Rule::FieldNowRequired
             | Rule::FieldNowOptional
@@ -150,6 +154,7 @@ impl Rule {
         match self {
             Rule::OperationAdded => "compatible: a new method of the client and of the server trait, which answers `M_UNRECOGNIZED` until implemented",
             Rule::OperationRemoved => "breaks clients and servers: the client method, the server trait method and the module are gone",
+            Rule::OperationRenamed => "breaks clients and servers: the client method, the server trait method and the module take the new id's name; the wire is the same",
             Rule::OperationDeprecated => "compatible: `#[deprecated]` warns, nothing breaks",
             Rule::OperationUndeprecated => "compatible: the `#[deprecated]` mark goes",
             Rule::OperationMoved => "compatible in code (the crate sends and routes the new path), but a client and a server of the two releases no longer meet",
@@ -210,6 +215,35 @@ pub fn compare(from: &Surface, to: &Surface) -> Report {
         to: to.api.clone(),
         changes,
     }
+}
+
+/// As [`compare`], where the spec renamed operations between the two: `renamed` maps an id of
+/// `from` to its id in `to` (as the releases' history knows it). A renamed operation is compared
+/// with its new self, and the rename is a change of its own, instead of one operation removed
+/// and another added.
+pub fn compare_renamed(from: &Surface, to: &Surface, renamed: &BTreeMap<String, String>) -> Report {
+    let mut from = from.clone();
+    let mut renames = Vec::new();
+    for (old, new) in renamed {
+        if to.operations.contains_key(old) || !to.operations.contains_key(new) {
+            continue;
+        }
+        if let Some(op) = from.operations.remove(old) {
+            renames.push(Change {
+                rule: Rule::OperationRenamed,
+                subject: new.clone(),
+                operation: true,
+                what: format!("`{old}` → `{new}` (`{}` → `{}`)", op.name, to.operations[new].name),
+                breaks: Rule::OperationRenamed.breaks(false, false),
+                from_at: op.at.clone(),
+                to_at: to.operations[new].at.clone(),
+            });
+            from.operations.insert(new.clone(), op);
+        }
+    }
+    let mut report = compare(&from, to);
+    report.changes.splice(0..0, renames);
+    report
 }
 
 /// The changes of the operations, by operation id.
@@ -375,12 +409,13 @@ const SECTIONS: [(&str, bool, &[Rule]); 6] = [
     ("Operations added", true, &[Rule::OperationAdded]),
     ("Operations removed", true, &[Rule::OperationRemoved]),
     (
-        "Operations deprecated, moved or authenticated otherwise",
+        "Operations deprecated, moved, renamed or authenticated otherwise",
         true,
         &[
             Rule::OperationDeprecated,
             Rule::OperationUndeprecated,
             Rule::OperationMoved,
+            Rule::OperationRenamed,
             Rule::AuthChanged,
             Rule::TokenPlacesChanged,
         ],
@@ -528,6 +563,7 @@ fn describe(rule: Rule) -> &'static str {
         Rule::OperationDeprecated => "deprecated",
         Rule::OperationUndeprecated => "no longer deprecated",
         Rule::OperationMoved => "moved",
+        Rule::OperationRenamed => "renamed",
         Rule::AuthChanged => "authentication changed,",
         Rule::TokenPlacesChanged => "access token sent otherwise:",
         Rule::RequiredFieldAdded => "required field added:",

@@ -9,5 +9,5 @@
 mod compare;
 mod surface;
 
-pub use compare::{compare, Breaks, Change, Report, Rule};
+pub use compare::{compare, compare_renamed, Breaks, Change, Report, Rule};
 pub use surface::{FieldSurface, OperationSurface, Surface, TypeSurface, SURFACE_FILE};
