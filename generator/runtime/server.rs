@@ -183,15 +183,31 @@ impl ServerConfig {
     }
 }
 
+/// Whether an operation is served under its own path: one no version removed, or one that an
+/// advertised version (before its removal) still has.
+fn still_served(meta: &super::metadata::Metadata, versions: &[String]) -> bool {
+    let Some(removed) = meta.removed_in.and_then(super::metadata::matrix_version) else {
+        return true;
+    };
+    versions
+        .iter()
+        .filter_map(|v| super::metadata::matrix_version(v))
+        .any(|v| v < removed)
+}
+
 /// Adds `routes` (base path, route under it, the operations served there, handler) to
 /// `router`: each under its own base path first, then under the further versions `config`
 /// serves and the paths its operations had in the Matrix versions it advertises, the newest base
 /// path first, each path once (`/v1/invite` and `/v2/invite` both served as `/v3/invite` would
-/// be one route twice, which axum refuses): the newest keeps it. Not generic, so that it is
-/// compiled once.
+/// be one route twice, which axum refuses): the newest keeps it. A route whose operations a
+/// Matrix version removed is served only where an advertised version still has one of them.
+/// Not generic, so that it is compiled once.
 pub fn mount(mut router: axum::Router, routes: Vec<Route>, config: &ServerConfig) -> axum::Router {
     let mut paths: Vec<(String, &axum::routing::MethodRouter)> = Vec::new();
-    for (base, route, _, handler) in &routes {
+    for (base, route, operations, handler) in &routes {
+        if !operations.iter().any(|meta| still_served(meta, &config.matrix_versions)) {
+            continue;
+        }
         paths.extend(config.prefixes(base).into_iter().take(1).map(|p| (format!("{p}{route}"), handler)));
     }
     for (base, route, operations, handler) in routes.iter().rev() {

@@ -154,6 +154,25 @@ fn is_version_segment(s: &str) -> bool {
 
 /// Reads one release's API to its operations.
 fn read_release(release: &Release, api: &ApiEntry) -> Result<(Vec<Seen>, Vec<Warning>)> {
+    let (ir, warnings) = read_ir(release, api)?;
+    let seen = ir
+        .operations
+        .iter()
+        .map(|op| Seen {
+            id: op.id.clone(),
+            method: op.method,
+            base_path: op.base_path.clone(),
+            path: op.path.clone(),
+            deprecated: op.deprecated,
+            added: op.versions.added.as_deref().and_then(MatrixVersion::parse),
+            token: op.token,
+        })
+        .collect();
+    Ok((seen, warnings))
+}
+
+/// Reads one release's API to its IR, with the warnings of reading it.
+fn read_ir(release: &Release, api: &ApiEntry) -> Result<(crate::ir::Api, Vec<Warning>)> {
     let dir = release.root.join(&api.dir);
     if !dir.is_dir() {
         return Err(Error::usage(format!(
@@ -169,20 +188,7 @@ fn read_release(release: &Release, api: &ApiEntry) -> Result<(Vec<Seen>, Vec<War
     let (ir, ir_warnings) = located(&spec.loader, crate::ir::build(&spec))?;
     let mut warnings = spec.warnings.clone();
     warnings.extend(ir_warnings);
-    let seen = ir
-        .operations
-        .iter()
-        .map(|op| Seen {
-            id: op.id.clone(),
-            method: op.method,
-            base_path: op.base_path.clone(),
-            path: op.path.clone(),
-            deprecated: op.deprecated,
-            added: op.versions.added.as_deref().and_then(MatrixVersion::parse),
-            token: op.token,
-        })
-        .collect();
-    Ok((seen, completed(&spec.loader, warnings)))
+    Ok((ir, completed(&spec.loader, warnings)))
 }
 
 /// An operation across releases, as it is being matched.
@@ -353,6 +359,48 @@ fn method_name(m: Method) -> &'static str {
         Method::Patch => "PATCH",
         Method::Trace => "TRACE",
     }
+}
+
+/// The operations of `history` that a release before the newest removed, each from the last
+/// release that has it: that release's API read to its IR, with the indices of those operations
+/// in it. In the order of the releases.
+pub(crate) fn removed_operations(
+    config: &Config,
+    api: &ApiEntry,
+    history: &History,
+) -> Result<Vec<(crate::ir::Api, Vec<usize>)>> {
+    let mut by_release: Vec<(usize, Vec<&OperationHistory>)> = Vec::new();
+    for op in &history.operations {
+        let Some(removed) = op.removed else { continue };
+        let Some(index) = config.releases.iter().position(|r| r.version == removed) else {
+            continue;
+        };
+        let last = index.saturating_sub(1);
+        match by_release.iter_mut().find(|(i, _)| *i == last) {
+            Some((_, ops)) => ops.push(op),
+            None => by_release.push((last, vec![op])),
+        }
+    }
+    by_release.sort_by_key(|(i, _)| *i);
+    let mut out = Vec::new();
+    for (index, ops) in by_release {
+        let Some(release) = config.releases.get(index) else {
+            continue;
+        };
+        let (ir, _) = read_ir(release, api).map_err(|e| in_release(e, release))?;
+        let indices = ir
+            .operations
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| {
+                ops.iter()
+                    .any(|h| h.operation == o.id && h.method == method_name(o.method))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        out.push((ir, indices));
+    }
+    Ok(out)
 }
 
 /// Gives each operation of `api` (an API of the newest release of the series) its history, from

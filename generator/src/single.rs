@@ -12,14 +12,14 @@ use crate::{crate_name, ir};
 
 /// Runs the pipeline up to formatting, in memory. Nothing is written.
 pub fn generate(settings: &Settings) -> Result<Generated> {
-    generate_inner(settings, None)
+    generate_inner(settings, None, Vec::new())
 }
 
 /// As [`generate`], for the newest release of a series (`settings` read it): each operation's
 /// `Metadata` also carries its history across the series (`history`, derived by
 /// [`history::derive`](crate::history::derive)).
 pub fn generate_with_history(settings: &Settings, history: &crate::history::History) -> Result<Generated> {
-    generate_inner(settings, Some(history))
+    generate_inner(settings, Some(history), Vec::new())
 }
 
 /// Every API of `config` over its series of releases: each API's crate (named as the
@@ -32,22 +32,37 @@ pub fn generate_series(config: &crate::config::Config) -> Result<Vec<(String, Ge
     let mut out = Vec::new();
     for api in &config.apis {
         let history = crate::history::derive(config, api)?;
+        let removed = crate::history::removed_operations(config, api, &history)?;
         let mut settings = Settings::new(newest.root.join(&api.dir));
         settings.root = Some(newest.root.clone());
         settings.crate_name = api.crate_name.clone();
         settings.events = api.events.as_ref().map(|e| newest.root.join(e));
-        out.push((api.crate_name.clone(), generate_with_history(&settings, &history)?));
+        out.push((
+            api.crate_name.clone(),
+            generate_inner(&settings, Some(&history), removed)?,
+        ));
     }
     Ok(out)
 }
 
-fn generate_inner(settings: &Settings, history: Option<&crate::history::History>) -> Result<Generated> {
+/// The pipeline up to formatting; over a series, each operation given its `history`, and the
+/// operations of `removed` (each with the API of the last release that has it) carried in.
+fn generate_inner(
+    settings: &Settings,
+    history: Option<&crate::history::History>,
+    removed: Vec<(ir::Api, Vec<usize>)>,
+) -> Result<Generated> {
     crate_name::check(&settings.crate_name).map_err(Error::usage)?;
     let mut timings = Timings::default();
     let spec = read_spec(settings, &mut timings)?;
 
     let t = Instant::now();
     let (mut api, ir_warnings) = located(&spec.loader, ir::build(&spec))?;
+    for (older, indices) in &removed {
+        for op in indices.iter().filter_map(|i| older.operations.get(*i)) {
+            ir::transplant(&mut api, older, op);
+        }
+    }
     if let Some(history) = history {
         crate::history::attach(&mut api, history);
     }

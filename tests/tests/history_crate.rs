@@ -50,7 +50,14 @@ impl api::server::Api for Server {
     }
     async fn get_thing(&self, context: api::RequestContext, _: api::operations::get_thing::Request) -> Result<api::operations::get_thing::Response, api::MatrixError> {
         self.saw(&context);
-        Ok(api::operations::get_thing::Response::default())
+        Ok(api::operations::get_thing::Response::new(api::types::Thing::default()))
+    }
+    #[allow(deprecated)]
+    async fn gone(&self, context: api::RequestContext, _: api::operations::gone::Request) -> Result<api::operations::gone::Response, api::MatrixError> {
+        self.saw(&context);
+        // the type 1.1 defined it with; its `Thing` is the newest release's own
+        let thing: Option<api::types::Thing> = Some(api::types::Thing { name: Some("kept".to_owned()) });
+        Ok(api::operations::gone::Response::new(api::types::Gone { why: Some("removed in 1.3".to_owned()), thing }))
     }
     async fn late(&self, context: api::RequestContext, _: api::operations::late::Request) -> Result<api::operations::late::Response, api::MatrixError> {
         self.saw(&context);
@@ -82,6 +89,9 @@ fn each_operation_knows_its_history() {
     assert_eq!(versions, [("1.0", "/_matrix/client/r0", false), ("1.1", "/_matrix/client/v3", false), ("1.4", "/_matrix/client/v3", true)]);
     assert_eq!(api::operations::late::METADATA.added_in, Some("1.2"));
     assert_eq!(api::operations::new_name::METADATA.removed_in, None);
+    // removed by 1.3, kept as 1.1 defined it
+    let gone = api::operations::gone::METADATA;
+    assert_eq!((gone.deprecated_in, gone.removed_in), (Some("1.1"), Some("1.3")));
     // the token in the query string until 1.4's schemes allow the header too
     let tokens: Vec<(&str, bool, bool)> = api::operations::new_name::METADATA.history.iter().map(|p| (p.version, p.token.header, p.token.query)).collect();
     assert_eq!(tokens, [("1.0", false, true), ("1.1", false, true), ("1.4", true, true)]);
@@ -130,6 +140,12 @@ async fn the_client_calls_the_path_of_the_server_s_version() {
     assert_eq!(raw("/_matrix/client/r0/other").await, 200);
     assert_eq!(raw("/_matrix/client/r0/late").await, 404);
 
+    // an operation 1.3 removed: a server of 1.0 still has it, under its r0 path
+    #[allow(deprecated)]
+    let kept = client.gone().await.unwrap();
+    assert_eq!(last(&server), "/_matrix/client/r0/gone");
+    assert_eq!(kept.body.thing.and_then(|t| t.name).as_deref(), Some("kept"));
+
     // a fixed version, without asking the server
     let fixed = api::Client::new(url).unwrap().with_access_token("secret").with_server_versions(["v1.1"]);
     fixed.new_name().await.unwrap();
@@ -145,6 +161,35 @@ async fn the_client_calls_the_path_of_the_server_s_version() {
     assert_eq!(last(&server), "/_matrix/client/v3/things/x");
     client.late().await.unwrap();
     assert_eq!(last(&server), "/_matrix/client/v3/late");
+    // 1.0 has the removed operation, 1.4 does not: the client takes 1.0's path
+    #[allow(deprecated)]
+    client.gone().await.unwrap();
+    assert_eq!(last(&server), "/_matrix/client/r0/gone");
+
+    // a server of 1.4 only: the removed operation is refused before sending, and not served
+    let (url, server) = start(&["v1.4"]).await;
+    let client = api::Client::new(url.clone()).unwrap().negotiate().await.unwrap();
+    #[allow(deprecated)]
+    let refused = client.gone().await;
+    match refused {
+        Err(api::ClientError::Unsupported(u)) => assert_eq!(u.operation_versions, "1.0 until 1.3"),
+        other => panic!("{other:?}"),
+    }
+    assert!(server.paths.lock().unwrap().is_empty(), "nothing was sent");
+    for path in ["/_matrix/client/v3/gone", "/_matrix/client/r0/gone"] {
+        let status = reqwest::get(format!("{url}{path}")).await.unwrap().status().as_u16();
+        assert_eq!(status, 404, "{path}");
+    }
+    // nor by a server that advertises no versions: it speaks the newest
+    let server = Arc::new(Server::default());
+    let app = api::server::router(server.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let status = reqwest::get(format!("http://{addr}/_matrix/client/v3/gone")).await.unwrap().status().as_u16();
+    assert_eq!(status, 404);
+    let status = reqwest::get(format!("http://{addr}/_matrix/client/v3/late")).await.unwrap().status().as_u16();
+    assert_eq!(status, 200);
 }
 "#;
 

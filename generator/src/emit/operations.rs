@@ -107,8 +107,12 @@ fn module_doc(op: &Operation) -> String {
             Auth::None => "",
         }
     ));
-    if op.deprecated {
-        text.push_str(" Deprecated by the spec.");
+    match op.history.as_ref().and_then(|h| h.removed.as_ref()) {
+        Some(version) => text.push_str(&format!(
+            " Removed in Matrix {version}: kept for servers of earlier versions, as the last release that has it defines it."
+        )),
+        None if op.deprecated => text.push_str(" Deprecated by the spec."),
+        None => {}
     }
     let versions = op.versions.doc();
     if !versions.is_empty() {
@@ -209,10 +213,14 @@ fn request(op: &Operation, space: &TypeSpace) -> TokenStream {
         doc.push_str(&format!("\n\n# Example body\n\n```json\n{}\n```", example.pretty));
     }
     let item = emit_struct("Request", &doc, &def, space, wire_is_self);
-    if op.deprecated {
-        quote!(#[deprecated(note = "the spec deprecates this operation")] #item)
-    } else {
-        item
+    let removed = op.history.as_ref().and_then(|h| h.removed.as_ref());
+    match removed {
+        Some(version) => {
+            let note = format!("Matrix {version} removed this operation: only a server of an earlier version has it");
+            quote!(#[deprecated(note = #note)] #item)
+        }
+        None if op.deprecated => quote!(#[deprecated(note = "the spec deprecates this operation")] #item),
+        None => item,
     }
 }
 

@@ -11,12 +11,14 @@ pub mod naming;
 mod operation;
 pub mod params;
 pub mod path;
+mod transplant;
 pub mod types;
 pub mod versions;
 
 pub use build::{build, build_member, build_shared};
 pub use model::*;
 pub use path::{PathTemplate, Segment};
+pub use transplant::transplant;
 pub use types::{
     defined_at, Absent, EnumDef, EventSet, Field, Literal, Seed, StructDef, Ty, TyLevel, TypeDef, TypeId, TypeKind,
     TypeSpace, UnionDef, NAMES_FILE,
