@@ -241,7 +241,10 @@ pub fn router_with_config<A: Api>(
                     crate::runtime::server::endpoint(
                         &api,
                         crate::runtime::server::BodyRules::json(&config),
-                        crate::AuthKind::AccessToken,
+                        crate::runtime::server::Credentials::of(
+                            &crate::operations::get_account_3pids::METADATA,
+                            &config,
+                        ),
                         authenticate_token::<A>,
                         dispatch_get_account_3pids::<A>,
                     ),
@@ -250,7 +253,10 @@ pub fn router_with_config<A: Api>(
                     crate::runtime::server::endpoint(
                         &api,
                         crate::runtime::server::BodyRules::json(&config),
-                        crate::AuthKind::AccessToken,
+                        crate::runtime::server::Credentials::of(
+                            &crate::operations::post_3pids::METADATA,
+                            &config,
+                        ),
                         authenticate_token::<A>,
                         dispatch_post_3pids::<A>,
                     ),
@@ -270,7 +276,10 @@ pub fn router_with_config<A: Api>(
                     crate::runtime::server::endpoint(
                         &api,
                         crate::runtime::server::BodyRules::json(&config),
-                        crate::AuthKind::AccessToken,
+                        crate::runtime::server::Credentials::of(
+                            &crate::operations::delete_3pid_from_account::METADATA,
+                            &config,
+                        ),
                         authenticate_token::<A>,
                         dispatch_delete_3pid_from_account::<A>,
                     ),
@@ -288,7 +297,10 @@ pub fn router_with_config<A: Api>(
                     crate::runtime::server::endpoint(
                         &api,
                         crate::runtime::server::BodyRules::json(&config),
-                        crate::AuthKind::None,
+                        crate::runtime::server::Credentials::of(
+                            &crate::operations::request_token_to_3pid_email::METADATA,
+                            &config,
+                        ),
                         authenticate_token::<A>,
                         dispatch_request_token_to_3pid_email::<A>,
                     ),
@@ -306,7 +318,10 @@ pub fn router_with_config<A: Api>(
                     crate::runtime::server::endpoint(
                         &api,
                         crate::runtime::server::BodyRules::json(&config),
-                        crate::AuthKind::None,
+                        crate::runtime::server::Credentials::of(
+                            &crate::operations::request_token_to_3pid_msisdn::METADATA,
+                            &config,
+                        ),
                         authenticate_token::<A>,
                         dispatch_request_token_to_3pid_msisdn::<A>,
                     ),

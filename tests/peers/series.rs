@@ -144,6 +144,14 @@ async fn against_a_server_of_1_0_only() {
         async move { reqwest::get(url).await.unwrap().status().as_u16() }
     };
     assert_eq!(status("/_matrix/client/r0/account/3pid").await, 200);
+    // and takes the token where 1.0's schemes do: not in the header
+    let header = reqwest::Client::new()
+        .get(format!("{url}/_matrix/client/r0/account/3pid"))
+        .bearer_auth("secret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header.status().as_u16(), 401);
     assert_eq!(status("/_matrix/client/v1/media/config").await, 404);
     println!("a server of 1.0: 3PIDs through r0 with the token in the query string; 1.11's media refused before sending");
 }

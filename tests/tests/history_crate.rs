@@ -102,10 +102,19 @@ async fn the_client_calls_the_path_of_the_server_s_version() {
     // a server of 1.0 only
     let (url, server) = start(&["r0.6.1"]).await;
     // no negotiation: the newest path, as before
+    // (a server of 1.0 takes the token only in the query string, as 1.0's schemes say)
     let plain = api::Client::new(url.clone()).unwrap().with_access_token("secret");
+    match plain.new_name().await {
+        Err(api::ClientError::Matrix { status, error }) => {
+            assert_eq!((status.as_u16(), error.errcode.as_str()), (401, "M_MISSING_TOKEN"));
+            assert!(error.error.as_deref().unwrap_or_default().contains("query parameter"), "{error:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let plain = plain.with_token_in_query(true);
     plain.new_name().await.unwrap();
     assert_eq!(last(&server), "/_matrix/client/v3/other");
-    assert_eq!(last_token(&server), "header");
+    assert_eq!(last_token(&server), "query");
 
     let client = api::Client::new(url.clone()).unwrap().with_access_token("secret").negotiate().await.unwrap();
     assert_eq!(client.server_versions(), Some(&["r0.6.1".to_owned()][..]));
@@ -154,9 +163,13 @@ async fn the_client_calls_the_path_of_the_server_s_version() {
 
     // a server of 1.0 and 1.4: the newest it speaks
     let (url, server) = start(&["r0.6.1", "v1.4"]).await;
-    let client = api::Client::new(url).unwrap().with_access_token("secret").negotiate().await.unwrap();
+    let client = api::Client::new(url.clone()).unwrap().with_access_token("secret").negotiate().await.unwrap();
     client.new_name().await.unwrap();
     assert_eq!(last_token(&server), "header");
+    // 1.4's schemes take both: so does a server that speaks it
+    let query = api::Client::new(url).unwrap().with_access_token("secret").with_token_in_query(true);
+    query.new_name().await.unwrap();
+    assert_eq!(last_token(&server), "query");
     client.get_thing(api::operations::get_thing::Request::new("x".into())).await.unwrap();
     assert_eq!(last(&server), "/_matrix/client/v3/things/x");
     client.late().await.unwrap();

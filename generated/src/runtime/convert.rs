@@ -708,14 +708,20 @@ pub const MAX_TOKEN_LEN: usize = 4096;
 /// credentials given twice (two `Authorization` headers, `access_token` twice, or one of each)
 /// are ambiguous, 400 `M_INVALID_PARAM`, whatever their values.
 pub fn access_token(headers: &http::HeaderMap, uri: &http::Uri) -> Result<Option<AccessToken>, MatrixError> {
+    Ok(access_token_sent(headers, uri)?.map(|(token, _)| token))
+}
+
+/// As [`access_token`], with whether the token came in the `Authorization` header (`true`) or
+/// the query string (`false`).
+pub fn access_token_sent(headers: &http::HeaderMap, uri: &http::Uri) -> Result<Option<(AccessToken, bool)>, MatrixError> {
     let token = access_token_unchecked(headers, uri)?;
-    if token.as_ref().is_some_and(|t| t.0.len() > MAX_TOKEN_LEN) {
+    if token.as_ref().is_some_and(|(t, _)| t.0.len() > MAX_TOKEN_LEN) {
         return Err(MatrixError::unknown_token("The access token is too long."));
     }
     Ok(token)
 }
 
-fn access_token_unchecked(headers: &http::HeaderMap, uri: &http::Uri) -> Result<Option<AccessToken>, MatrixError> {
+fn access_token_unchecked(headers: &http::HeaderMap, uri: &http::Uri) -> Result<Option<(AccessToken, bool)>, MatrixError> {
     let mut authorization = headers.get_all(http::header::AUTHORIZATION).iter();
     let from_header = match (authorization.next(), authorization.next()) {
         (None, _) => None,
@@ -739,7 +745,8 @@ fn access_token_unchecked(headers: &http::HeaderMap, uri: &http::Uri) -> Result<
         (Some(_), Some(_)) => {
             Err(MatrixError::invalid_param("Mixing Authorization headers and access_token query parameters."))
         }
-        (Some(t), None) | (None, Some(t)) => Ok(Some(AccessToken(t))),
+        (Some(t), None) => Ok(Some((AccessToken(t), true))),
+        (None, Some(t)) => Ok(Some((AccessToken(t), false))),
         (None, None) => Ok(None),
     }
 }

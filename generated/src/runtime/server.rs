@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use axum::response::IntoResponse;
 
 use super::error::{ErrorCode, MatrixError};
-use super::convert::{access_token, AccessToken, IncomingRequest, OutgoingResponse};
-use super::metadata::AuthKind;
+use super::convert::{access_token_sent, AccessToken, IncomingRequest, OutgoingResponse};
+use super::metadata::{AuthKind, Metadata, TokenPlaces};
 
 /// How the router and [`serve`](crate::serve) serve the API. Every limit has a default fit for a public
 /// homeserver; each can be changed with its `with_` method.
@@ -441,7 +441,7 @@ impl std::fmt::Debug for RequestContext {
 pub struct Endpoint<A, I, Auth, R, Fut> {
     api: Arc<A>,
     body: BodyRules,
-    auth: AuthKind,
+    credentials: Credentials,
     authenticate: fn(Arc<A>, AccessToken, RequestContext) -> Auth,
     call: fn(Arc<A>, Option<I>, RequestContext, R) -> Fut,
 }
@@ -451,7 +451,7 @@ impl<A, I, Auth, R, Fut> Clone for Endpoint<A, I, Auth, R, Fut> {
         Endpoint {
             api: self.api.clone(),
             body: self.body,
-            auth: self.auth,
+            credentials: self.credentials,
             authenticate: self.authenticate,
             call: self.call,
         }
@@ -462,11 +462,43 @@ impl<A, I, Auth, R, Fut> Clone for Endpoint<A, I, Auth, R, Fut> {
 pub fn endpoint<A, I, Auth, R, Fut>(
     api: &Arc<A>,
     body: BodyRules,
-    auth: AuthKind,
+    credentials: Credentials,
     authenticate: fn(Arc<A>, AccessToken, RequestContext) -> Auth,
     call: fn(Arc<A>, Option<I>, RequestContext, R) -> Fut,
 ) -> Endpoint<A, I, Auth, R, Fut> {
-    Endpoint { api: api.clone(), body, auth, authenticate, call }
+    Endpoint { api: api.clone(), body, credentials, authenticate, call }
+}
+
+/// What an operation asks of a request's credentials: the authentication its metadata names,
+/// and where its access token may be sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Credentials {
+    /// The operation's authentication.
+    pub auth: AuthKind,
+    /// Where the token is taken from.
+    pub token: TokenPlaces,
+}
+
+impl Credentials {
+    /// For `meta` on a server of `config`. A server that advertises Matrix versions takes an
+    /// operation's token only where one of them lets it be sent, as that version's security
+    /// schemes say (1.0's Client-Server documents name only the query string); one that
+    /// advertises none, or an operation without a history, takes it in the `Authorization`
+    /// header or the query string, as homeservers must.
+    pub fn of(meta: &Metadata, config: &ServerConfig) -> Self {
+        let both = TokenPlaces { header: true, query: true };
+        let mut token = TokenPlaces::default();
+        for version in &config.matrix_versions {
+            if let Ok(Some(entry)) = meta.path_for_server(std::slice::from_ref(version)) {
+                token.header |= entry.token.header;
+                token.query |= entry.token.query;
+            }
+        }
+        if meta.history.is_empty() || token == TokenPlaces::default() {
+            token = both;
+        }
+        Credentials { auth: meta.auth, token }
+    }
 }
 
 /// The `authenticate` of an API none of whose operations takes an access token: never called.
@@ -496,12 +528,12 @@ where
 
     fn call(self, request: axum::extract::Request, _state: S) -> Self::Future {
         Box::pin(async move {
-            let Endpoint { api, body, auth, authenticate, call } = self;
+            let Endpoint { api, body, credentials, authenticate, call } = self;
             let for_auth = api.clone();
             handle(
                 request,
                 body,
-                auth,
+                credentials,
                 move |token, context| authenticate(for_auth, token, context),
                 move |identity, context, decoded: R| call(api, identity, context, decoded),
             )
@@ -517,7 +549,7 @@ where
 pub async fn handle<I, Auth, R, F, Fut, T>(
     request: axum::extract::Request,
     rules: BodyRules,
-    auth: AuthKind,
+    credentials: Credentials,
     authenticate: impl FnOnce(AccessToken, RequestContext) -> Auth,
     call: F,
 ) -> axum::response::Response
@@ -529,7 +561,7 @@ where
     T: OutgoingResponse,
 {
     let (parts, body) = request.into_parts();
-    let token = credentials(&parts, auth);
+    let token = settle(&parts, credentials);
     let mut context = RequestContext::new(parts, axum::body::Bytes::new());
     let identity = match token {
         Err(e) => return refused(&context, &e),
@@ -581,8 +613,19 @@ fn refused(context: &RequestContext, error: &MatrixError) -> axum::response::Res
 /// is required, at most one of it), or a server's `X-Matrix` authorization (present; its
 /// signature covers the body, so it is checked once that is read). Not generic, so that it is
 /// compiled once.
-fn credentials(parts: &http::request::Parts, auth: AuthKind) -> Result<Option<AccessToken>, MatrixError> {
-    match auth {
+fn settle(parts: &http::request::Parts, credentials: Credentials) -> Result<Option<AccessToken>, MatrixError> {
+    let token = || -> Result<Option<AccessToken>, MatrixError> {
+        match access_token_sent(&parts.headers, &parts.uri)? {
+            Some((_, true)) if !credentials.token.header => Err(MatrixError::missing_token(
+                "The access token must be sent as the access_token query parameter: the Matrix versions this server speaks take it there only.",
+            )),
+            Some((_, false)) if !credentials.token.query => Err(MatrixError::missing_token(
+                "The access token must be sent in the Authorization header: the Matrix versions this server speaks take it there only.",
+            )),
+            sent => Ok(sent.map(|(t, _)| t)),
+        }
+    };
+    match credentials.auth {
         AuthKind::None => Ok(None),
         AuthKind::ServerSignatures => {
             let signed = parts.headers.get_all(http::header::AUTHORIZATION).iter().any(|v| {
@@ -599,11 +642,11 @@ fn credentials(parts: &http::request::Parts, auth: AuthKind) -> Result<Option<Ac
                 ))
             }
         }
-        AuthKind::AccessToken => match access_token(&parts.headers, &parts.uri)? {
+        AuthKind::AccessToken => match token()? {
             Some(token) => Ok(Some(token)),
             None => Err(MatrixError::missing_token("Missing access token.")),
         },
-        AuthKind::OptionalAccessToken => access_token(&parts.headers, &parts.uri),
+        AuthKind::OptionalAccessToken => token(),
     }
 }
 

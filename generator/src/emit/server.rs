@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::rust::{auth_kind, bare, doc_attrs, ident, method_doc};
+use super::rust::{bare, doc_attrs, ident, method_doc};
 use super::{Dependency, Emitted, Feature, FileContent, Module, Output, RuntimeFile};
 use crate::ir::path::on_the_wire;
 use crate::ir::{Api, Auth, Method, Operation, PathTemplate, Segment, Shape};
@@ -389,7 +389,7 @@ fn route_entry(base: &str, route: &str, ops: &[(Method, &Operation)], authentica
     let mut chain = Vec::new();
     let mut allow: Vec<&str> = Vec::new();
     for (i, (method, op)) in ops.iter().enumerate() {
-        let auth = auth_kind(op.auth);
+        let name = ident(&op.name);
         let dispatch = format_ident!("dispatch_{}", bare(&op.name));
         // an upload (a body of bytes) may be as large as media are; JSON as large as JSON is
         let rules = if matches!(op.body.as_ref().map(|b| &b.shape), Some(Shape::Binary)) {
@@ -397,7 +397,9 @@ fn route_entry(base: &str, route: &str, ops: &[(Method, &Operation)], authentica
         } else {
             quote!(crate::runtime::server::BodyRules::json(&config))
         };
-        let handler = quote!(crate::runtime::server::endpoint(&api, #rules, crate::AuthKind::#auth, #authenticate, #dispatch::<A>));
+        let credentials = quote!(crate::runtime::server::Credentials::of(&crate::operations::#name::METADATA, &config));
+        let handler =
+            quote!(crate::runtime::server::endpoint(&api, #rules, #credentials, #authenticate, #dispatch::<A>));
         let routing = ident(method.key());
         chain.push(if i == 0 {
             quote!(::axum::routing::#routing(#handler))
