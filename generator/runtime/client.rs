@@ -456,6 +456,7 @@ impl Client {
             version: self.version.as_deref(),
             access_token: self.access_token.as_ref().map(AccessToken::as_str),
             token_in_query: self.token_in_query || query_only,
+            version_path: negotiated,
         };
         let mut http_request = request.to_http_request(&base).map_err(|e| ClientError::InvalidRequest(e.0))?;
         if R::METADATA.auth == AuthKind::ServerSignatures {

@@ -211,18 +211,19 @@ pub fn mount(mut router: axum::Router, routes: Vec<Route>, config: &ServerConfig
         paths.extend(config.prefixes(base).into_iter().take(1).map(|p| (format!("{p}{route}"), handler)));
     }
     for (base, route, operations, handler) in routes.iter().rev() {
-        let mut further = config.prefixes(base).split_off(1);
+        let mut further: Vec<String> = config.prefixes(base).split_off(1).into_iter().map(|p| format!("{p}{route}")).collect();
         for meta in *operations {
             for version in &config.matrix_versions {
-                if let Ok(then) = meta.base_path_for_server(std::slice::from_ref(version)) {
-                    let then = then.replace('{', "{{").replace('}', "}}");
-                    if !further.contains(&then) {
-                        further.push(then);
+                if let Ok(Some(then)) = meta.path_for_server(std::slice::from_ref(version)) {
+                    let prefix = then.base_path.replace('{', "{{").replace('}', "}}");
+                    let path = format!("{prefix}{}", then.rewrite(route));
+                    if !further.contains(&path) {
+                        further.push(path);
                     }
                 }
             }
         }
-        paths.extend(further.into_iter().map(|p| (format!("{p}{route}"), handler)));
+        paths.extend(further.into_iter().map(|p| (p, handler)));
     }
     let versions = (!config.matrix_versions.is_empty()).then(|| versions_answer(&config.matrix_versions));
     let mut taken = std::collections::HashSet::new();

@@ -419,12 +419,15 @@ pub(crate) fn attach(api: &mut crate::ir::Api, history: &History) {
             .templates
             .iter()
             .map(|(version, base, template, token)| {
-                let fitted = fitted_base(base, template, &op.path);
+                let fitted = fitted_base(base, template, &op.base_path, &op.path);
+                let fits = fitted.is_some();
+                let (base_path, segments) = fitted.unwrap_or_else(|| (base.clone(), Vec::new()));
                 crate::ir::VersionedPath {
                     version: version.to_string(),
-                    fits: fitted.is_some(),
-                    base_path: fitted.unwrap_or_else(|| base.clone()),
+                    fits,
+                    base_path,
                     token: *token,
+                    segments,
                 }
             })
             .collect();
@@ -437,26 +440,44 @@ pub(crate) fn attach(api: &mut crate::ir::Api, history: &History) {
     }
 }
 
-/// The base path under which a request built for the template `newest` is sent where an older
-/// release had `older_base` and `older`, if it can be: the older full path must end in
-/// `newest`'s segments (segment by segment the same literal, a parameter for a parameter, or a
-/// parameter where `newest` has a literal: the value it then takes), and what comes before them
-/// is the base path. A release may split a path otherwise than the newest (1.7 moved media's
-/// `v3` from the base path into each path): the full path is what counts.
-fn fitted_base(older_base: &str, older: &PathTemplate, newest: &PathTemplate) -> Option<String> {
-    let mut full: Vec<Segment> = older_base
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(|s| Segment::Literal(s.to_owned()))
-        .collect();
+/// The base path under which a request built for `newest` (a path below `newest_base`) is sent
+/// where an older release had `older_base` and `older`, if it can be, and the version segments
+/// of `newest` it writes otherwise there (by index). The two full paths must have as many
+/// segments; the first as many as `newest_base` has are the base path it is sent under (literals,
+/// whatever they say); below them, segment by segment, the same literal, a parameter for a
+/// parameter, a parameter where `newest` has a literal (the value it then takes), or another
+/// version segment (`r0` for `v3`). A release may split a path otherwise than the newest (1.7
+/// moved media's `v3` from the base path into each path): the full path is what counts.
+fn fitted_base(
+    older_base: &str,
+    older: &PathTemplate,
+    newest_base: &str,
+    newest: &PathTemplate,
+) -> Option<(String, Vec<(usize, String)>)> {
+    let literals = |base: &str| -> Vec<Segment> {
+        base.split('/')
+            .filter(|s| !s.is_empty())
+            .map(|s| Segment::Literal(s.to_owned()))
+            .collect()
+    };
+    let mut full = literals(older_base);
     full.extend(older.segments.iter().cloned());
-    let start = full.len().checked_sub(newest.segments.len())?;
-    let (prefix, tail) = full.split_at(start);
-    let fits = tail.iter().zip(&newest.segments).all(|pair| match pair {
-        (Segment::Literal(a), Segment::Literal(b)) => a == b,
-        (Segment::Param(_), _) => true,
-        (Segment::Literal(_), Segment::Param(_)) => false,
-    });
+    let split = literals(newest_base).len();
+    if full.len() != split + newest.segments.len() {
+        return None;
+    }
+    let (prefix, tail) = full.split_at(split);
+    let mut renamed = Vec::new();
+    for (i, pair) in tail.iter().zip(&newest.segments).enumerate() {
+        match pair {
+            (Segment::Literal(a), Segment::Literal(b)) if a == b => {}
+            (Segment::Literal(a), Segment::Literal(b)) if is_version_segment(a) && is_version_segment(b) => {
+                renamed.push((i, a.clone()));
+            }
+            (Segment::Param(_), _) => {}
+            (Segment::Literal(_), _) => return None,
+        }
+    }
     let mut base = String::new();
     for s in prefix {
         match s {
@@ -468,7 +489,7 @@ fn fitted_base(older_base: &str, older: &PathTemplate, newest: &PathTemplate) ->
             Segment::Param(_) => return None,
         }
     }
-    fits.then_some(base)
+    Some((base, renamed))
 }
 
 /// What changed of one operation between two versions of a series.
@@ -556,6 +577,41 @@ pub fn derive_all(file: &Path, only: Option<&str>) -> Result<Vec<History>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn template(text: &str) -> PathTemplate {
+        PathTemplate::parse(text).unwrap_or(PathTemplate { segments: Vec::new() })
+    }
+
+    #[test]
+    fn a_path_fits_an_older_one_by_its_full_path() {
+        let media = template("/media/v3/download/{serverName}/{mediaId}");
+        // 1.1 to 1.6 wrote the same path with `v3` in the base path
+        let v11 = fitted_base(
+            "/_matrix/media/v3",
+            &template("/download/{serverName}/{mediaId}"),
+            "/_matrix",
+            &media,
+        );
+        assert_eq!(v11, Some(("/_matrix".to_owned(), Vec::new())));
+        // 1.0 wrote `r0` where it has `v3`: its version segment, by index
+        let v10 = fitted_base(
+            "/_matrix/media/r0",
+            &template("/download/{serverName}/{mediaId}"),
+            "/_matrix",
+            &media,
+        );
+        assert_eq!(v10, Some(("/_matrix".to_owned(), vec![(1, "r0".to_owned())])));
+        // a parameter for a literal fits; another literal, or another shape, does not
+        let rules = template("/pushrules/global/{kind}");
+        let cs = "/_matrix/client/v3";
+        let r0 = fitted_base("/_matrix/client/r0", &template("/pushrules/{scope}/{kind}"), cs, &rules);
+        assert_eq!(r0, Some(("/_matrix/client/r0".to_owned(), Vec::new())));
+        assert!(fitted_base("/_matrix/client/r0", &template("/pushrules/local/{kind}"), cs, &rules).is_none());
+        let key = template("/server");
+        assert!(fitted_base("/_matrix/key/v2", &template("/server/{keyId}"), "/_matrix/key/v2", &key).is_none());
+        // nor where a parameter of the older path would be in the base path
+        assert!(fitted_base("/x", &template("/{a}/b"), "/x/y", &template("/b")).is_none());
+    }
 
     #[test]
     fn version_segments_are_what_base_paths_name_versions_with() {

@@ -7,7 +7,7 @@
 use std::fmt;
 
 use super::error::{FromHttpResponseError, IntoHttpError, MatrixError};
-use super::metadata::{AuthKind, Metadata, Method, PathSegment};
+use super::metadata::{is_version_segment, AuthKind, Metadata, Method, PathSegment, VersionedPath};
 
 /// An access token. Its `Debug` never shows it.
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -45,6 +45,9 @@ pub struct Base<'a> {
     /// Send the token as the `access_token` query parameter rather than an
     /// `Authorization: Bearer` header (the spec allows both).
     pub token_in_query: bool,
+    /// The path as the chosen Matrix version writes it, where that differs
+    /// ([`VersionedPath::rewrite`]).
+    pub version_path: Option<&'static VersionedPath>,
 }
 
 impl fmt::Debug for Base<'_> {
@@ -55,6 +58,7 @@ impl fmt::Debug for Base<'_> {
             .field("version", &self.version)
             .field("access_token", &self.access_token.map(|_| "<redacted>"))
             .field("token_in_query", &self.token_in_query)
+            .field("version_path", &self.version_path)
             .finish()
     }
 }
@@ -354,7 +358,11 @@ pub fn path_params(metadata: &Metadata, path: &str) -> Result<Vec<String>, Matri
             PathSegment::Param(name) => out.push(
                 decode(actual, false).map_err(|e| MatrixError::invalid_param(format!("path parameter `{name}`: {e}")))?,
             ),
-            PathSegment::Literal(text) if text != actual => return Err(MatrixError::unrecognized()),
+            // a router serves an operation under another version's path only where that version
+            // wrote the path so (`r0` for `v3`)
+            PathSegment::Literal(text) if text != actual && !(is_version_segment(text) && is_version_segment(actual)) => {
+                return Err(MatrixError::unrecognized())
+            }
             PathSegment::Literal(_) => {}
         }
     }
@@ -671,6 +679,10 @@ pub fn build_request(
     if let (Some(t), true) = (token, base.token_in_query) {
         query.push_raw("access_token", t);
     }
+    let path = match base.version_path {
+        Some(p) => std::borrow::Cow::Owned(p.rewrite(path)),
+        None => std::borrow::Cow::Borrowed(path),
+    };
     let url = format!("{}{}{}{}", base.url.trim_end_matches('/'), prefix.trim_end_matches('/'), path, query.finish());
     let method = match metadata.method {
         Method::Get => http::Method::GET,

@@ -117,6 +117,36 @@ pub struct VersionedPath {
     pub fits: bool,
     /// Where that version's security schemes let the access token be sent.
     pub token: TokenPlaces,
+    /// The version segments of the operation's path that this version writes otherwise (`r0`
+    /// where the path has `v3`), by their index among the path's segments.
+    pub segments: &'static [(usize, &'static str)],
+}
+
+impl VersionedPath {
+    /// `path` (the operation's path below its base path, or its route template) as this version
+    /// writes it: its version segments replaced.
+    pub fn rewrite(&self, path: &str) -> String {
+        if self.segments.is_empty() {
+            return path.to_owned();
+        }
+        let mut parts: Vec<&str> = path.split('/').collect();
+        for (i, text) in self.segments {
+            // the path starts with `/`: its first segment is the second part
+            if let Some(part) = parts.get_mut(i + 1) {
+                *part = text;
+            }
+        }
+        parts.join("/")
+    }
+}
+
+/// Whether a path segment names a version (`r0`, `v1`, `v3`, `unstable`).
+pub fn is_version_segment(s: &str) -> bool {
+    let numbered = |p: char| {
+        s.strip_prefix(p)
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    numbered('r') || numbered('v') || s == "unstable"
 }
 
 /// A Matrix version, `(major, minor)`, read from what `/versions` lists: `v1.11` is `(1, 11)`,

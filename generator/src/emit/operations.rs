@@ -947,11 +947,13 @@ fn history_fields(op: &Operation) -> TokenStream {
     let paths = h.paths.iter().map(|p| {
         let (version, base, fits) = (&p.version, &p.base_path, p.fits);
         let (header, query) = (p.token.header, p.token.query);
+        let segments = p.segments.iter().map(|(i, text)| quote!((#i, #text)));
         quote!(crate::VersionedPath {
             version: #version,
             base_path: #base,
             fits: #fits,
             token: crate::TokenPlaces { header: #header, query: #query },
+            segments: &[#(#segments),*],
         })
     });
     let deprecated = option_str(h.deprecated.as_ref());

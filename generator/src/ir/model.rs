@@ -231,6 +231,9 @@ pub struct VersionedPath {
     pub fits: bool,
     /// Where that version's security schemes let the access token be sent.
     pub token: TokenPlaces,
+    /// The version segments of the crate's path that this version wrote otherwise (`r0` where
+    /// the crate's path has `v3`), by their index among the path's segments.
+    pub segments: Vec<(usize, String)>,
 }
 
 /// An operation's history across a series of releases (see `generator/src/history.rs`).
