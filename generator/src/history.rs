@@ -445,8 +445,8 @@ pub(crate) fn attach(api: &mut crate::ir::Api, history: &History) {
 /// of `newest` it writes otherwise there (by index). The two full paths must have as many
 /// segments; the first as many as `newest_base` has are the base path it is sent under (literals,
 /// whatever they say); below them, segment by segment, the same literal, a parameter for a
-/// parameter, a parameter where `newest` has a literal (the value it then takes), or another
-/// version segment (`r0` for `v3`). A release may split a path otherwise than the newest (1.7
+/// parameter, a parameter where `newest` has a literal (the value it then takes), or, where the
+/// older release had its base path's version segment, another version segment (`r0` for `v3`). A release may split a path otherwise than the newest (1.7
 /// moved media's `v3` from the base path into each path): the full path is what counts.
 fn fitted_base(
     older_base: &str,
@@ -461,6 +461,7 @@ fn fitted_base(
             .collect()
     };
     let mut full = literals(older_base);
+    let older_base_len = full.len();
     full.extend(older.segments.iter().cloned());
     let split = literals(newest_base).len();
     if full.len() != split + newest.segments.len() {
@@ -471,7 +472,12 @@ fn fitted_base(
     for (i, pair) in tail.iter().zip(&newest.segments).enumerate() {
         match pair {
             (Segment::Literal(a), Segment::Literal(b)) if a == b => {}
-            (Segment::Literal(a), Segment::Literal(b)) if is_version_segment(a) && is_version_segment(b) => {
+            // the older base path's own version segment (which every operation's base path
+            // trades as the API's version), now written in the path; a version segment of the
+            // older path itself is the operation's own version, another wire format
+            (Segment::Literal(a), Segment::Literal(b))
+                if split + i < older_base_len && is_version_segment(a) && is_version_segment(b) =>
+            {
                 renamed.push((i, a.clone()));
             }
             (Segment::Param(_), _) => {}
@@ -611,6 +617,15 @@ mod tests {
         assert!(fitted_base("/_matrix/key/v2", &template("/server/{keyId}"), "/_matrix/key/v2", &key).is_none());
         // nor where a parameter of the older path would be in the base path
         assert!(fitted_base("/x", &template("/{a}/b"), "/x/y", &template("/b")).is_none());
+        // an operation's own version in its path (a v1 API and its v2) is another wire format
+        let v2 = template("/v2/send_join/{roomId}");
+        assert!(fitted_base(
+            "/_matrix/federation",
+            &template("/v1/send_join/{roomId}"),
+            "/_matrix/federation",
+            &v2
+        )
+        .is_none());
     }
 
     #[test]

@@ -59,9 +59,8 @@ fn generate_inner(
     let t = Instant::now();
     let (mut api, ir_warnings) = located(&spec.loader, ir::build(&spec))?;
     for (older, indices) in &removed {
-        for op in indices.iter().filter_map(|i| older.operations.get(*i)) {
-            ir::transplant(&mut api, older, op);
-        }
+        let ops: Vec<&ir::Operation> = indices.iter().filter_map(|i| older.operations.get(*i)).collect();
+        ir::transplant(&mut api, older, &ops);
     }
     if let Some(history) = history {
         crate::history::attach(&mut api, history);

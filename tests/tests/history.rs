@@ -21,6 +21,8 @@ fn each_rule_on_a_made_up_series() {
         r#"{"api": "demo", "operation": "gone", "method": "GET", "stable": {"1.0": "/_matrix/client/r0/gone", "1.1": "/_matrix/client/v3/gone"}, "added": "1.0", "deprecated": "1.1", "removed": "1.3"}"#,
         // another id and a parameter renamed: the same path without parameter names
         r#"{"api": "demo", "operation": "roomXRenamed", "method": "GET", "stable": {"1.0": "/_matrix/client/r0/rooms/{roomId}/x", "1.1": "/_matrix/client/v3/rooms/{room_id}/x"}, "added": "1.0", "deprecated": null, "removed": null, "renamed_from": ["roomX"]}"#,
+        // first in 1.1, absent from 1.3
+        r#"{"api": "demo", "operation": "alsoGone", "method": "GET", "stable": {"1.1": "/_matrix/client/v3/also-gone"}, "added": "1.1", "deprecated": null, "removed": "1.3"}"#,
         // first in 1.3; the text says 1.2, a release the series skips: the text is believed
         r#"{"api": "demo", "operation": "late", "method": "GET", "stable": {"1.3": "/_matrix/client/v3/late"}, "added": "1.2", "deprecated": null, "removed": null}"#,
         // the text says 1.0, which the series has without it: the releases are believed
@@ -75,11 +77,17 @@ fn what_changed_between_two_versions() {
                 "roomXRenamed",
                 "moved /_matrix/client/r0/rooms/{roomId}/x -> /_matrix/client/v3/rooms/{room_id}/x"
             ),
+            ("alsoGone", "added"),
         ])
     );
     assert_eq!(
         changed(history, "1.1", "1.3"),
-        pairs(&[("gone", "removed"), ("late", "added"), ("claimed", "added")])
+        pairs(&[
+            ("gone", "removed"),
+            ("alsoGone", "removed"),
+            ("late", "added"),
+            ("claimed", "added")
+        ])
     );
     assert_eq!(
         changed(history, "1.3", "1.4"),

@@ -57,11 +57,13 @@ impl api::server::Api for Server {
         self.saw(&context);
         // the type 1.1 defined it with; its `Thing` is the newest release's own
         let thing: Option<api::types::Thing> = Some(api::types::Thing { name: Some("kept".to_owned()) });
-        Ok(api::operations::gone::Response::new(api::types::Gone { why: Some("removed in 1.3".to_owned()), thing }))
+        // and the `Note` 1.1 had, another than the newest's, is one type for both operations that reach it
+        let note: Option<api::types::Note2> = Some(api::operations::also_gone::Response::new(api::types::Note2::default()).body);
+        Ok(api::operations::gone::Response::new(api::types::Gone { why: Some("removed in 1.3".to_owned()), thing, note }))
     }
     async fn late(&self, context: api::RequestContext, _: api::operations::late::Request) -> Result<api::operations::late::Response, api::MatrixError> {
         self.saw(&context);
-        Ok(api::operations::late::Response::default())
+        Ok(api::operations::late::Response::new(api::types::Note::default()))
     }
 }
 
@@ -203,6 +205,18 @@ async fn the_client_calls_the_path_of_the_server_s_version() {
     assert_eq!(status, 404);
     let status = reqwest::get(format!("http://{addr}/_matrix/client/v3/late")).await.unwrap().status().as_u16();
     assert_eq!(status, 200);
+    // nor under a further version's base path a server serves (`with_version`)
+    let server = Arc::new(Server::default());
+    let app = api::server::router_with_config(server.clone(), api::ServerConfig::default().with_version("r0"));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let status = |path: &'static str| {
+        let url = format!("http://{addr}{path}");
+        async move { reqwest::get(url).await.unwrap().status().as_u16() }
+    };
+    assert_eq!(status("/_matrix/client/r0/gone").await, 404);
+    assert_eq!(status("/_matrix/client/r0/late").await, 200);
 }
 "#;
 

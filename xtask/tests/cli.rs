@@ -392,11 +392,11 @@ fn history_prints_a_json_object_per_operation_and_refuses_a_bad_configuration() 
     let (code, stdout, stderr) = xtask(&["history", "--config", config.to_str().unwrap()]);
     assert_eq!(code, 0, "{stderr}");
     let lines: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert_eq!(lines.len(), 7, "{stdout}");
+    assert_eq!(lines.len(), 8, "{stdout}");
     assert_eq!(lines[0]["operation"], "getThing");
     assert_eq!(lines[0]["stable"]["1.4"], "/_matrix/client/v3/things/{id}");
     assert!(
-        stderr.contains("demo: 7 operations (1 deprecated, 1 removed)"),
+        stderr.contains("demo: 8 operations (1 deprecated, 2 removed)"),
         "{stderr}"
     );
 
@@ -416,6 +416,7 @@ fn history_prints_a_json_object_per_operation_and_refuses_a_bad_configuration() 
         lines,
         [
             "demo: removed     gone GET /_matrix/client/v3/gone",
+            "demo: removed     alsoGone GET /_matrix/client/v3/also-gone",
             "demo: added       late GET /_matrix/client/v3/late",
             "demo: added       claimed GET /_matrix/client/v3/claimed",
         ]

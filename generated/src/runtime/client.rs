@@ -510,8 +510,10 @@ impl Client {
     /// Sends an HTTP request and reads the whole answer. Not generic, so that it is compiled
     /// once rather than once per operation.
     pub async fn execute(&self, request: http::Request<Vec<u8>>) -> Result<http::Response<bytes::Bytes>, ClientError> {
-        let request = reqwest::Request::try_from(request).map_err(|e| ClientError::InvalidRequest(e.to_string()))?;
-        let transport = |e| ClientError::Transport(TransportError::new(e));
+        // reqwest's errors name the URL, which may hold the access token: they go without it
+        let request = reqwest::Request::try_from(request)
+            .map_err(|e: reqwest::Error| ClientError::InvalidRequest(e.without_url().to_string()))?;
+        let transport = |e: reqwest::Error| ClientError::Transport(TransportError::new(e.without_url()));
         let response = self.http.execute(request).await.map_err(transport)?;
         let status = response.status();
         let headers = response.headers().clone();

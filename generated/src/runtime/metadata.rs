@@ -188,7 +188,9 @@ impl Metadata {
     /// The base path to call the operation under on a server that speaks `server_versions` (as
     /// `/versions` lists them): that of the newest version the server speaks in which the
     /// operation exists and this crate's request fits. An operation without a history (a crate of
-    /// one release) is its own base path.
+    /// one release) is its own base path. Where that version wrote a version segment of the path
+    /// otherwise (`r0` for `v3`), the path below it changes too: [`Metadata::path_for_server`]
+    /// and [`VersionedPath::rewrite`] give both.
     pub fn base_path_for_server(&self, server_versions: &[String]) -> Result<&'static str, Unsupported> {
         Ok(self.path_for_server(server_versions)?.map_or(self.base_path, |p| p.base_path))
     }

@@ -214,7 +214,12 @@ pub fn mount(mut router: axum::Router, routes: Vec<Route>, config: &ServerConfig
         paths.extend(config.prefixes(base).into_iter().take(1).map(|p| (format!("{p}{route}"), handler)));
     }
     for (base, route, operations, handler) in routes.iter().rev() {
-        let mut further: Vec<String> = config.prefixes(base).split_off(1).into_iter().map(|p| format!("{p}{route}")).collect();
+        // further versions of its own base path only where it is still served; the paths the
+        // advertised versions had, where each of them has it
+        let mut further: Vec<String> = match operations.iter().any(|meta| still_served(meta, &config.matrix_versions)) {
+            true => config.prefixes(base).split_off(1).into_iter().map(|p| format!("{p}{route}")).collect(),
+            false => Vec::new(),
+        };
         for meta in *operations {
             for version in &config.matrix_versions {
                 if let Ok(Some(then)) = meta.path_for_server(std::slice::from_ref(version)) {

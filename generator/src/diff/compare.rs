@@ -225,7 +225,8 @@ pub fn compare_renamed(from: &Surface, to: &Surface, renamed: &BTreeMap<String, 
     let mut from = from.clone();
     let mut renames = Vec::new();
     for (old, new) in renamed {
-        if to.operations.contains_key(old) || !to.operations.contains_key(new) {
+        // a rename only where `from` has the old id and not the new, and `to` the reverse
+        if to.operations.contains_key(old) || !to.operations.contains_key(new) || from.operations.contains_key(new) {
             continue;
         }
         if let Some(op) = from.operations.remove(old) {
@@ -243,6 +244,10 @@ pub fn compare_renamed(from: &Surface, to: &Surface, renamed: &BTreeMap<String, 
     }
     let mut report = compare(&from, to);
     report.changes.splice(0..0, renames);
+    // operations first, each group by subject (a rename first among its operation's changes)
+    report
+        .changes
+        .sort_by(|a, b| b.operation.cmp(&a.operation).then_with(|| a.subject.cmp(&b.subject)));
     report
 }
 

@@ -45,7 +45,15 @@ pub fn operation(
         type_prefix: pascal(&id),
     };
     let auth = auth(op.security.as_deref());
-    let token = token_places(op.security.as_deref());
+    let mut token = token_places(op.security.as_deref());
+    // a token its schemes give no place (a scheme the document does not define, read as an
+    // access token): where homeservers take one, in the header or the query string
+    if matches!(auth, Auth::Required | Auth::Optional) && token == TokenPlaces::default() {
+        token = TokenPlaces {
+            header: true,
+            query: true,
+        };
+    }
     let body = request_body(&mut cx, op)?;
     let params = parameters(&mut cx, op, &path, &body, warnings)?;
     let mut responses = Vec::new();

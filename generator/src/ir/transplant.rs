@@ -10,10 +10,10 @@ use super::model::{Api, Operation, Shape};
 use super::naming::{operation_name, unique};
 use super::types::{StructDef, Ty, TypeDef, TypeId, TypeKind, TypeSpace};
 
-/// Adds `op` (an operation of `from`) to `into`, with the types it reaches: marked deprecated,
-/// its module name unique among `into`'s operations.
-pub fn transplant(into: &mut Api, from: &Api, op: &Operation) {
-    let roots = operation_types(op);
+/// Adds `ops` (operations of `from`) to `into`, with the types they reach, each such type once
+/// for all of them: marked deprecated, each module name unique among `into`'s operations.
+pub fn transplant(into: &mut Api, from: &Api, ops: &[&Operation]) {
+    let roots: Vec<&Ty> = ops.iter().flat_map(|op| operation_types(op)).collect();
     let reached = from.types.reachable(roots.iter().copied());
     let mut taken: HashSet<String> = into.types.defs.iter().map(|d| d.name.clone()).collect();
     let mut map: HashMap<TypeId, TypeId> = HashMap::new();
@@ -41,12 +41,14 @@ pub fn transplant(into: &mut Api, from: &Api, op: &Operation) {
         remap_kind(&mut def.kind, &map);
         into.types.defs.push(def);
     }
-    let mut op = op.clone();
-    remap_operation(&mut op, &map);
     let mut names: HashSet<String> = into.operations.iter().map(|o| o.name.clone()).collect();
-    op.name = operation_name(&op.id, &mut names);
-    op.deprecated = true;
-    into.operations.push(op);
+    for op in ops {
+        let mut op = (*op).clone();
+        remap_operation(&mut op, &map);
+        op.name = operation_name(&op.id, &mut names);
+        op.deprecated = true;
+        into.operations.push(op);
+    }
 }
 
 /// Every type expression an operation holds at its top: its parameters', its request body's,
