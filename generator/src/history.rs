@@ -446,8 +446,9 @@ pub(crate) fn attach(api: &mut crate::ir::Api, history: &History) {
 /// segments; the first as many as `newest_base` has are the base path it is sent under (literals,
 /// whatever they say); below them, segment by segment, the same literal, a parameter for a
 /// parameter, a parameter where `newest` has a literal (the value it then takes), or, where the
-/// older release had its base path's version segment, another version segment (`r0` for `v3`). A release may split a path otherwise than the newest (1.7
-/// moved media's `v3` from the base path into each path): the full path is what counts.
+/// older release had its base path's version segment, another version segment (`r0` for `v3`).
+/// A release may split a path otherwise than the newest (1.7 moved media's `v3` from the base
+/// path into each path): the full path is what counts.
 fn fitted_base(
     older_base: &str,
     older: &PathTemplate,

@@ -138,14 +138,19 @@ fn an_operation_the_history_knows_as_renamed_breaks_both_once() {
     );
 }
 
+/// `text` with a second scheme, the `access_token` query parameter, beside the bearer one.
+fn with_query_scheme(text: &str) -> String {
+    edit(
+        text,
+        "    accessToken: {type: http, scheme: bearer}",
+        "    accessToken: {type: http, scheme: bearer}\n    accessTokenQuery: {type: apiKey, in: query, name: access_token}",
+    )
+}
+
 #[test]
 fn a_token_sent_otherwise_breaks_no_code() {
     // the header only (bearer) → the header or the query string, as v1.11 made the Client-Server API
-    let to = edit(
-        &base(),
-        "    accessToken: {type: http, scheme: bearer}",
-        "    accessToken: {type: http, scheme: bearer}\n    accessTokenQuery: {type: apiKey, in: query, name: access_token}",
-    );
+    let to = with_query_scheme(&base());
     let to = edit(
         &to,
         "        - accessToken: []",
@@ -169,11 +174,7 @@ fn a_token_sent_otherwise_breaks_no_code() {
         "operationId: ping",
         "operationId: ping\n      security:\n        - accessTokenQuery: []",
     );
-    let secured = edit(
-        &secured,
-        "    accessToken: {type: http, scheme: bearer}",
-        "    accessToken: {type: http, scheme: bearer}\n    accessTokenQuery: {type: apiKey, in: query, name: access_token}",
-    );
+    let secured = with_query_scheme(&secured);
     check(&base(), &secured, &[(Rule::AuthChanged, "ping", Breaks::Servers)]);
 }
 

@@ -13,7 +13,7 @@ use axum::response::IntoResponse;
 
 use super::error::{ErrorCode, MatrixError};
 use super::convert::{access_token_sent, AccessToken, IncomingRequest, OutgoingResponse};
-use super::metadata::{AuthKind, Metadata, TokenPlaces};
+use super::metadata::{matrix_version, AuthKind, Metadata, TokenPlaces};
 
 /// How the router and [`serve`](crate::serve) serve the API. Every limit has a default fit for a public
 /// homeserver; each can be changed with its `with_` method.
@@ -188,14 +188,11 @@ impl ServerConfig {
 
 /// Whether an operation is served under its own path: one no version removed, or one that an
 /// advertised version (before its removal) still has.
-fn still_served(meta: &super::metadata::Metadata, versions: &[String]) -> bool {
-    let Some(removed) = meta.removed_in.and_then(super::metadata::matrix_version) else {
+fn still_served(meta: &Metadata, versions: &[String]) -> bool {
+    let Some(removed) = meta.removed_in.and_then(matrix_version) else {
         return true;
     };
-    versions
-        .iter()
-        .filter_map(|v| super::metadata::matrix_version(v))
-        .any(|v| v < removed)
+    versions.iter().filter_map(|v| matrix_version(v)).any(|v| v < removed)
 }
 
 /// Adds `routes` (base path, route under it, the operations served there, handler) to
@@ -206,17 +203,18 @@ fn still_served(meta: &super::metadata::Metadata, versions: &[String]) -> bool {
 /// Matrix version removed is served only where an advertised version still has one of them.
 /// Not generic, so that it is compiled once.
 pub fn mount(mut router: axum::Router, routes: Vec<Route>, config: &ServerConfig) -> axum::Router {
+    let served: Vec<bool> = routes
+        .iter()
+        .map(|(_, _, operations, _)| operations.iter().any(|meta| still_served(meta, &config.matrix_versions)))
+        .collect();
     let mut paths: Vec<(String, &axum::routing::MethodRouter)> = Vec::new();
-    for (base, route, operations, handler) in &routes {
-        if !operations.iter().any(|meta| still_served(meta, &config.matrix_versions)) {
-            continue;
-        }
+    for ((base, route, _, handler), _) in routes.iter().zip(&served).filter(|(_, served)| **served) {
         paths.extend(config.prefixes(base).into_iter().take(1).map(|p| (format!("{p}{route}"), handler)));
     }
-    for (base, route, operations, handler) in routes.iter().rev() {
+    for ((base, route, operations, handler), served) in routes.iter().zip(&served).rev() {
         // further versions of its own base path only where it is still served; the paths the
         // advertised versions had, where each of them has it
-        let mut further: Vec<String> = match operations.iter().any(|meta| still_served(meta, &config.matrix_versions)) {
+        let mut further: Vec<String> = match served {
             true => config.prefixes(base).split_off(1).into_iter().map(|p| format!("{p}{route}")).collect(),
             false => Vec::new(),
         };
@@ -500,7 +498,8 @@ impl Credentials {
                 token.query |= entry.token.query;
             }
         }
-        if meta.history.is_empty() || token == TokenPlaces::default() {
+        // (an operation without a history has no entry: both)
+        if token == TokenPlaces::default() {
             token = both;
         }
         Credentials { auth: meta.auth, token }

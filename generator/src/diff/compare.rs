@@ -226,7 +226,8 @@ pub fn compare_renamed(from: &Surface, to: &Surface, renamed: &BTreeMap<String, 
     let mut renames = Vec::new();
     for (old, new) in renamed {
         // a rename only where `from` has the old id and not the new, and `to` the reverse
-        if to.operations.contains_key(old) || !to.operations.contains_key(new) || from.operations.contains_key(new) {
+        let Some(now) = to.operations.get(new) else { continue };
+        if to.operations.contains_key(old) || from.operations.contains_key(new) {
             continue;
         }
         if let Some(op) = from.operations.remove(old) {
@@ -234,10 +235,10 @@ pub fn compare_renamed(from: &Surface, to: &Surface, renamed: &BTreeMap<String, 
                 rule: Rule::OperationRenamed,
                 subject: new.clone(),
                 operation: true,
-                what: format!("`{old}` → `{new}` (`{}` → `{}`)", op.name, to.operations[new].name),
+                what: format!("`{old}` → `{new}` (`{}` → `{}`)", op.name, now.name),
                 breaks: Rule::OperationRenamed.breaks(false, false),
                 from_at: op.at.clone(),
-                to_at: to.operations[new].at.clone(),
+                to_at: now.at.clone(),
             });
             from.operations.insert(new.clone(), op);
         }

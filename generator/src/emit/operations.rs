@@ -107,7 +107,7 @@ fn module_doc(op: &Operation) -> String {
             Auth::None => "",
         }
     ));
-    match op.history.as_ref().and_then(|h| h.removed.as_ref()) {
+    match op.removed_in() {
         Some(version) => text.push_str(&format!(
             " Removed in Matrix {version}: kept for servers of earlier versions, as the last release that has it defines it."
         )),
@@ -213,8 +213,7 @@ fn request(op: &Operation, space: &TypeSpace) -> TokenStream {
         doc.push_str(&format!("\n\n# Example body\n\n```json\n{}\n```", example.pretty));
     }
     let item = emit_struct("Request", &doc, &def, space, wire_is_self);
-    let removed = op.history.as_ref().and_then(|h| h.removed.as_ref());
-    match removed {
+    match op.removed_in() {
         Some(version) => {
             let note = format!("Matrix {version} removed this operation: only a server of an earlier version has it");
             quote!(#[deprecated(note = #note)] #item)

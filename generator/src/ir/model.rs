@@ -290,6 +290,12 @@ pub struct Operation {
 }
 
 impl Operation {
+    /// The Matrix version that removed it, where the crate is generated over a series that has
+    /// it only in earlier releases.
+    pub fn removed_in(&self) -> Option<&str> {
+        self.history.as_ref().and_then(|h| h.removed.as_deref())
+    }
+
     /// A `GET /` operation of module name `name`, for tests.
     #[cfg(test)]
     pub fn named(name: &str) -> Self {
