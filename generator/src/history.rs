@@ -111,6 +111,7 @@ pub struct History {
 }
 
 /// An operation as one release has it.
+#[derive(Clone)]
 struct Seen {
     id: String,
     method: Method,
@@ -152,27 +153,33 @@ fn is_version_segment(s: &str) -> bool {
     numbered('r') || numbered('v') || s == "unstable"
 }
 
-/// Reads one release's API to its operations.
+/// Reads one release's API to its operations, as far as a history needs them: load, fixups,
+/// resolve and the front end, then each operation's [`crate::ir::HeadOf`] (its types are not
+/// built, nor is the names file read: nothing of a history depends on them).
 fn read_release(release: &Release, api: &ApiEntry) -> Result<(Vec<Seen>, Vec<Warning>)> {
-    let (ir, warnings) = read_ir(release, api)?;
-    let seen = ir
-        .operations
-        .iter()
-        .map(|op| Seen {
-            id: op.id.clone(),
-            method: op.method,
-            base_path: op.base_path.clone(),
-            path: op.path.clone(),
-            deprecated: op.deprecated,
-            added: op.versions.added.as_deref().and_then(MatrixVersion::parse),
-            token: op.token,
-        })
-        .collect();
-    Ok((seen, warnings))
+    let spec = read_front_end(release, api)?;
+    let heads = located(&spec.loader, crate::ir::heads(&spec))?;
+    let seen = heads.into_iter().flatten().map(Seen::of).collect();
+    let warnings = spec.warnings.clone();
+    Ok((seen, completed(&spec.loader, warnings)))
 }
 
-/// Reads one release's API to its IR, with the warnings of reading it.
-fn read_ir(release: &Release, api: &ApiEntry) -> Result<(crate::ir::Api, Vec<Warning>)> {
+impl Seen {
+    fn of(h: crate::ir::HeadOf) -> Seen {
+        Seen {
+            added: h.head.versions.added.as_deref().and_then(MatrixVersion::parse),
+            id: h.head.id,
+            method: h.method,
+            base_path: h.base_path,
+            path: h.head.path,
+            deprecated: h.deprecated,
+            token: h.head.token,
+        }
+    }
+}
+
+/// The settings that read `api` of `release`; a usage error when the release has no such folder.
+fn release_settings(release: &Release, api: &ApiEntry) -> Result<Settings> {
     let dir = release.root.join(&api.dir);
     if !dir.is_dir() {
         return Err(Error::usage(format!(
@@ -184,6 +191,19 @@ fn read_ir(release: &Release, api: &ApiEntry) -> Result<(crate::ir::Api, Vec<War
     }
     let mut settings = Settings::new(&dir);
     settings.root = Some(release.root.clone());
+    Ok(settings)
+}
+
+/// Reads `api` of `release` through the front ends, without its names file.
+fn read_front_end(release: &Release, api: &ApiEntry) -> Result<crate::frontend::Spec> {
+    let settings = release_settings(release, api)?;
+    let bundle = crate::read::resolve_spec(&settings, &mut Timings::default())?;
+    crate::frontend::read(bundle, &settings.placeholders)
+}
+
+/// Reads one release's API to its IR, with the warnings of reading it.
+fn read_ir(release: &Release, api: &ApiEntry) -> Result<(crate::ir::Api, Vec<Warning>)> {
+    let settings = release_settings(release, api)?;
     let spec = read_spec(&settings, &mut Timings::default())?;
     let (ir, ir_warnings) = located(&spec.loader, crate::ir::build(&spec))?;
     let mut warnings = spec.warnings.clone();
@@ -213,7 +233,26 @@ struct SeenIn {
 
 /// The history of `api` across the releases of `config`. An error names the release.
 pub fn derive(config: &Config, api: &ApiEntry) -> Result<History> {
+    let read = crate::release_reads::read_all(
+        &config.releases,
+        api,
+        release_settings,
+        Seen::of,
+        |s| s.id.as_str(),
+        read_release,
+    )?;
+    derive_from(config, api, read)
+}
+
+/// [`derive`], every release read whole (no document's reading reused): what `derive` is held to.
+#[doc(hidden)]
+pub fn derive_without_reuse(config: &Config, api: &ApiEntry) -> Result<History> {
     let read = in_parallel(config.releases.iter().collect(), |r| read_release(r, api))?;
+    derive_from(config, api, read)
+}
+
+/// The history from each release's operations and warnings, read.
+fn derive_from(config: &Config, api: &ApiEntry, read: Vec<Result<(Vec<Seen>, Vec<Warning>)>>) -> Result<History> {
     let mut entries: Vec<Entry> = Vec::new();
     let mut warnings = Vec::new();
     for (index, (release, result)) in config.releases.iter().zip(read).enumerate() {
@@ -382,12 +421,17 @@ pub(crate) fn removed_operations(
         }
     }
     by_release.sort_by_key(|(i, _)| *i);
+    let by_release: Vec<(&Release, Vec<&OperationHistory>)> = by_release
+        .into_iter()
+        .filter_map(|(i, ops)| Some((config.releases.get(i)?, ops)))
+        .collect();
+    // the releases read side by side
+    let read = in_parallel(by_release.iter().map(|(release, _)| *release).collect(), |release| {
+        read_ir(release, api).map_err(|e| in_release(e, release))
+    })?;
     let mut out = Vec::new();
-    for (index, ops) in by_release {
-        let Some(release) = config.releases.get(index) else {
-            continue;
-        };
-        let (ir, _) = read_ir(release, api).map_err(|e| in_release(e, release))?;
+    for ((_, ops), read) in by_release.into_iter().zip(read) {
+        let (ir, _) = read?;
         let indices = ir
             .operations
             .iter()
@@ -578,7 +622,7 @@ pub fn derive_all(file: &Path, only: Option<&str>) -> Result<Vec<History>> {
         })?],
         None => config.apis.iter().collect(),
     };
-    apis.into_iter().map(|api| derive(&config, api)).collect()
+    in_parallel(apis, |api| derive(&config, api))?.into_iter().collect()
 }
 
 #[cfg(test)]

@@ -28,6 +28,7 @@ mod load;
 mod outcome;
 mod parallel;
 mod read;
+mod release_reads;
 mod resolve;
 mod set;
 mod settings;

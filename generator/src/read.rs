@@ -13,7 +13,18 @@ use crate::{fixups, frontend, load, resolve};
 /// reported, in file order): load, fixups, resolve.
 #[doc(hidden)]
 pub fn resolve_spec(settings: &Settings, timings: &mut Timings) -> Result<resolve::Bundle> {
-    let (mut loader, paths) = open(settings)?;
+    resolve_documents(settings, timings, |_| true)
+}
+
+/// [`resolve_spec`] of the API documents `keep` keeps (by their canonical paths), alone: a
+/// release's history reads again only the documents that changed.
+pub(crate) fn resolve_documents(
+    settings: &Settings,
+    timings: &mut Timings,
+    keep: impl Fn(&std::path::Path) -> bool,
+) -> Result<resolve::Bundle> {
+    let (mut loader, mut paths) = open(settings)?;
+    paths.retain(|p| keep(p));
     let t = Instant::now();
     // (an error listing the event schemas is reported after the documents', as before)
     let events = settings.events.as_ref().map(|dir| event_schemas(&loader, dir));

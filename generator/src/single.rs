@@ -29,10 +29,16 @@ pub fn generate_series(config: &crate::config::Config) -> Result<Vec<(String, Ge
     let newest = config
         .newest()
         .ok_or_else(|| Error::usage(format!("{}: no release", config.file.display())))?;
-    let mut out = Vec::new();
-    for api in &config.apis {
+    // the APIs' histories side by side (each reads its releases in parallel too: the waves of
+    // one API leave cores idle that another's fill)
+    let histories = crate::parallel::in_parallel(config.apis.iter().collect(), |api| {
         let history = crate::history::derive(config, api)?;
         let removed = crate::history::removed_operations(config, api, &history)?;
+        Ok::<_, Error>((history, removed))
+    })?;
+    let mut out = Vec::new();
+    for (api, read) in config.apis.iter().zip(histories) {
+        let (history, removed) = read?;
         let mut settings = Settings::new(newest.root.join(&api.dir));
         settings.root = Some(newest.root.clone());
         settings.crate_name = api.crate_name.clone();

@@ -1,10 +1,11 @@
 //! Each operation's version history, derived from the releases (`generator/src/history.rs`):
 //! every rule on a made-up series (`tests/fixtures/history`), and the real releases 1.0 (r0.6.1)
-//! to 1.18 from ../shared.
+//! to 1.18 from ../shared; and the reuse of a document's reading across releases, held to the
+//! reading of every release whole.
 
 use matrix_api_generator::config::Config;
 use matrix_api_generator::config::MatrixVersion;
-use matrix_api_generator::history::{changes, derive, derive_all, Change, History};
+use matrix_api_generator::history::{changes, derive, derive_all, derive_without_reuse, Change, History};
 use matrix_api_tests::{fixture, real_series, shared};
 
 #[test]
@@ -191,4 +192,84 @@ fn the_real_releases() {
     let ids: std::collections::BTreeSet<&str> = history.operations.iter().map(|o| o.operation.as_str()).collect();
     assert_eq!(ids.len(), history.operations.len(), "an operation listed twice");
     assert!(history.operations.len() > 160, "{}", history.operations.len());
+}
+
+/// The warnings of a history as text, each once, sorted.
+fn warning_texts(history: &History) -> std::collections::BTreeSet<String> {
+    history.warnings.iter().map(|(v, w)| format!("{v}: {w}")).collect()
+}
+
+/// Every API from 1.0 to 1.18: a document whose reading is reused gives what reading every
+/// release whole gives, operation for operation and warning for warning.
+#[test]
+fn reuse_gives_what_reading_every_release_gives_on_the_real_releases() {
+    let Some(shared) = shared() else { return };
+    let mut apis = String::new();
+    for name in [
+        "client-server",
+        "server-server",
+        "application-service",
+        "identity",
+        "push-gateway",
+    ] {
+        apis.push_str(&format!("[[api]]\nname = \"{name}\"\ndir = \"api/{name}\"\n"));
+    }
+    let config = Config::parse(&real_series(&shared, &apis), std::path::Path::new("series.toml")).unwrap();
+    for api in &config.apis {
+        let reused = derive(&config, api).unwrap();
+        let whole = derive_without_reuse(&config, api).unwrap();
+        assert_eq!(reused.operations, whole.operations, "{}", api.name);
+        assert_eq!(warning_texts(&reused), warning_texts(&whole), "{}", api.name);
+        assert!(!reused.operations.is_empty());
+    }
+}
+
+/// A made-up series whose one document never changes while what it references does: a path
+/// item in a file of its own, which gains `deprecated` and another security scheme, then goes
+/// back to what it was; then names another file through a symbolic link. Each release's history
+/// is what reading it whole gives.
+#[test]
+fn a_document_is_read_again_where_what_it_references_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = "openapi: 3.1.0\ninfo: {title: Demo, version: '1'}\nservers: [{url: /_matrix/client/v3}]\npaths:\n  /thing:\n    $ref: 'paths/item.yaml'\ncomponents:\n  securitySchemes:\n    header: {type: http, scheme: bearer}\n    query: {type: apiKey, in: query, name: access_token}\n";
+    let item = |extra: &str, scheme: &str| {
+        format!("get:\n  operationId: getThing\n  security: [{{{scheme}: []}}]\n{extra}  responses:\n    '200': {{description: OK}}\n")
+    };
+    let releases = [
+        ("1.1", item("", "query")),
+        ("1.2", item("  deprecated: true\n", "header")),
+        ("1.3", item("", "query")),
+        ("1.4", String::new()),
+    ];
+    let mut config = String::new();
+    for (version, item_text) in &releases {
+        let api = dir.path().join(version).join("api/demo");
+        std::fs::create_dir_all(api.join("paths")).unwrap();
+        std::fs::write(api.join("demo.yaml"), doc).unwrap();
+        if item_text.is_empty() {
+            // the same bytes as 1.2's, through a link to a file outside the API's folder
+            let other = dir.path().join(version).join("other");
+            std::fs::create_dir_all(&other).unwrap();
+            std::fs::write(other.join("item.yaml"), item("  deprecated: true\n", "header")).unwrap();
+            std::os::unix::fs::symlink("../../../other/item.yaml", api.join("paths/item.yaml")).unwrap();
+        } else {
+            std::fs::write(api.join("paths/item.yaml"), item_text).unwrap();
+        }
+        config.push_str(&format!(
+            "[[release]]\nversion = \"{version}\"\nroot = \"{}\"\n",
+            dir.path().join(version).display()
+        ));
+    }
+    config.push_str("[[api]]\nname = \"demo\"\ndir = \"api/demo\"\n");
+    let config = Config::parse(&config, std::path::Path::new("series.toml")).unwrap();
+    let reused = derive(&config, &config.apis[0]).unwrap();
+    let whole = derive_without_reuse(&config, &config.apis[0]).unwrap();
+    assert_eq!(reused.operations, whole.operations);
+    let lines: Vec<String> = reused.operations.iter().map(|o| o.to_json_line()).collect();
+    assert_eq!(
+        lines,
+        [
+            r#"{"api": "demo", "operation": "getThing", "method": "GET", "stable": {"1.1": "/_matrix/client/v3/thing"}, "added": "1.1", "deprecated": "1.2", "removed": null, "token": {"1.1": "query", "1.2": "header", "1.3": "query", "1.4": "header"}}"#
+        ]
+    );
 }

@@ -8,7 +8,7 @@ use super::events;
 use super::model::*;
 use super::types::{Field, Naming, Seed, TypeBuilder};
 use crate::error::{Error, Location, Result, Warning};
-use crate::frontend::{SchemaRef, Spec};
+use crate::frontend::{SchemaRef, Spec, SpecOperation};
 
 /// A base path as every output uses it: empty, or `/` and segments with no `/` at the end
 /// (`_matrix/client/r0/` is `/_matrix/client/r0`, which is what Swagger 2.0 requires and what a
@@ -98,20 +98,7 @@ fn build_with(
     for doc in &spec.documents {
         let base_path = base_path(doc.base_paths.first().map(String::as_str).unwrap_or_default());
         for op in &doc.operations {
-            if let Some(id) = &op.operation_id {
-                if let Some(first) = ids.get(id) {
-                    let mut at = op.origin.clone();
-                    at.pointer = at.pointer.map(|p| format!("{p}/operationId"));
-                    return Err(Error::new(
-                        spec.loader.complete(&at),
-                        format!(
-                            "operationId `{id}` is already used at {}",
-                            spec.loader.complete(first).to_string().trim_end_matches(": ")
-                        ),
-                    ));
-                }
-                ids.insert(id.clone(), op.origin.clone());
-            }
+            unique_id(spec, op, &mut ids)?;
             // the same method and path under another base path (`/_matrix/federation/v1` and
             // `/v2`) is another route
             let route = format!("{base_path}{}", op.path);
@@ -155,6 +142,56 @@ fn build_with(
         event_fields,
     };
     Ok((api, warnings))
+}
+
+/// Refuses an `operationId` an earlier operation of the API has (`ids`: those seen so far).
+fn unique_id(spec: &Spec, op: &SpecOperation, ids: &mut HashMap<String, Location>) -> Result<()> {
+    if let Some(id) = &op.operation_id {
+        if let Some(first) = ids.get(id) {
+            let mut at = op.origin.clone();
+            at.pointer = at.pointer.map(|p| format!("{p}/operationId"));
+            return Err(Error::new(
+                spec.loader.complete(&at),
+                format!(
+                    "operationId `{id}` is already used at {}",
+                    spec.loader.complete(first).to_string().trim_end_matches(": ")
+                ),
+            ));
+        }
+        ids.insert(id.clone(), op.origin.clone());
+    }
+    Ok(())
+}
+
+/// One operation as a release's history reads it: without its types.
+pub(crate) struct HeadOf {
+    pub method: crate::frontend::Method,
+    pub base_path: String,
+    pub deprecated: bool,
+    pub head: super::operation::Head,
+}
+
+/// The operations of each document of `spec`, read as far as a history needs them
+/// ([`super::operation::Head`]), with the checks [`build`] makes of the same parts: unique
+/// operation ids, path templates whose every `{name}` is a declared path parameter.
+pub(crate) fn heads(spec: &Spec) -> Result<Vec<Vec<HeadOf>>> {
+    let mut ids: HashMap<String, Location> = HashMap::new();
+    let mut out = Vec::new();
+    for doc in &spec.documents {
+        let base_path = base_path(doc.base_paths.first().map(String::as_str).unwrap_or_default());
+        let mut ops = Vec::new();
+        for op in &doc.operations {
+            unique_id(spec, op, &mut ids)?;
+            ops.push(HeadOf {
+                method: op.method,
+                base_path: base_path.clone(),
+                deprecated: op.deprecated,
+                head: super::operation::head(op, doc.markup())?,
+            });
+        }
+        out.push(ops);
+    }
+    Ok(out)
 }
 
 /// A warning for each operation whose security the spec leaves out (neither it nor its document

@@ -16,6 +16,7 @@ pub mod types;
 pub mod versions;
 
 pub use build::{build, build_member, build_shared};
+pub(crate) use build::{heads, HeadOf};
 pub use model::*;
 pub use path::{PathTemplate, Segment};
 pub use transplant::transplant;

@@ -33,27 +33,19 @@ pub fn operation(
     warnings: &mut Vec<Warning>,
 ) -> Result<Operation> {
     let source = op.origin.clone();
-    let path = checked_path(op)?;
-    let id = match &op.operation_id {
-        Some(id) => id.clone(),
-        None => format!("{}{}", op.method.key(), pascal(&op.path)),
-    };
+    let Head {
+        id,
+        path,
+        auth,
+        token,
+        versions,
+    } = head(op, markup)?;
     let name = operation_name(&id, names);
     let mut cx = Context {
         builder,
         markup,
         type_prefix: pascal(&id),
     };
-    let auth = auth(op.security.as_deref());
-    let mut token = token_places(op.security.as_deref());
-    // a token its schemes give no place (a scheme the document does not define, read as an
-    // access token): where homeservers take one, in the header or the query string
-    if matches!(auth, Auth::Required | Auth::Optional) && token == TokenPlaces::default() {
-        token = TokenPlaces {
-            header: true,
-            query: true,
-        };
-    }
     let body = request_body(&mut cx, op)?;
     let params = parameters(&mut cx, op, &path, &body, warnings)?;
     let mut responses = Vec::new();
@@ -75,7 +67,7 @@ pub fn operation(
             .map(|t| render(t, markup))
             .filter(|d| !d.is_empty()),
         deprecated: op.deprecated,
-        versions: Versions::from_extensions(&op.extensions, markup),
+        versions,
         history: None,
         auth,
         token,
@@ -84,6 +76,43 @@ pub fn operation(
         success,
         responses,
         source,
+    })
+}
+
+/// What an operation is across releases, read without its types: its id, path template (each
+/// `{name}` a declared path parameter), authentication, token places and versions. The IR's
+/// operation is built from it, and so is a release's history (`history`), which needs no more.
+pub(crate) struct Head {
+    pub id: String,
+    pub path: PathTemplate,
+    pub auth: Auth,
+    pub token: TokenPlaces,
+    pub versions: Versions,
+}
+
+/// The [`Head`] of `op`.
+pub(crate) fn head(op: &frontend::SpecOperation, markup: Markup) -> Result<Head> {
+    let path = checked_path(op)?;
+    let id = match &op.operation_id {
+        Some(id) => id.clone(),
+        None => format!("{}{}", op.method.key(), pascal(&op.path)),
+    };
+    let auth = auth(op.security.as_deref());
+    let mut token = token_places(op.security.as_deref());
+    // a token its schemes give no place (a scheme the document does not define, read as an
+    // access token): where homeservers take one, in the header or the query string
+    if matches!(auth, Auth::Required | Auth::Optional) && token == TokenPlaces::default() {
+        token = TokenPlaces {
+            header: true,
+            query: true,
+        };
+    }
+    Ok(Head {
+        id,
+        path,
+        auth,
+        token,
+        versions: Versions::from_extensions(&op.extensions, markup),
     })
 }
 

@@ -12,6 +12,9 @@ use crate::error::{Error, Location, Result, Warning};
 /// Index of a loaded file in the [`Loader`].
 pub type FileId = usize;
 
+/// What a relative path names from a folder: a file's path, or why it names none.
+type Answer = std::result::Result<PathBuf, String>;
+
 /// Loads files below one root, each once, and refuses any path that leaves the root.
 #[derive(Debug)]
 pub struct Loader {
@@ -22,7 +25,26 @@ pub struct Loader {
     parsed: HashMap<PathBuf, SourceFile>,
     /// What [`Loader::confine`] made of a relative path in a folder: the same `$ref` stands in
     /// many places, and each answer takes a dozen file-system calls.
-    confined: std::cell::RefCell<HashMap<(PathBuf, String), std::result::Result<PathBuf, String>>>,
+    confined: std::cell::RefCell<HashMap<(PathBuf, String), Answer>>,
+    /// Each relative path [`Loader::confine`] was asked for from a file, and what it gave: the
+    /// references the resolver followed, from which [`Loader::reached`] tells what a document
+    /// depends on.
+    asked: std::cell::RefCell<Vec<(FileId, String, Answer)>>,
+    /// The canonical path of each folder [`Loader::confine`] met (see `Loader::canonical`).
+    folders: std::cell::RefCell<HashMap<PathBuf, Answer>>,
+}
+
+/// What a document's reading depends on besides its own bytes (see [`Loader::reached`]): each
+/// relative path a file it reaches asked for, from the folder of that file, and what that gave
+/// (a file, by how diagnostics name it, or why not).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Asked {
+    /// The folder asked from, relative to the root (`""`: the root), `/`-separated.
+    pub folder: String,
+    /// The path as the reference writes it.
+    pub relative: String,
+    /// The file it names, relative to the root; or why it names none.
+    pub answer: std::result::Result<String, String>,
 }
 
 impl Loader {
@@ -43,6 +65,8 @@ impl Loader {
             by_path: HashMap::new(),
             parsed: HashMap::new(),
             confined: std::cell::RefCell::default(),
+            asked: std::cell::RefCell::default(),
+            folders: std::cell::RefCell::default(),
         })
     }
 
@@ -98,12 +122,79 @@ impl Loader {
             None => self.root.clone(),
         };
         // the line is found only for an error (it may take a second parse of the file)
-        self.confine_in(base_dir, relative)
-            .map_err(|message| Error::new(self.complete(at), message))
+        let answer = self.confine_in(base_dir, relative);
+        if let Some(id) = base {
+            self.asked.borrow_mut().push((id, relative.to_owned(), answer.clone()));
+        }
+        answer.map_err(|message| Error::new(self.complete(at), message))
+    }
+
+    /// [`Loader::confine`] of `relative` from the folder `folder` (relative to the root, as
+    /// [`Asked::folder`] gives it): the file it names, by how diagnostics name it, or why none.
+    pub fn confine_from(&self, folder: &str, relative: &str) -> std::result::Result<String, String> {
+        let mut dir = self.root.clone();
+        if !folder.is_empty() {
+            dir.extend(folder.split('/'));
+        }
+        self.confine_in(dir, relative).map(|p| self.display(&p))
+    }
+
+    /// The file loaded under `display` (how diagnostics name it), if any.
+    pub fn id_of(&self, display: &str) -> Option<FileId> {
+        self.files.iter().position(|f| f.display == display)
+    }
+
+    /// For each file of `starts`, the files it reaches through the references followed from it,
+    /// transitively (itself first, then in the order met), and every path those files asked
+    /// [`Loader::confine`] for, with its answer: given the same bytes in each of those files and
+    /// the same answers, the resolver reads it the same.
+    pub fn reached(&self, starts: &[FileId]) -> Vec<(Vec<FileId>, Vec<Asked>)> {
+        let asked = self.asked.borrow();
+        let mut by_file: HashMap<FileId, Vec<usize>> = HashMap::new();
+        for (i, (from, ..)) in asked.iter().enumerate() {
+            by_file.entry(*from).or_default().push(i);
+        }
+        let folder_of = |file: FileId| {
+            self.files[file]
+                .display
+                .rsplit_once('/')
+                .map_or(String::new(), |(dir, _)| dir.to_owned())
+        };
+        starts
+            .iter()
+            .map(|&start| {
+                let mut files = vec![start];
+                let mut met: std::collections::HashSet<FileId> = files.iter().copied().collect();
+                let mut seen_asked = std::collections::HashSet::new();
+                let mut out = Vec::new();
+                let mut i = 0;
+                while let Some(&file) = files.get(i) {
+                    i += 1;
+                    let folder = folder_of(file);
+                    for &k in by_file.get(&file).map(Vec::as_slice).unwrap_or_default() {
+                        let (_, relative, answer) = &asked[k];
+                        if !seen_asked.insert((file, relative.as_str())) {
+                            continue;
+                        }
+                        out.push(Asked {
+                            folder: folder.clone(),
+                            relative: relative.clone(),
+                            answer: answer.as_ref().map(|p| self.display(p)).map_err(Clone::clone),
+                        });
+                        if let Some(&target) = answer.as_ref().ok().and_then(|p| self.by_path.get(p)) {
+                            if met.insert(target) {
+                                files.push(target);
+                            }
+                        }
+                    }
+                }
+                (files, out)
+            })
+            .collect()
     }
 
     /// [`Loader::confine`] against the folder `base_dir`; the error is its message.
-    fn confine_in(&self, base_dir: PathBuf, relative: &str) -> std::result::Result<PathBuf, String> {
+    fn confine_in(&self, base_dir: PathBuf, relative: &str) -> Answer {
         let key = (base_dir, relative.to_owned());
         if let Some(known) = self.confined.borrow().get(&key) {
             return known.clone();
@@ -113,7 +204,7 @@ impl Loader {
         answer
     }
 
-    fn confine_uncached(&self, base_dir: PathBuf, relative: &str) -> std::result::Result<PathBuf, String> {
+    fn confine_uncached(&self, base_dir: PathBuf, relative: &str) -> Answer {
         let rel = Path::new(relative);
         if rel.is_absolute() || relative.starts_with('\\') || relative.contains(':') {
             return Err(format!(
@@ -136,9 +227,9 @@ impl Loader {
         if !lexical.starts_with(&self.root) {
             return Err(format!("`{relative}` leaves the spec root"));
         }
-        let canonical = follow_link_stubs(&lexical)
-            .canonicalize()
-            .map_err(|e| format!("cannot open `{relative}`: {}", describe_io(&e)))?;
+        let canonical = self
+            .canonical(&lexical)
+            .map_err(|why| format!("cannot open `{relative}`: {why}"))?;
         if !canonical.starts_with(&self.root) {
             return Err(format!("`{relative}` leaves the spec root through a symbolic link"));
         }
@@ -146,6 +237,34 @@ impl Loader {
             return Err(format!("`{relative}` is a folder, not a file"));
         }
         Ok(canonical)
+    }
+
+    /// The canonical path of `lexical` (Git's stubs of symbolic links followed), or why there is
+    /// none: that of its folder (found once per folder, since every file of a folder shares it)
+    /// and its name, unless the name is itself a symbolic link.
+    fn canonical(&self, lexical: &Path) -> Answer {
+        let whole = || follow_link_stubs(lexical).canonicalize().map_err(|e| describe_io(&e));
+        let (Some(parent), Some(name)) = (lexical.parent(), lexical.file_name()) else {
+            return whole();
+        };
+        let known = self.folders.borrow().get(parent).cloned();
+        let folder = match known {
+            Some(folder) => folder,
+            None => {
+                // the folder's every component may be a stub, its last one too (a name follows)
+                let mut stubs_followed = follow_link_stubs(&parent.join("_"));
+                stubs_followed.pop();
+                let folder = stubs_followed.canonicalize().map_err(|e| describe_io(&e));
+                self.folders.borrow_mut().insert(parent.to_path_buf(), folder.clone());
+                folder
+            }
+        }?;
+        let path = folder.join(name);
+        let meta = std::fs::symlink_metadata(&path).map_err(|e| describe_io(&e))?;
+        if meta.file_type().is_symlink() {
+            return path.canonicalize().map_err(|e| describe_io(&e));
+        }
+        Ok(path)
     }
 
     /// Loads (once) the file at `path`, which must be canonical and inside the root.

@@ -10,5 +10,5 @@ mod version;
 #[cfg(test)]
 pub use file::parse_bytes;
 pub use file::SourceFile;
-pub use loader::{FileId, Loader};
+pub use loader::{Asked, FileId, Loader};
 pub use version::Version;
