@@ -154,10 +154,19 @@ fn is_version_segment(s: &str) -> bool {
 }
 
 /// Reads one release's API to its operations, as far as a history needs them: load, fixups,
-/// resolve and the front end, then each operation's [`crate::ir::HeadOf`] (its types are not
-/// built, nor is the names file read: nothing of a history depends on them).
+/// resolve and the front end, then each operation's [`crate::ir::HeadOf`] (its schemas are not
+/// read, its types not built, nor is the names file read: nothing of a history depends on them).
 fn read_release(release: &Release, api: &ApiEntry) -> Result<(Vec<Seen>, Vec<Warning>)> {
-    let spec = read_front_end(release, api)?;
+    read_release_as_far_as(release, api, crate::resolve::Reach::Operations)
+}
+
+/// [`read_release`], resolving as far as `reach`.
+fn read_release_as_far_as(
+    release: &Release,
+    api: &ApiEntry,
+    reach: crate::resolve::Reach,
+) -> Result<(Vec<Seen>, Vec<Warning>)> {
+    let spec = read_front_end(release, api, reach)?;
     let heads = located(&spec.loader, crate::ir::heads(&spec))?;
     let seen = heads.into_iter().flatten().map(Seen::of).collect();
     let warnings = spec.warnings.clone();
@@ -194,10 +203,11 @@ fn release_settings(release: &Release, api: &ApiEntry) -> Result<Settings> {
     Ok(settings)
 }
 
-/// Reads `api` of `release` through the front ends, without its names file.
-fn read_front_end(release: &Release, api: &ApiEntry) -> Result<crate::frontend::Spec> {
+/// Reads `api` of `release` through the front ends as far as `reach` (a history: its operations,
+/// not their schemas), without its names file.
+fn read_front_end(release: &Release, api: &ApiEntry, reach: crate::resolve::Reach) -> Result<crate::frontend::Spec> {
     let settings = release_settings(release, api)?;
-    let bundle = crate::read::resolve_spec(&settings, &mut Timings::default())?;
+    let bundle = crate::read::resolve_documents(&settings, &mut Timings::default(), |_| true, reach)?;
     crate::frontend::read(bundle, &settings.placeholders)
 }
 
@@ -248,6 +258,17 @@ pub fn derive(config: &Config, api: &ApiEntry) -> Result<History> {
 #[doc(hidden)]
 pub fn derive_without_reuse(config: &Config, api: &ApiEntry) -> Result<History> {
     let read = in_parallel(config.releases.iter().collect(), |r| read_release(r, api))?;
+    derive_from(config, api, read)
+}
+
+/// [`derive_without_reuse`], every schema of every release read too (as generating a crate of it
+/// does): what reading only the operations is held to.
+#[doc(hidden)]
+pub fn derive_reading_everything(config: &Config, api: &ApiEntry) -> Result<History> {
+    let reach = crate::resolve::Reach::Everything;
+    let read = in_parallel(config.releases.iter().collect(), |r| {
+        read_release_as_far_as(r, api, reach)
+    })?;
     derive_from(config, api, read)
 }
 

@@ -21,14 +21,16 @@ pub fn in_parallel<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -
         }
         done
     };
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 8)
-        .min(count.max(1));
+    let workers = cores().min(count.max(1));
     let mut done = Vec::with_capacity(count);
     let mut panicked = false;
+    // the calling thread is one of the workers: one item, or one core, spawns no thread
     std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers).map(|_| scope.spawn(work)).collect();
+        let handles: Vec<_> = (1..workers).map(|_| scope.spawn(work)).collect();
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)) {
+            Ok(some) => done.extend(some),
+            Err(_) => panicked = true,
+        }
         for handle in handles {
             match handle.join() {
                 Ok(some) => done.extend(some),
@@ -41,6 +43,12 @@ pub fn in_parallel<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -
     }
     done.sort_by_key(|(i, _)| *i);
     Ok(done.into_iter().map(|(_, r)| r).collect())
+}
+
+/// The machine's cores (at most eight), asked once: asking reads the control group's files.
+fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8))
 }
 
 #[cfg(test)]

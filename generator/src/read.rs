@@ -13,15 +13,16 @@ use crate::{fixups, frontend, load, resolve};
 /// reported, in file order): load, fixups, resolve.
 #[doc(hidden)]
 pub fn resolve_spec(settings: &Settings, timings: &mut Timings) -> Result<resolve::Bundle> {
-    resolve_documents(settings, timings, |_| true)
+    resolve_documents(settings, timings, |_| true, resolve::Reach::Everything)
 }
 
 /// [`resolve_spec`] of the API documents `keep` keeps (by their canonical paths), alone: a
-/// release's history reads again only the documents that changed.
+/// release's history reads again only the documents that changed, and only as far as `reach`.
 pub(crate) fn resolve_documents(
     settings: &Settings,
     timings: &mut Timings,
     keep: impl Fn(&std::path::Path) -> bool,
+    reach: resolve::Reach,
 ) -> Result<resolve::Bundle> {
     let (mut loader, mut paths) = open(settings)?;
     paths.retain(|p| keep(p));
@@ -32,9 +33,12 @@ pub(crate) fn resolve_documents(
         Some(Ok(list)) => list.as_slice(),
         _ => &[],
     };
-    loader.preload(&[paths.as_slice(), listed].concat());
+    loader.preload(
+        &[paths.as_slice(), listed].concat(),
+        reach == resolve::Reach::Everything,
+    );
     timings.load += t.elapsed();
-    let mut resolver = resolve::Resolver::new(loader);
+    let mut resolver = resolve::Resolver::reaching(loader, reach);
     let mut warnings = Vec::new();
     for path in paths {
         let t = Instant::now();
@@ -82,7 +86,7 @@ pub fn resolve_events(settings: &SetSettings) -> Result<resolve::Bundle> {
         Some(dir) => event_schemas(&loader, dir)?,
         None => Vec::new(),
     };
-    loader.preload(&events);
+    loader.preload(&events, true);
     let mut resolver = resolve::Resolver::new(loader);
     add_event_schemas(&mut resolver, events)?;
     Ok(resolver.finish(Vec::new()))

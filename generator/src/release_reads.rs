@@ -24,6 +24,7 @@ use crate::load::{Asked, Loader};
 use crate::outcome::Timings;
 use crate::parallel::in_parallel;
 use crate::read::{completed, located};
+use crate::resolve::Reach;
 use crate::settings::Settings;
 
 /// What reading one document gives: its operations (as `T`, from each
@@ -294,7 +295,8 @@ fn read_some<T>(
     of: &impl Fn(crate::ir::HeadOf) -> T,
     interner: &Interner,
 ) -> Result<HashMap<String, DocRead<T>>> {
-    let bundle = crate::read::resolve_documents(settings, &mut Timings::default(), |p| paths.contains(&p))?;
+    let keep = |p: &Path| paths.contains(&p);
+    let bundle = crate::read::resolve_documents(settings, &mut Timings::default(), keep, Reach::Operations)?;
     let spec = crate::frontend::read(bundle, &settings.placeholders)?;
     let heads = located(&spec.loader, crate::ir::heads(&spec))?;
     let loader = &spec.loader;

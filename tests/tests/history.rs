@@ -5,7 +5,9 @@
 
 use matrix_api_generator::config::Config;
 use matrix_api_generator::config::MatrixVersion;
-use matrix_api_generator::history::{changes, derive, derive_all, derive_without_reuse, Change, History};
+use matrix_api_generator::history::{
+    changes, derive, derive_all, derive_reading_everything, derive_without_reuse, Change, History,
+};
 use matrix_api_tests::{fixture, real_series, shared};
 
 #[test]
@@ -200,7 +202,8 @@ fn warning_texts(history: &History) -> std::collections::BTreeSet<String> {
 }
 
 /// Every API from 1.0 to 1.18: a document whose reading is reused gives what reading every
-/// release whole gives, operation for operation and warning for warning.
+/// release whole gives, operation for operation and warning for warning; and reading only the
+/// operations (not their schemas) gives what reading everything gives.
 #[test]
 fn reuse_gives_what_reading_every_release_gives_on_the_real_releases() {
     let Some(shared) = shared() else { return };
@@ -221,6 +224,12 @@ fn reuse_gives_what_reading_every_release_gives_on_the_real_releases() {
         assert_eq!(reused.operations, whole.operations, "{}", api.name);
         assert_eq!(warning_texts(&reused), warning_texts(&whole), "{}", api.name);
         assert!(!reused.operations.is_empty());
+        // reading every schema too (as generating a crate does) gives the same operations, and
+        // its warnings include those of reading the operations only
+        let everything = derive_reading_everything(&config, api).unwrap();
+        assert_eq!(reused.operations, everything.operations, "{}", api.name);
+        let all = warning_texts(&everything);
+        assert!(warning_texts(&reused).iter().all(|w| all.contains(w)), "{}", api.name);
     }
 }
 

@@ -288,8 +288,8 @@ impl Loader {
     /// files their `$ref`s name, transitively, so that [`Loader::load`] finds them parsed. Files
     /// are still loaded, and given their ids, in the order the resolver asks for them, so nothing
     /// else depends on this; a file that fails to read or parse here is left for `load` to
-    /// report where the resolver meets it.
-    pub fn preload(&mut self, paths: &[PathBuf]) {
+    /// report where the resolver meets it. With `follow` false, only the files at `paths`.
+    pub fn preload(&mut self, paths: &[PathBuf], follow: bool) {
         let mut wanted: Vec<PathBuf> = paths.to_vec();
         let mut seen: std::collections::HashSet<PathBuf> = wanted.iter().cloned().collect();
         while !wanted.is_empty() {
@@ -308,7 +308,9 @@ impl Loader {
             .unwrap_or_default();
             for (path, file) in parsed.into_iter().flatten() {
                 let mut refs = Vec::new();
-                collect_refs(&file.value, &mut refs);
+                if follow {
+                    collect_refs(&file.value, &mut refs);
+                }
                 for reference in refs {
                     let relative = reference.split_once('#').map_or(reference, |(p, _)| p);
                     if relative.is_empty() || relative.contains("://") {
@@ -406,7 +408,7 @@ mod tests {
         std::fs::write(root.join("defs/c.yaml"), "type: integer\n").unwrap();
         std::fs::write(root.join("defs/bad.yaml"), "a: [1, 2\n").unwrap();
         let mut loader = Loader::new(&root).unwrap();
-        loader.preload(&[root.join("api.yaml"), root.join("defs/bad.yaml")]);
+        loader.preload(&[root.join("api.yaml"), root.join("defs/bad.yaml")], true);
         // every file the references reach, transitively, is parsed ahead; the bad one is not
         for name in ["api.yaml", "defs/a.yaml", "defs/b.yaml", "defs/c.yaml"] {
             assert!(loader.parsed.contains_key(&root.join(name)), "{name}");

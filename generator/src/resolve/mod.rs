@@ -15,4 +15,4 @@ mod same;
 
 pub use bundle::{Bundle, Input};
 pub use nodes::NodeTable;
-pub use resolver::Resolver;
+pub use resolver::{Reach, Resolver};

@@ -30,9 +30,23 @@ enum Position {
     Other,
 }
 
+/// How much of a document the resolver reads.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Reach {
+    /// All of it: every schema, example and definition it reaches.
+    Everything,
+    /// Its operations and what they name outside schemas and data (paths, methods, parameters,
+    /// security, extensions, servers): each schema is read as `{}` and each example and table
+    /// of schema definitions left out, their references not followed (defaults are kept: a
+    /// server variable's default is the base path). What a version history reads
+    /// of a release: its operations' heads do not depend on their schemas.
+    Operations,
+}
+
 /// Resolves documents one at a time, sharing the schemas they reach.
 pub struct Resolver {
     loader: Loader,
+    reach: Reach,
     schemas: IndexMap<String, HoistedSchema>,
     /// Non-schema references being inlined, to refuse a cycle.
     inlining: Vec<(FileId, String)>,
@@ -72,8 +86,14 @@ struct Target {
 impl Resolver {
     /// A resolver loading referenced files with `loader`.
     pub fn new(loader: Loader) -> Self {
+        Self::reaching(loader, Reach::Everything)
+    }
+
+    /// A resolver reading as much of each document as `reach` says.
+    pub fn reaching(loader: Loader, reach: Reach) -> Self {
         Resolver {
             loader,
+            reach,
             schemas: IndexMap::new(),
             inlining: Vec::new(),
             document: 0,
@@ -167,6 +187,9 @@ impl Resolver {
                 ),
             ));
         }
+        if ctx == Position::Schema && self.reach == Reach::Operations {
+            return Ok(Value::Object(Map::new()));
+        }
         match value {
             Value::Array(items) => {
                 let child_ctx = if ctx == Position::Document {
@@ -207,14 +230,17 @@ impl Resolver {
         let mut out = Map::with_capacity(map.len());
         for (k, v) in map {
             let child = push_token(pointer, k);
+            let operations_only = self.reach == Reach::Operations;
             let walked = match (ctx, k.as_str()) {
+                (Position::Document, "definitions") if operations_only => continue,
+                (_, "example" | "examples") if operations_only => continue,
                 (Position::Document, "definitions") => {
                     self.hoist_all(file, &child, v)?;
                     continue;
                 }
                 (Position::Document, "components") => {
                     let mut comps = v.as_object().cloned().unwrap_or_default();
-                    if let Some(schemas) = comps.shift_remove("schemas") {
+                    if let Some(schemas) = comps.shift_remove("schemas").filter(|_| !operations_only) {
                         self.hoist_all(file, &push_token(&child, "schemas"), &schemas)?;
                     }
                     self.walk(file, &child, &Value::Object(comps), Position::Other)?
