@@ -29,25 +29,22 @@ pub fn generate_series(config: &crate::config::Config) -> Result<Vec<(String, Ge
     let newest = config
         .newest()
         .ok_or_else(|| Error::usage(format!("{}: no release", config.file.display())))?;
-    // the APIs' histories side by side (each reads its releases in parallel too: the waves of
-    // one API leave cores idle that another's fill)
-    let histories = crate::parallel::in_parallel(config.apis.iter().collect(), |api| {
+    // each API's history, the operations it carries from older releases, and its crate, the
+    // APIs side by side (each reads its releases in parallel too, and formats on every core:
+    // what one leaves idle another fills); the first error in the order of the APIs is reported
+    let out = crate::parallel::in_parallel(config.apis.iter().collect(), |api| {
         let history = crate::history::derive(config, api)?;
         let removed = crate::history::removed_operations(config, api, &history)?;
-        Ok::<_, Error>((history, removed))
-    })?;
-    let mut out = Vec::new();
-    for (api, read) in config.apis.iter().zip(histories) {
-        let (history, removed) = read?;
         let mut settings = Settings::new(newest.root.join(&api.dir));
         settings.root = Some(newest.root.clone());
         settings.crate_name = api.crate_name.clone();
         settings.events = api.events.as_ref().map(|e| newest.root.join(e));
-        out.push((
+        Ok::<_, Error>((
             api.crate_name.clone(),
             generate_inner(&settings, Some(&history), removed)?,
-        ));
-    }
+        ))
+    })?;
+    let out = out.into_iter().collect::<Result<Vec<_>>>()?;
     Ok(out)
 }
 
